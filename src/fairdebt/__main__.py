@@ -1,0 +1,5 @@
+"""`python -m fairdebt` runs the command-line interface."""
+
+from fairdebt.cli import main
+
+main()

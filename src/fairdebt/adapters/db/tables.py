@@ -1,0 +1,124 @@
+"""SQLAlchemy 2 Core tables: the one schema, for SQLite and PostgreSQL alike.
+
+Money is stored as integer minor units (`*_cents`) and rates as decimal text, because SQLite
+has no exact decimal type. Alembic migrations in `migrations/` must produce exactly this
+metadata (a test compares them).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+borrowers = Table(
+    "borrowers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("national_id", String(32)),
+    Column("phones", Text, nullable=False, default=""),  # E.164 numbers joined by ";"
+    Column("email", Text),
+    Column("address", Text),
+    Column("city", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("timezone", String(64), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("borrower_id", String(64), ForeignKey("borrowers.id"), nullable=False, index=True),
+    Column("product", String(32), nullable=False),
+    Column("lender", Text, nullable=False),
+    Column("lender_type", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("principal_cents", BigInteger, nullable=False),
+    Column("interest_rate", String(24), nullable=False),
+    Column("penalty_rate", String(24), nullable=False),
+    Column("fee_rate", String(24), nullable=False),
+    Column("contract_date", Date, nullable=False),
+    Column("disbursed_on", Date, nullable=False),
+)
+
+instalments = Table(
+    "instalments",
+    metadata,
+    Column("account_id", String(64), ForeignKey("accounts.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("due_on", Date, nullable=False),
+    Column("principal_cents", BigInteger, nullable=False),
+    Column("interest_cents", BigInteger, nullable=False),
+    Column("fee_cents", BigInteger, nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(64), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("paid_on", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("channel_ref", Text, nullable=False, default=""),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("borrower_id", String(64), ForeignKey("borrowers.id"), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("assignee_kind", String(16)),
+    Column("assignee_id", String(64)),
+    Column("holds", Text, nullable=False, default=""),  # hold words joined by ","
+    Column("opened_on", Date, nullable=False),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("case_id", String(64), ForeignKey("cases.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", String(40), nullable=False),  # ISO 8601 UTC, exactly as hashed
+    Column("type", String(64), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("data", Text, nullable=False),  # canonical JSON, exactly as hashed
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_case_events_type_at", case_events.c.type, case_events.c.at)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("agency_id", String(64)),
+    Column("borrower_id", String(64)),
+)

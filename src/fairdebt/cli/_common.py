@@ -1,0 +1,61 @@
+"""What every command shares: settings, consoles, progress bars, JSON I/O."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from fairdebt.errors import InputFileError
+from fairdebt.settings import Settings, load_settings
+
+console = Console(stderr=True)  # stdout is kept for machine-readable output (JSON)
+out = Console()
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def progress(quiet: bool = False) -> Progress:
+    """A Rich progress bar on stderr; disabled when quiet or not a terminal-friendly run."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def read_json_stdin(what: str) -> Any:
+    """Read one JSON document from stdin, or raise a readable InputFileError."""
+    text = sys.stdin.read()
+    if not text.strip():
+        raise InputFileError(f"no {what} on standard input", hint="pipe a JSON document in")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            hint="check quotes and commas",
+        ) from None
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,27 @@
+"""Shared fixtures: every test runs with its own data directory and no stray settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """No test reads the developer's .env or database: FAIRDEBT_* point at a temp dir."""
+    data = tmp_path_factory.mktemp("fairdebt-data")
+    monkeypatch.setenv("FAIRDEBT_DATA_DIR", str(data))
+    monkeypatch.delenv("FAIRDEBT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(data)  # so a developer's ./.env is not read
+    yield
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    import os
+
+    return Path(os.environ["FAIRDEBT_DATA_DIR"])
