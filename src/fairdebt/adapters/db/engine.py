@@ -1,0 +1,85 @@
+"""Engines for SQLite (default, embedded) and PostgreSQL, with faults turned into readable errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, make_url
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from fairdebt.errors import DatabaseError
+
+
+def make_engine(url: str, timeout: float = 5.0) -> Engine:
+    """Create an engine; for SQLite, create the parent folder and turn on WAL and foreign keys."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"not a database URL: {url!r}",
+            hint="use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database, timeout)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": int(timeout)}
+        )
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+
+
+def _sqlite_engine(url: str, database: str | None, timeout: float) -> Engine:
+    if database and database != ":memory:":
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"cannot create the data directory {folder}: {exc.strerror}",
+                hint="set FAIRDEBT_DATA_DIR to a writable folder",
+            ) from None
+    engine = create_engine(url, connect_args={"timeout": timeout})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def describe(exc: DBAPIError) -> DatabaseError:
+    """Turn a driver error into one line of cause and a hint."""
+    text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if "locked" in text or "could not obtain lock" in text:
+        return DatabaseError(
+            f"the database is locked: {text}",
+            hint="another fairdebt process is writing; wait for it or stop it, then retry",
+        )
+    if isinstance(exc, OperationalError):
+        return DatabaseError(
+            f"cannot reach the database: {text}",
+            hint="check FAIRDEBT_DATABASE_URL and that the server is running",
+        )
+    return DatabaseError(f"database error: {text}")
+
+
+@contextmanager
+def connect(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
+    """A connection in a transaction (committed on success); driver faults become DatabaseError."""
+    try:
+        with engine.begin() if write else engine.connect() as conn:
+            yield conn
+    except DBAPIError as exc:
+        raise describe(exc) from None
