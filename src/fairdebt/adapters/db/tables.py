@@ -95,6 +95,25 @@ cases = Table(
     Column("assignee_id", String(64)),
     Column("holds", Text, nullable=False, default=""),  # hold words joined by ","
     Column("opened_on", Date, nullable=False),
+    # Denormalised from account_status by the last snapshot, so lists filter and page fast.
+    Column("status_as_of", Date),
+    Column("dpd", Integer, nullable=False, default=0),
+    Column("bucket", String(8), nullable=False, default="M0"),
+    Column("overdue_cents", BigInteger, nullable=False, default=0),
+    Column("outstanding_cents", BigInteger, nullable=False, default=0),
+)
+Index("ix_cases_bucket_dpd", cases.c.bucket, cases.c.dpd)
+
+account_status = Table(
+    "account_status",
+    metadata,
+    Column("account_id", String(64), ForeignKey("accounts.id"), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("dpd", Integer, nullable=False),
+    Column("bucket", String(8), nullable=False),
+    Column("overdue_cents", BigInteger, nullable=False),
+    Column("outstanding_cents", BigInteger, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
 )
 
 case_events = Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 17:45:49.369304
+Create Date: 2026-11-24 17:46:11.609508
 """
 
 from __future__ import annotations
@@ -70,9 +70,28 @@ def upgrade() -> None:
     sa.Column('assignee_id', sa.String(length=64), nullable=True),
     sa.Column('holds', sa.Text(), nullable=False),
     sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('status_as_of', sa.Date(), nullable=True),
+    sa.Column('dpd', sa.Integer(), nullable=False),
+    sa.Column('bucket', sa.String(length=8), nullable=False),
+    sa.Column('overdue_cents', sa.BigInteger(), nullable=False),
+    sa.Column('outstanding_cents', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['borrower_id'], ['borrowers.id'], name=op.f('fk_cases_borrower_id_borrowers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
     sa.UniqueConstraint('borrower_id', name=op.f('uq_cases_borrower_id'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_bucket_dpd', ['bucket', 'dpd'], unique=False)
+
+    op.create_table('account_status',
+    sa.Column('account_id', sa.String(length=64), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('dpd', sa.Integer(), nullable=False),
+    sa.Column('bucket', sa.String(length=8), nullable=False),
+    sa.Column('overdue_cents', sa.BigInteger(), nullable=False),
+    sa.Column('outstanding_cents', sa.BigInteger(), nullable=False),
+    sa.Column('paid_cents', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_account_status_account_id_accounts')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_account_status'))
     )
     op.create_table('case_events',
     sa.Column('case_id', sa.String(length=64), nullable=False),
@@ -126,6 +145,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_events_type_at')
 
     op.drop_table('case_events')
+    op.drop_table('account_status')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_bucket_dpd')
+
     op.drop_table('cases')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounts_borrower_id'))
