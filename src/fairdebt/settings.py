@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fairdebt.errors import SettingsError
 
-PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - the placeholder we refuse in production
+PLACEHOLDER_SECRET = "changethis"  # the placeholder we refuse in production
 COMPONENTS = ("fee", "interest", "principal")
 
 
@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     def _components(cls, value: str) -> str:
         parts = tuple(p.strip() for p in value.split(","))
         if sorted(parts) != sorted(COMPONENTS):
-            raise ValueError("must name fee, interest and principal once each, e.g. 'fee,interest,principal'")
+            raise ValueError(
+                "must name fee, interest and principal once each, e.g. 'fee,interest,principal'"
+            )
         return ",".join(parts)
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ def normalise_national_id(value: str) -> str:
 
 
 def birth_date_of(national_id: str) -> date:
-    return ric.get_birth_date(national_id)  # type: ignore[no-any-return]
+    return ric.get_birth_date(national_id)
 
 
 def normalise_phone(value: str, region: str = "CN") -> str:

@@ -121,9 +121,7 @@ def delinquency_at(
     seen = [p for p in payments if p.paid_on <= as_of and p.account_id == account.id]
     allocation = allocate(account.schedule, seen, order, account.currency)
     zero = Money.zero(account.currency)
-    late = [
-        s for s in allocation.states if s.instalment.due_on < as_of and not s.is_settled
-    ]
+    late = [s for s in allocation.states if s.instalment.due_on < as_of and not s.is_settled]
     oldest = min((s.instalment.due_on for s in late), default=None)
     return Delinquency(
         as_of=as_of,
@@ -133,3 +131,23 @@ def delinquency_at(
         oldest_unpaid_due_on=oldest,
         unapplied=allocation.unapplied,
     )
+
+
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("M0", 0, 0),
+    ("M1", 1, 30),
+    ("M2", 31, 60),
+    ("M3", 61, 90),
+    ("M4", 91, 120),
+    ("M5", 121, 150),
+    ("M6", 151, 180),
+    ("M7+", 181, None),
+)
+"""Delinquency buckets by DPD (M1 = 1–30 days past due, … M7+ over 180)."""
+
+
+def bucket_of(dpd: int, buckets: tuple[tuple[str, int, int | None], ...] = BUCKETS) -> str:
+    for name, low, high in buckets:
+        if dpd >= low and (high is None or dpd <= high):
+            return name
+    raise DomainError(f"no bucket holds {dpd} days past due")

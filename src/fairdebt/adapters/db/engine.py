@@ -1,4 +1,4 @@
-"""Engines for SQLite (default, embedded) and PostgreSQL, with faults turned into readable errors."""
+"""Engines for SQLite (default, embedded) and PostgreSQL; driver faults become readable errors."""
 
 from __future__ import annotations
 

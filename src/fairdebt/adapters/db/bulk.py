@@ -1,0 +1,109 @@
+"""Bulk upsert through a staging table: set-based SQL, the same on SQLite and PostgreSQL.
+
+Rows go into a TEMPORARY staging table in batches (executemany on SQLite, COPY on
+PostgreSQL); then one INSERT … SELECT adds the new rows and one query finds the changed ones.
+No Python object is built per row beyond the tuple handed to the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Column, MetaData, Table, and_, exists, insert, not_, select, update
+from sqlalchemy.engine import Connection
+
+BATCH = 100_000
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    new: int = 0
+    changed: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)  # only when asked for
+
+
+def staging_table(target: Table) -> Table:
+    columns = [Column(c.name, c.type) for c in target.columns]
+    return Table(f"stage_{target.name}", MetaData(), *columns, prefixes=["TEMPORARY"])
+
+
+def _rows(table: pa.Table) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of plain tuples; dates as ISO text (both drivers accept it for DATE)."""
+    for batch in table.to_batches(max_chunksize=BATCH):
+        columns = []
+        for column in batch.columns:
+            if pa.types.is_date(column.type):
+                column = column.cast(pa.string())
+            columns.append(column.to_pylist())
+        yield list(zip(*columns, strict=True))
+
+
+def load_stage(conn: Connection, stage: Table, table: pa.Table) -> None:
+    names = table.column_names
+    stage.create(conn)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {stage.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for rows in _rows(table):
+                for row in rows:
+                    copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(names))
+    sql = f"INSERT INTO {stage.name} ({', '.join(names)}) VALUES ({marks})"
+    for rows in _rows(table):
+        conn.exec_driver_sql(sql, rows)
+
+
+def upsert(
+    conn: Connection, target: Table, key: Sequence[str], table: pa.Table, want_new: bool = False
+) -> UpsertResult:
+    """Insert new rows, update changed ones; return what changed (old, new) and the count new."""
+    stage = staging_table(target)
+    load_stage(conn, stage, table)
+    cols = table.column_names
+    same_key = and_(*(stage.c[k] == target.c[k] for k in key))
+    is_new = not_(exists().where(same_key))
+    result = UpsertResult()
+    if want_new:
+        result.new_rows = [dict(r._mapping) for r in conn.execute(select(stage).where(is_new))]
+    result.new = conn.execute(
+        insert(target).from_select(cols, select(*(stage.c[c] for c in cols)).where(is_new))
+    ).rowcount
+    differs = not_(and_(*(stage.c[c].is_not_distinct_from(target.c[c]) for c in cols)))
+    query = (
+        select(stage, *(target.c[c].label(f"old_{c}") for c in cols))
+        .join(target, same_key)
+        .where(differs)
+    )
+    for row in conn.execute(query):
+        values = row._mapping
+        result.changed.append(({c: values[f"old_{c}"] for c in cols}, {c: values[c] for c in cols}))
+    _apply_changes(conn, target, key, result.changed)
+    stage.drop(conn)
+    return result
+
+
+def _apply_changes(
+    conn: Connection,
+    target: Table,
+    key: Sequence[str],
+    changed: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    for _old, new in changed:
+        where = and_(*(target.c[k] == new[k] for k in key))
+        conn.execute(
+            update(target).where(where).values(**{c: v for c, v in new.items() if c not in key})
+        )
+
+
+def existing_keys(conn: Connection, target: Table, column: str, values: Sequence[str]) -> set[str]:
+    """Which of `values` are already in `target.column` (chunked to stay under bind limits)."""
+    found: set[str] = set()
+    for start in range(0, len(values), 20_000):
+        chunk = list(values[start : start + 20_000])
+        query = select(target.c[column]).where(target.c[column].in_(chunk))
+        found.update(r[0] for r in conn.execute(query))
+    return found

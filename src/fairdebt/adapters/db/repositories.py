@@ -1,0 +1,141 @@
+"""Repositories: rows <-> domain objects, explicitly, with SQLAlchemy Core.
+
+The event log has `append` and reads; no update or delete path exists, on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from fairdebt.adapters.db.tables import case_events, cases
+from fairdebt.domain.case import Assignee, AssigneeKind, Case, CaseStatus, Hold
+from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain
+
+
+def _case_from_row(row: Row[Any]) -> Case:
+    assignee = (
+        Assignee(AssigneeKind(row.assignee_kind), row.assignee_id) if row.assignee_kind else None
+    )
+    holds = frozenset(Hold(h) for h in row.holds.split(",") if h)
+    return Case(
+        id=row.id,
+        borrower_id=row.borrower_id,
+        account_ids=(),
+        opened_on=row.opened_on,
+        status=CaseStatus(row.status),
+        assignee=assignee,
+        holds=holds,
+    )
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
+        "status": case.status.value,
+        "assignee_kind": case.assignee.kind.value if case.assignee else None,
+        "assignee_id": case.assignee.id if case.assignee else None,
+        "holds": ",".join(sorted(h.value for h in case.holds)),
+    }
+
+
+class SqlCaseRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, case_id: str) -> Case | None:
+        row = self.conn.execute(select(cases).where(cases.c.id == case_id)).first()
+        return _case_from_row(row) if row else None
+
+    def add(self, case: Case) -> None:
+        self.conn.execute(
+            insert(cases).values(
+                id=case.id,
+                borrower_id=case.borrower_id,
+                opened_on=case.opened_on,
+                **_case_values(case),
+            )
+        )
+
+    def save(self, case: Case) -> None:
+        self.conn.execute(update(cases).where(cases.c.id == case.id).values(**_case_values(case)))
+
+
+def event_from_row(row: Row[Any]) -> CaseEvent:
+    return CaseEvent(
+        case=row.case_id,
+        seq=row.seq,
+        at=row.at,
+        type=row.type,
+        actor=row.actor,
+        data=json.loads(row.data),
+        prev=row.prev,
+        hash=row.hash,
+    )
+
+
+def event_row(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": event.case,
+        "seq": event.seq,
+        "at": event.at,
+        "type": event.type,
+        "actor": event.actor,
+        "prev": event.prev,
+        "hash": event.hash,
+        "data": json.dumps(event.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+class SqlEventLog:
+    """Appends to a case's chain. Two writers racing on one case collide on the (case, seq) key,
+    so the loser's transaction fails instead of forking the chain."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _tip(self, case_id: str) -> tuple[int, str]:
+        row = self.conn.execute(
+            select(case_events.c.seq, case_events.c.hash)
+            .where(case_events.c.case_id == case_id)
+            .order_by(case_events.c.seq.desc())
+            .limit(1)
+        ).first()
+        return (row.seq, row.hash) if row else (0, GENESIS)
+
+    def append(self, case_id: str, event: NewEvent, at: datetime) -> CaseEvent:
+        seq, prev = self._tip(case_id)
+        sealed = chain(case_id, seq + 1, prev, at, event)
+        self.conn.execute(insert(case_events), [event_row(sealed)])
+        return sealed
+
+    def append_many(self, items: Iterable[tuple[str, NewEvent]], at: datetime) -> int:
+        """Append several events (any cases) in order; one tip lookup per case."""
+        tips: dict[str, tuple[int, str]] = {}
+        rows = []
+        for case_id, new in items:
+            seq, prev = tips[case_id] if case_id in tips else self._tip(case_id)
+            sealed = chain(case_id, seq + 1, prev, at, new)
+            tips[case_id] = (sealed.seq, sealed.hash)
+            rows.append(event_row(sealed))
+        if rows:
+            self.conn.execute(insert(case_events), rows)
+        return len(rows)
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        rows = self.conn.execute(
+            select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
+        )
+        return [event_from_row(r) for r in rows]
+
+    def all_events(self) -> Iterator[CaseEvent]:
+        """Every event, by case then seq, streamed."""
+        result = self.conn.execution_options(stream_results=True, yield_per=10_000).execute(
+            select(case_events).order_by(case_events.c.case_id, case_events.c.seq)
+        )
+        for row in result:
+            yield event_from_row(row)

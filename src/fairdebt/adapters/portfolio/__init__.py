@@ -1,0 +1,1 @@
+"""Reading and validating portfolio files (docs/import.md)."""

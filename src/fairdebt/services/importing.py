@@ -1,0 +1,283 @@
+"""Use case: import a portfolio (borrowers, accounts, schedules, payments) atomically.
+
+Read every file, check every row, and only then write — all of it in one transaction, or
+nothing. Re-importing the same files changes nothing; a changed row of something that existed
+before is recorded as an event in its case's log. New borrowers get a case with a
+`case_opened` event. The delinquency snapshot is refreshed at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.bulk import existing_keys, upsert
+from fairdebt.adapters.db.engine import describe
+from fairdebt.adapters.db.snapshot import refresh_snapshot
+from fairdebt.adapters.portfolio.reader import SourceFile, expand, read
+from fairdebt.adapters.portfolio.spec import KINDS, Kind
+from fairdebt.adapters.portfolio.validate import RowError, Validated, validate
+from fairdebt.errors import FairdebtError, InputFileError
+from fairdebt.services.import_events import change_events, open_cases
+
+Progress = Callable[[str], None]
+
+TARGETS = {
+    "borrowers": t.borrowers,
+    "accounts": t.accounts,
+    "schedules": t.instalments,
+    "payments": t.payments,
+}
+RENAME: dict[Kind, dict[str, str]] = {
+    "borrowers": {"borrower_id": "id"},
+    "accounts": {"account_id": "id", "principal": "principal_cents"},
+    "schedules": {"principal": "principal_cents", "interest": "interest_cents", "fee": "fee_cents"},
+    "payments": {"payment_id": "id", "amount": "amount_cents"},
+}
+DB_KEY: dict[Kind, tuple[str, ...]] = {
+    "borrowers": ("id",),
+    "accounts": ("id",),
+    "schedules": ("account_id", "seq"),
+    "payments": ("id",),
+}
+
+
+@dataclass(slots=True)
+class KindSummary:
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    rejected: int = 0
+
+
+@dataclass(slots=True)
+class ImportReport:
+    summaries: dict[str, KindSummary] = field(
+        default_factory=lambda: {k: KindSummary() for k in KINDS}
+    )
+    errors: list[RowError] = field(default_factory=list)
+    rejects: list[Path] = field(default_factory=list)
+    written: bool = False
+    cases_opened: int = 0
+    events: int = 0
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.summaries.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(s.changed for s in self.summaries.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    as_of: date
+    now: datetime
+    actor: str = "import"
+    skip_invalid: bool = False
+    kind: Kind | None = None
+    timezone: str = "Asia/Shanghai"
+
+
+def import_portfolio(
+    engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None
+) -> ImportReport:
+    started = time.perf_counter()
+    step = progress or (lambda _stage: None)
+    report = ImportReport()
+    step("reading and checking files")
+    checked = _read_all(expand(paths, options.kind), options)
+    with _database(engine) as conn:
+        _check_references(conn, checked)
+        for v in checked:
+            report.errors += v.errors
+            report.summaries[v.kind].rows += v.table.num_rows
+            report.summaries[v.kind].rejected += int(v.invalid.sum())
+        if report.errors and not options.skip_invalid:
+            report.seconds = time.perf_counter() - started
+            return report
+        report.rejects = [p for v in checked if (p := _write_rejects(v)) is not None]
+        _write(conn, checked, options, report, step)
+        step("refreshing the delinquency snapshot")
+        refresh_snapshot(conn, options.as_of)
+    report.written = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _database:
+    """engine.begin() whose driver faults become one readable DatabaseError."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.context = engine.begin()
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        try:
+            return self.context.__enter__()
+        except DBAPIError as exc:
+            raise describe(exc) from None
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.context.__exit__(*exc)  # type: ignore[arg-type]
+        except DBAPIError as err:
+            raise describe(err) from None
+
+
+def _read_all(sources: list[SourceFile], options: ImportOptions) -> list[Validated]:
+    """Read every file first, so every unreadable file is reported together."""
+    problems: list[str] = []
+    hints: list[str] = []
+    checked: list[Validated] = []
+    for source in sources:
+        try:
+            raw = read(source)
+        except InputFileError as exc:
+            problems.append(exc.cause)
+            hints.append(exc.hint)
+            continue
+        checked.append(validate(source.path, source.kind, raw, {"timezone": options.timezone}))
+    if problems:
+        raise InputFileError(" | ".join(problems), hint="; ".join(hints) + "; nothing was written")
+    return checked
+
+
+PARENT: dict[Kind, tuple[str, Kind]] = {
+    "accounts": ("borrower_id", "borrowers"),
+    "schedules": ("account_id", "accounts"),
+    "payments": ("account_id", "accounts"),
+}
+
+
+def _check_references(conn, checked: list[Validated]) -> None:  # type: ignore[no-untyped-def]
+    """Each account needs its borrower, each instalment and payment its account: in this import
+    (on a valid row) or already in the database. Also reject keys repeated across files."""
+    valid_ids: dict[Kind, set[str]] = {}
+    seen: dict[Kind, set[tuple[object, ...]]] = {}
+    for v in checked:  # load order: parents are settled before children are checked
+        _cross_file_duplicates(v, seen.setdefault(v.kind, set()))
+        if v.kind in PARENT:
+            column, parent = PARENT[v.kind]
+            _missing_parents(conn, v, column, parent, valid_ids.get(parent, set()))
+        key = "borrower_id" if v.kind == "borrowers" else "account_id"
+        if v.kind in ("borrowers", "accounts"):
+            ok = v.table[key].filter(pa.array(~v.invalid)).to_pylist()
+            valid_ids.setdefault(v.kind, set()).update(ok)
+
+
+def _cross_file_duplicates(v: Validated, seen: set[tuple[object, ...]]) -> None:
+    from fairdebt.adapters.portfolio.spec import SPECS
+
+    key = SPECS[v.kind].key
+    rows = list(zip(*(v.table[k].to_pylist() for k in key), strict=True))
+    if seen:
+        for i, row in enumerate(rows):
+            if row in seen and not v.invalid[i]:
+                _reject(v, i, key[-1], "repeats a key already given in another file")
+    seen.update(rows)
+
+
+def _missing_parents(conn, v: Validated, column: str, parent: Kind, in_import: set[str]) -> None:  # type: ignore[no-untyped-def]
+    ids = v.table[column]
+    known = np.asarray(pc.is_in(ids, pa.array(list(in_import), pa.string())).fill_null(True))
+    unknown = ~known & ~v.invalid
+    if not unknown.any():
+        return
+    candidates = sorted(set(ids.filter(pa.array(unknown)).to_pylist()))
+    in_db = existing_keys(conn, TARGETS[parent], "id", candidates)
+    label = parent[:-1]
+    for i in np.flatnonzero(unknown):
+        value = ids[int(i)].as_py()
+        if value not in in_db:
+            _reject(v, int(i), column, f"{label} {value} is not in this import or the database")
+
+
+def _reject(v: Validated, index: int, column: str, reason: str) -> None:
+    v.invalid[index] = True
+    v.errors.append(RowError(v.path.name, index + 2, column, reason))
+
+
+def _write_rejects(v: Validated) -> Path | None:
+    if not v.invalid.any():
+        return None
+    import pyarrow.csv as csv
+
+    rows = np.flatnonzero(v.invalid)
+    reasons: dict[int, list[str]] = {}
+    for e in v.errors:
+        reasons.setdefault(e.row - 2, []).append(f"{e.column}: {e.reason}")
+    rejected = v.raw.take(pa.array(rows))
+    rejected = rejected.append_column(
+        "reason", pa.array(["; ".join(reasons.get(int(r), [])) for r in rows])
+    )
+    rejected = rejected.append_column("row", pa.array([int(r) + 2 for r in rows]))
+    path = v.path.with_name(v.path.name + ".rejects.csv")
+    csv.write_csv(rejected, path)
+    return path
+
+
+def _write(
+    conn, checked: list[Validated], options: ImportOptions, report: ImportReport, step: Progress
+) -> None:  # type: ignore[no-untyped-def]
+    by_kind: dict[Kind, list[pa.Table]] = {}
+    for v in checked:
+        by_kind.setdefault(v.kind, []).append(v.valid_table)
+    borrower_ids = _ids(by_kind.get("borrowers"), "borrower_id") + _ids(
+        by_kind.get("accounts"), "borrower_id"
+    )
+    account_ids = _ids(by_kind.get("accounts"), "account_id")
+    existed = {
+        "borrowers": existing_keys(conn, t.borrowers, "id", borrower_ids),
+        "accounts": existing_keys(conn, t.accounts, "id", account_ids)
+        | _parents_in_db(conn, by_kind),
+    }
+    results = {}
+    for kind in KINDS:
+        if kind not in by_kind:
+            continue
+        step(f"writing {kind}")
+        table = pa.concat_tables(by_kind[kind]).rename_columns(
+            [RENAME[kind].get(c, c) for c in by_kind[kind][0].column_names]
+        )
+        want_new = kind in ("accounts", "schedules", "payments") and bool(
+            existed["accounts"] or existed["borrowers"]
+        )
+        result = upsert(conn, TARGETS[kind], DB_KEY[kind], table, want_new=want_new)
+        results[kind] = result
+        report.summaries[kind].new = result.new
+        report.summaries[kind].changed = len(result.changed)
+    step("opening cases and recording events")
+    opened, events = open_cases(conn, options.now, options.as_of, options.actor)
+    report.cases_opened = opened
+    report.events = events + change_events(conn, results, existed, options.now, options.actor)
+
+
+def _ids(tables: list[pa.Table] | None, column: str) -> list[str]:
+    if not tables:
+        return []
+    return pa.concat_tables(tables)[column].to_pylist()
+
+
+def _parents_in_db(conn, by_kind: dict[Kind, list[pa.Table]]) -> set[str]:  # type: ignore[no-untyped-def]
+    """Accounts named by schedules/payments that were in the database before this import."""
+    named: set[str] = set()
+    for kind in ("schedules", "payments"):
+        for table in by_kind.get(kind, []):  # type: ignore[call-overload]
+            named.update(pc.unique(table["account_id"]).to_pylist())
+    return existing_keys(conn, t.accounts, "id", sorted(named)) if named else set()
+
+
+class ImportRejectedError(FairdebtError):
+    """Rows were invalid and --skip-invalid was not given: nothing was written."""
