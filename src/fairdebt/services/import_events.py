@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import tables as t
@@ -42,7 +42,7 @@ def open_cases(conn: Connection, now: datetime, as_of: date, actor: str) -> tupl
             "overdue_cents, outstanding_cents) "
             f"SELECT 'C-' || b.id, b.id, 'open', '', :opened, 0, 'M0', 0, 0 FROM borrowers b "
             f"WHERE {orphan}"
-        ).bindparams(opened=as_of.isoformat())
+        ).bindparams(bindparam("opened", value=as_of, type_=Date))
     )
     events = [
         event_row(
@@ -158,4 +158,4 @@ def _owners(conn: Connection, account_ids: set[str]) -> dict[str, str]:
     query = select(t.accounts.c.id, t.accounts.c.borrower_id).where(
         t.accounts.c.id.in_(sorted(account_ids))
     )
-    return dict(conn.execute(query))
+    return {row[0]: row[1] for row in conn.execute(query)}

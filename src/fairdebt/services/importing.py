@@ -18,11 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.bulk import existing_keys, upsert
-from fairdebt.adapters.db.engine import describe
+from fairdebt.adapters.db.engine import connect
 from fairdebt.adapters.db.snapshot import refresh_snapshot
 from fairdebt.adapters.portfolio.reader import SourceFile, expand, read
 from fairdebt.adapters.portfolio.spec import KINDS, Kind
@@ -99,7 +98,7 @@ def import_portfolio(
     report = ImportReport()
     step("reading and checking files")
     checked = _read_all(expand(paths, options.kind), options)
-    with _database(engine) as conn:
+    with connect(engine, write=True) as conn:
         _check_references(conn, checked)
         for v in checked:
             report.errors += v.errors
@@ -115,25 +114,6 @@ def import_portfolio(
     report.written = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _database:
-    """engine.begin() whose driver faults become one readable DatabaseError."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.context = engine.begin()
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        try:
-            return self.context.__enter__()
-        except DBAPIError as exc:
-            raise describe(exc) from None
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self.context.__exit__(*exc)  # type: ignore[arg-type]
-        except DBAPIError as err:
-            raise describe(err) from None
 
 
 def _read_all(sources: list[SourceFile], options: ImportOptions) -> list[Validated]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Column, MetaData, Table, and_, exists, insert, not_, select, update
+from sqlalchemy import Column, MetaData, Table, and_, exists, func, insert, not_, select, update
 from sqlalchemy.engine import Connection
 
 BATCH = 100_000
@@ -69,9 +69,11 @@ def upsert(
     result = UpsertResult()
     if want_new:
         result.new_rows = [dict(r._mapping) for r in conn.execute(select(stage).where(is_new))]
-    result.new = conn.execute(
+    # Counted before inserting: rowcount of INSERT … SELECT is not reliable on every driver.
+    result.new = conn.execute(select(func.count()).select_from(stage).where(is_new)).scalar_one()
+    conn.execute(
         insert(target).from_select(cols, select(*(stage.c[c] for c in cols)).where(is_new))
-    ).rowcount
+    )
     differs = not_(and_(*(stage.c[c].is_not_distinct_from(target.c[c]) for c in cols)))
     query = (
         select(stage, *(target.c[c].label(f"old_{c}") for c in cols))

@@ -67,6 +67,11 @@ def describe(exc: DBAPIError) -> DatabaseError:
             f"the database is locked: {text}",
             hint="another fairdebt process is writing; wait for it or stop it, then retry",
         )
+    if "not a database" in text:
+        return DatabaseError(
+            f"the SQLite database file is damaged or not SQLite: {text}",
+            hint="restore it from a backup, or set FAIRDEBT_DATA_DIR to another folder",
+        )
     if isinstance(exc, OperationalError):
         return DatabaseError(
             f"cannot reach the database: {text}",

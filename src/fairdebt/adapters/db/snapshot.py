@@ -69,7 +69,8 @@ def refresh_snapshot(conn: Connection, as_of: date) -> int:
     """
     as_of_param = bindparam("as_of", value=as_of, type_=Date)
     conn.execute(text("DELETE FROM account_status"))
-    count = conn.execute(text(account_sql).bindparams(as_of_param)).rowcount
+    conn.execute(text(account_sql).bindparams(as_of_param))
+    count = conn.execute(text("SELECT COUNT(*) FROM account_status")).scalar_one()
     conn.execute(text(_CASES_SQL).bindparams(as_of_param))
     conn.execute(text(f"UPDATE cases SET bucket = {bucket_sql('dpd')}"))
     return count

@@ -1,0 +1,99 @@
+"""The case event log: append-only through the API, and edits behind its back are caught."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from itertools import pairwise
+
+from sqlalchemy import text
+
+from fairdebt.adapters.db.repositories import SqlEventLog
+from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.domain.case import Case
+from fairdebt.domain.events import NewEvent
+from fairdebt.services.audit import verify_all
+
+AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def _case_with_events(engine, n: int = 4) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO borrowers (id, name, phones, timezone) "
+                "VALUES ('B1', '张伟', '', 'Asia/Shanghai')"
+            )
+        )
+    with SqlUnitOfWork(engine) as uow:
+        uow.cases.add(Case("C-B1", "B1", (), AT.date()))
+        for i in range(n):
+            uow.events.append("C-B1", NewEvent("note_added", "collector:u1", {"i": i}), AT)
+        uow.commit()
+
+
+def test_the_event_log_api_has_no_way_to_change_or_remove_an_event() -> None:
+    methods = {name for name, _ in inspect.getmembers(SqlEventLog, inspect.isfunction)}
+
+    assert not {m for m in methods if any(w in m for w in ("update", "delete", "remove", "edit"))}
+
+
+def test_events_chain_in_order_per_case(engine) -> None:
+    _case_with_events(engine)
+
+    with engine.connect() as conn:
+        events = SqlEventLog(conn).events("C-B1")
+
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert all(later.prev == earlier.hash for earlier, later in pairwise(events))
+
+
+def test_an_uncommitted_unit_of_work_leaves_no_event(engine) -> None:
+    _case_with_events(engine, n=1)
+
+    with SqlUnitOfWork(engine) as uow:
+        uow.events.append("C-B1", NewEvent("note_added", "u", {}), AT)  # and no commit
+
+    with engine.connect() as conn:
+        assert len(SqlEventLog(conn).events("C-B1")) == 1
+
+
+def test_an_edit_behind_the_applications_back_is_caught_by_audit(engine) -> None:
+    _case_with_events(engine)
+    with engine.begin() as conn:  # what a rogue DBA could do
+        conn.execute(text("UPDATE case_events SET data = :d WHERE seq = 3"), {"d": '{"i":99}'})
+
+    with engine.connect() as conn:
+        report = verify_all(SqlEventLog(conn).all_events())
+
+    assert not report.ok
+    assert [(b.case, b.seq) for b in report.broken] == [("C-B1", 3)]
+
+
+def test_audit_verify_on_the_command_line_names_the_broken_link(engine, database_url) -> None:
+    _case_with_events(engine)
+    env = {**os.environ, "FAIRDEBT_DATABASE_URL": database_url}
+    ok = subprocess.run(
+        [sys.executable, "-m", "fairdebt", "audit", "verify", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM case_events WHERE seq = 2"))
+
+    broken = subprocess.run(
+        [sys.executable, "-m", "fairdebt", "audit", "verify", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert ok.returncode == 0 and "4 events in 1 cases" in ok.stdout
+    assert broken.returncode == 1
+    assert "case C-B1 at event 2" in broken.stdout
