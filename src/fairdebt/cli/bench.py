@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         bench_app.command(name, help=f"Run the {name} benchmark.")(_runner(name, module))
 
 
-def _runner(name: str, module: str):  # type: ignore[no-untyped-def]
+def _runner(name: str, module: str):
     def run(
         size: int = typer.Option(None, help="Problem size (items); each benchmark has a default."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),

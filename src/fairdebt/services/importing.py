@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.bulk import existing_keys, upsert
+from fairdebt.adapters.db.bulk import UpsertResult, existing_keys, upsert
 from fairdebt.adapters.db.engine import connect
 from fairdebt.adapters.db.snapshot import refresh_snapshot
 from fairdebt.adapters.portfolio.reader import SourceFile, expand, read
@@ -141,7 +141,7 @@ PARENT: dict[Kind, tuple[str, Kind]] = {
 }
 
 
-def _check_references(conn, checked: list[Validated]) -> None:  # type: ignore[no-untyped-def]
+def _check_references(conn: Connection, checked: list[Validated]) -> None:
     """Each account needs its borrower, each instalment and payment its account: in this import
     (on a valid row) or already in the database. Also reject keys repeated across files."""
     valid_ids: dict[Kind, set[str]] = {}
@@ -169,7 +169,9 @@ def _cross_file_duplicates(v: Validated, seen: set[tuple[object, ...]]) -> None:
     seen.update(rows)
 
 
-def _missing_parents(conn, v: Validated, column: str, parent: Kind, in_import: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _missing_parents(
+    conn: Connection, v: Validated, column: str, parent: Kind, in_import: set[str]
+) -> None:
     ids = v.table[column]
     known = np.asarray(pc.is_in(ids, pa.array(list(in_import), pa.string())).fill_null(True))
     unknown = ~known & ~v.invalid
@@ -209,8 +211,12 @@ def _write_rejects(v: Validated) -> Path | None:
 
 
 def _write(
-    conn, checked: list[Validated], options: ImportOptions, report: ImportReport, step: Progress
-) -> None:  # type: ignore[no-untyped-def]
+    conn: Connection,
+    checked: list[Validated],
+    options: ImportOptions,
+    report: ImportReport,
+    step: Progress,
+) -> None:
     by_kind: dict[Kind, list[pa.Table]] = {}
     for v in checked:
         by_kind.setdefault(v.kind, []).append(v.valid_table)
@@ -223,7 +229,7 @@ def _write(
         "accounts": existing_keys(conn, t.accounts, "id", account_ids)
         | _parents_in_db(conn, by_kind),
     }
-    results = {}
+    results: dict[str, UpsertResult] = {}
     for kind in KINDS:
         if kind not in by_kind:
             continue
@@ -247,14 +253,15 @@ def _write(
 def _ids(tables: list[pa.Table] | None, column: str) -> list[str]:
     if not tables:
         return []
-    return pa.concat_tables(tables)[column].to_pylist()
+    ids: list[str] = pa.concat_tables(tables)[column].to_pylist()
+    return ids
 
 
-def _parents_in_db(conn, by_kind: dict[Kind, list[pa.Table]]) -> set[str]:  # type: ignore[no-untyped-def]
+def _parents_in_db(conn: Connection, by_kind: dict[Kind, list[pa.Table]]) -> set[str]:
     """Accounts named by schedules/payments that were in the database before this import."""
     named: set[str] = set()
     for kind in ("schedules", "payments"):
-        for table in by_kind.get(kind, []):  # type: ignore[call-overload]
+        for table in by_kind.get(kind, []):
             named.update(pc.unique(table["account_id"]).to_pylist())
     return existing_keys(conn, t.accounts, "id", sorted(named)) if named else set()
 
