@@ -49,3 +49,14 @@ def test_an_unknown_time_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 
     with pytest.raises(SettingsError):
         load_settings()
+
+
+def test_every_setting_is_documented() -> None:
+    from pathlib import Path
+
+    from fairdebt.settings import Settings
+
+    docs = (Path(__file__).parents[2] / "docs" / "settings.md").read_text(encoding="utf-8")
+
+    missing = [n for n in Settings.model_fields if f"`FAIRDEBT_{n.upper()}`" not in docs]
+    assert missing == []

@@ -1,1 +1,1 @@
-"""fairdebt.bench."""
+"""Benchmarks behind `fairdebt bench NAME`: each measures us and its baselines in one run."""

@@ -1,4 +1,4 @@
-"""fairdebt demo commands."""
+"""`fairdebt demo`: a working system in one command — portfolio, cases, users, console."""
 
 from __future__ import annotations
 
@@ -6,4 +6,63 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    app.command()(demo)
+
+
+def demo(
+    accounts: int = typer.Option(20_000, min=100, help="Accounts in the generated portfolio."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web console."),
+    port: int = typer.Option(None, help="Port (default FAIRDEBT_PORT, 8000)."),
+) -> None:
+    """Create the database, import a generated portfolio, create a user per role, serve."""
+    from datetime import date
+
+    from fairdebt.adapters.clock import SystemClock
+    from fairdebt.bootstrap import database
+    from fairdebt.cli._common import console, out, settings
+    from fairdebt.demo import scenario
+    from fairdebt.services.importing import ImportOptions, import_portfolio
+    from fairdebt.services.users import create_user
+
+    config = settings()
+    now = SystemClock().now()
+    as_of = date.today()
+    engine = database(config)
+    folder = config.data_dir / "demo-portfolio"
+    with console.status(f"generating {accounts:,} accounts…"):
+        fresh = scenario.ensure_portfolio(folder, accounts, as_of)
+    if not fresh:
+        console.print(f"using the portfolio already in {folder}")
+    with console.status("importing…"):
+        report = import_portfolio(engine, [folder], ImportOptions(as_of=as_of, now=now))
+    console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
+    placed = scenario.assign_cases(engine, now)
+    console.print(f"assigned {placed:,} cases to collectors and agencies")
+    users = scenario.demo_users(engine)
+    scenario.create_users(engine, users, create_user)
+    _print_users(out, users)
+    if serve:
+        _serve(config, port)
+
+
+def _print_users(out, users) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title="demo users (passwords are new on every run)")
+    for name in ("role", "user", "password"):
+        table.add_column(name)
+    for u in users:
+        table.add_row(u.role, u.username, u.password)
+    out.print(table)
+
+
+def _serve(config, port: int | None) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from fairdebt.cli._common import out
+
+    url = f"http://{config.host}:{port or config.port}/console/"
+    out.print(f"console: [link={url}]{url}[/link]   (Ctrl+C to stop)")
+    uvicorn.run(
+        "fairdebt.web.asgi:app", host=config.host, port=port or config.port, log_level="warning"
+    )

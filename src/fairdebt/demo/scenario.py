@@ -1,0 +1,104 @@
+"""The demo scenario: a generated portfolio, cases assigned and placed, a user per role.
+
+Idempotent: running it again imports nothing new, assigns nothing twice, and gives the demo
+users fresh passwords.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.domain.case import Assignee, AssigneeKind
+
+AGENCIES = ("AG-01", "AG-02")
+COLLECTORS = ("collector", "collector2")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    username: str
+    role: str
+    password: str
+    display_name: str
+    agency_id: str | None = None
+    borrower_id: str | None = None
+
+
+def ensure_portfolio(folder: Path, accounts: int, as_of: date, seed: int = 2026) -> bool:
+    """Generate the demo portfolio once; return True when it was generated now."""
+    from fairdebt.demo.generate import generate_portfolio
+
+    if (folder / "accounts.parquet").exists():
+        return False
+    generate_portfolio(accounts, folder, seed=seed, as_of=as_of)
+    return True
+
+
+def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
+    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.cases.c.id, t.cases.c.bucket)
+            .where(t.cases.c.assignee_kind.is_(None), t.cases.c.bucket != "M0")
+            .order_by(t.cases.c.id)
+        ).all()
+    assigned = 0
+    with SqlUnitOfWork(engine) as uow:
+        for i, (case_id, bucket) in enumerate(rows):
+            late = bucket not in ("M1", "M2")
+            kind = AssigneeKind.AGENCY if late else AssigneeKind.COLLECTOR
+            who = (AGENCIES if late else COLLECTORS)[i % 2]
+            case = uow.cases.get(case_id)
+            if case is None:
+                continue
+            case, event = case.assign(Assignee(kind, who), actor)
+            uow.cases.save(case)
+            uow.events.append(case_id, event, now)
+            assigned += 1
+        uow.commit()
+    return assigned
+
+
+def demo_users(engine: Engine) -> list[DemoUser]:
+    with engine.connect() as conn:
+        borrower = conn.execute(
+            text("SELECT borrower_id FROM cases WHERE bucket != 'M0' ORDER BY dpd DESC, id LIMIT 1")
+        ).scalar()
+
+    def password() -> str:
+        return secrets.token_urlsafe(9)
+
+    return [
+        DemoUser("admin", "admin", password(), "系统管理员 Admin"),
+        DemoUser("supervisor", "supervisor", password(), "催收主管 Supervisor"),
+        DemoUser("collector", "collector", password(), "催收员 Collector"),
+        DemoUser("field", "field_agent", password(), "外访员 Field agent"),
+        DemoUser("compliance", "compliance", password(), "合规官 Compliance"),
+        DemoUser("agency", "agency", password(), "委外机构 Agency AG-01", agency_id=AGENCIES[0]),
+        DemoUser("borrower", "borrower", password(), "借款人 Borrower", borrower_id=borrower),
+    ]
+
+
+def create_users(engine: Engine, users: list[DemoUser], create: Callable[..., object]) -> None:
+    """(Re)create the demo users with the given passwords."""
+    with engine.begin() as conn:
+        conn.execute(t.users.delete().where(t.users.c.username.in_([u.username for u in users])))
+        for u in users:
+            create(
+                conn,
+                u.username,
+                u.role,
+                u.password,
+                u.display_name,
+                agency_id=u.agency_id,
+                borrower_id=u.borrower_id,
+            )
