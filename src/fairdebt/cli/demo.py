@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fairdebt.demo.scenario import DemoUser
+    from fairdebt.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +53,7 @@ def demo(
         _serve(config, port)
 
 
-def _print_users(out, users) -> None:  # type: ignore[no-untyped-def]
+def _print_users(out: Console, users: list[DemoUser]) -> None:
     from rich.table import Table
 
     table = Table(title="demo users (passwords are new on every run)")
@@ -56,7 +64,7 @@ def _print_users(out, users) -> None:  # type: ignore[no-untyped-def]
     out.print(table)
 
 
-def _serve(config, port: int | None) -> None:  # type: ignore[no-untyped-def]
+def _serve(config: Settings, port: int | None) -> None:
     import uvicorn
 
     from fairdebt.cli._common import out
