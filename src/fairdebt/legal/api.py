@@ -1,0 +1,101 @@
+"""The JSON-facing API of contracts/legal.md: plain dicts in, plain dicts out.
+
+`limitation(request)` and `charges(request)` answer exactly what `fairdebt legal limitation` and
+`fairdebt legal charges` print. A malformed request raises `LegalRequestError` naming the field;
+a debt that is out of time or a rate above the cap is an answer, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from fairdebt.legal import limitation as cn
+from fairdebt.legal._request import Fields
+from fairdebt.legal.errors import LegalRequestError
+
+LIMITATION = "limitation request"
+EVENT_FIELDS = ("type", "on", "signed_by", "medium", "kind", "ended_on", "debtor_untraceable")
+
+
+def limitation(request: dict[str, Any]) -> dict[str, Any]:
+    """Start, expiry and status of a debt's limitation period (contracts/legal.md)."""
+    top = Fields(request, LIMITATION, "", ("jurisdiction", "as_of", "debt", "events"))
+    jurisdiction = top.text("jurisdiction").lower()
+    as_of = top.date("as_of")
+    debt = _debt(top.sub("debt", ("due_dates", "known_default_on")))
+    events = tuple(_event(item, i, as_of) for i, item in enumerate(top.items("events")))
+    if jurisdiction == "cn":
+        return _limitation_answer(cn.cn_limitation(debt, events, as_of))
+    raise LegalRequestError(
+        f"{LIMITATION}: unknown jurisdiction {jurisdiction!r}",
+        hint="use cn or us-<state>, e.g. us-ny",
+    )
+
+
+def _debt(fields: Fields) -> cn.Debt:
+    due = fields.dates("due_dates")
+    known = fields.opt_date("known_default_on")
+    if not due and known is None:
+        fields.fail(
+            "debt needs 'due_dates' or 'known_default_on'",
+            "give every instalment's due date; the period runs from the last (民法典 189)",
+        )
+    return cn.Debt(due_dates=due, known_default_on=known)
+
+
+def _event(item: object, index: int, as_of: date) -> cn.LimitationEvent:
+    fields = Fields(item, LIMITATION, f"events[{index}].", EVENT_FIELDS)
+    event = cn.LimitationEvent(
+        type=fields.choice("type", cn.EventType),
+        on=fields.date("on"),
+        signed_by=fields.opt_choice("signed_by", cn.Signer),
+        medium=fields.opt_choice("medium", cn.Medium),
+        kind=fields.opt_choice("kind", cn.AckKind),
+        ended_on=fields.opt_date("ended_on"),
+        debtor_untraceable=fields.flag("debtor_untraceable"),
+    )
+    _check_event(fields, event, as_of)
+    if event.type is cn.EventType.DEMAND_DELIVERED and event.medium is None:
+        # a signature implies a handed-over document (SX8(1))
+        return replace(event, medium=cn.Medium.DOCUMENT)
+    return event
+
+
+def _check_event(fields: Fields, event: cn.LimitationEvent, as_of: date) -> None:
+    name = fields.path.rstrip(".")
+    if event.on > as_of:
+        fields.fail(
+            f"{name} is on {event.on}, after as_of {as_of}", "events cannot be in the future"
+        )
+    if (event.type is cn.EventType.DEBTOR_ACK) != (event.kind is not None):
+        fields.fail(
+            f"{name}: 'kind' goes with type debtor_ack, and debtor_ack needs it",
+            "kind: " + ", ".join(k.value for k in cn.AckKind),
+        )
+    no_proof = event.signed_by is None and event.medium is None
+    if event.type is cn.EventType.DEMAND_DELIVERED and no_proof:
+        fields.fail(
+            f"{name}: demand_delivered needs 'signed_by' or 'medium'",
+            "say who signed (debtor, co_resident_adult_relative, authorised, none) or how it "
+            "arrived (sms, email, app_message, bank_debit, public_notice)",
+        )
+    if event.ended_on is not None and event.type not in cn.PROCEEDINGS:
+        fields.fail(
+            f"{name}: 'ended_on' is for suit_filed, arbitration and payment_order only",
+            "drop ended_on",
+        )
+
+
+def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
+    return {
+        "starts_on": result.starts_on.isoformat(),
+        "expires_on": result.expires_on.isoformat(),
+        "status": result.status.value,
+        "interrupted_by": [
+            {"type": e.type.value, "on": e.on.isoformat()} for e in result.interrupted_by
+        ],
+        "longstop_on": result.longstop_on.isoformat() if result.longstop_on else None,
+        "rules": list(result.rules),
+    }
