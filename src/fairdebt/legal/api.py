@@ -9,13 +9,29 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from fairdebt.domain.loan import LenderType
+from fairdebt.legal import caps
 from fairdebt.legal import limitation as cn
 from fairdebt.legal._request import Fields
 from fairdebt.legal.errors import LegalRequestError
+from fairdebt.legal.lpr import CHECKED_THROUGH, LprQuote
 
 LIMITATION = "limitation request"
+CHARGES = "charges request"
+CHARGE_FIELDS = (
+    "jurisdiction",
+    "lender_type",
+    "contract_date",
+    "principal_disbursed",
+    "principal_stated",
+    "rates",
+    "filed_on",
+    "overdue_on",
+    "ceiling",
+)
 EVENT_FIELDS = ("type", "on", "signed_by", "medium", "kind", "ended_on", "debtor_untraceable")
 
 
@@ -99,3 +115,103 @@ def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
         "longstop_on": result.longstop_on.isoformat() if result.longstop_on else None,
         "rules": list(result.rules),
     }
+
+
+def charges(request: dict[str, Any]) -> dict[str, Any]:
+    """The cap on a loan's charges and each agreed rate's enforceable part (contracts/legal.md)."""
+    top = Fields(request, CHARGES, "", CHARGE_FIELDS)
+    jurisdiction = top.text("jurisdiction").lower()
+    if jurisdiction != "cn":
+        top.fail(f"no charge caps for jurisdiction {jurisdiction!r}", "charges are computed for cn")
+    return charges_answer(caps.charge_caps(_terms(top)))
+
+
+def _terms(top: Fields) -> caps.ChargeTerms:
+    disbursed = top.opt_decimal("principal_disbursed")
+    stated = top.opt_decimal("principal_stated")
+    if stated is None and disbursed is None:
+        top.fail("missing field 'principal_disbursed' (or 'principal_stated')", "give the amounts")
+    stated = stated if stated is not None else disbursed
+    assert stated is not None  # for mypy: one of the two is set
+    if disbursed is not None and disbursed > stated:
+        top.fail(f"principal_disbursed {disbursed} exceeds principal_stated {stated}", "swap them?")
+    terms = caps.ChargeTerms(
+        lender_type=top.choice("lender_type", LenderType),
+        contract_date=top.date("contract_date"),
+        principal_stated=stated,
+        principal_disbursed=disbursed,
+        rates=_rates(top.sub("rates", [p.value for p in caps.Part])),
+        filed_on=top.opt_date("filed_on"),
+        overdue_on=top.opt_date("overdue_on"),
+        ceiling=top.opt_decimal("ceiling"),
+    )
+    for name in ("filed_on", "overdue_on"):
+        later = getattr(terms, name)
+        if later is not None and later < terms.contract_date:
+            top.fail(f"{name} {later} is before contract_date {terms.contract_date}", "check dates")
+    return terms
+
+
+def _rates(fields: Fields) -> caps.Rates:
+    return caps.Rates(**{p.value: fields.opt_decimal(p.value) for p in caps.Part})
+
+
+def charges_answer(result: caps.ChargeCaps) -> dict[str, Any]:
+    """The contract's JSON for a `ChargeCaps` (also used by services that compute it typed)."""
+    return {
+        "applies": result.applies,
+        "cap": _num(result.cap),
+        "lpr": _lpr(result.lpr),
+        "principal": _num(result.principal),
+        "principal_stated": _num(result.principal_stated),
+        **_capped(result.capped),
+        "transition": _legacy(result.legacy),
+        "pack_parameter": result.pack_parameter,
+        "rules": list(result.rules),
+    }
+
+
+def _capped(capped: caps.CappedRates) -> dict[str, Any]:
+    return {
+        "components": {part.value: _rate(rc) for part, rc in capped.components},
+        "combined_overdue": _rate(capped.combined_overdue),
+    }
+
+
+def _rate(rc: caps.RateCap) -> dict[str, Any]:
+    answer = {"agreed": _num(rc.agreed), "enforceable": _num(rc.enforceable)}
+    answer["excess"] = _num(rc.excess)
+    if rc.default_rule:
+        answer["default_rule"] = rc.default_rule
+    return answer
+
+
+def _lpr(quote: LprQuote | None) -> dict[str, Any] | None:
+    if quote is None:
+        return None
+    return {
+        "rate": _num(quote.rate),
+        "published": quote.published_on.isoformat(),
+        "checked_through": CHECKED_THROUGH.isoformat(),
+        "source": quote.source,
+        "confidence": quote.confidence,
+    }
+
+
+def _legacy(legacy: caps.LegacyPeriod | None) -> dict[str, Any] | None:
+    if legacy is None:
+        return None
+    return {
+        "until": legacy.until.isoformat(),
+        "cap": _num(legacy.capped.cap),
+        "void_above": _num(legacy.void_above),
+        **_capped(legacy.capped),
+    }
+
+
+def _num(value: Decimal | None) -> str | None:
+    """A decimal string without exponent or trailing zeros: 0.1540 -> "0.154", 1E+5 -> "100000"."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
