@@ -58,7 +58,7 @@ def test_interest_at_18_percent_on_the_stated_principal_is_cut_to_the_cap_on_wha
     assert line.lawful == D("13860.00")  # 15.4 % of the 90000 actually lent
     assert line.above_cap == D("4140.00")
     assert result.demandable == D("103860.00")
-    assert result.excluded == D("4140.00")
+    assert result.excluded == D("14140.00")  # with the 10000 deducted up front
 
 
 def test_a_rate_within_the_cap_leaves_the_amount_lawful() -> None:
