@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from fairdebt.domain.loan import LenderType
-from fairdebt.legal import caps
+from fairdebt.legal import caps, us
 from fairdebt.legal import limitation as cn
 from fairdebt.legal._request import Fields
 from fairdebt.legal.errors import LegalRequestError
@@ -44,6 +44,9 @@ def limitation(request: dict[str, Any]) -> dict[str, Any]:
     events = tuple(_event(item, i, as_of) for i, item in enumerate(top.items("events")))
     if jurisdiction == "cn":
         return _limitation_answer(cn.cn_limitation(debt, events, as_of))
+    if jurisdiction.startswith("us-") and len(jurisdiction) == 5:
+        period = us.state_period(jurisdiction[3:])
+        return _limitation_answer(us.us_limitation(period, debt, events, as_of))
     raise LegalRequestError(
         f"{LIMITATION}: unknown jurisdiction {jurisdiction!r}",
         hint="use cn or us-<state>, e.g. us-ny",
@@ -114,6 +117,20 @@ def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
         ],
         "longstop_on": result.longstop_on.isoformat() if result.longstop_on else None,
         "rules": list(result.rules),
+    }
+
+
+def validation(request: dict[str, Any]) -> dict[str, Any]:
+    """US-VAL: when a validation notice is assumed received and when its period ends."""
+    top = Fields(request, "validation request", "", ("jurisdiction", "sent_on"))
+    if top.has("jurisdiction") and top.text("jurisdiction").lower() != "us":
+        top.fail("the validation period is a US rule", 'use "jurisdiction": "us" or leave it out')
+    period = us.validation_period(top.date("sent_on"))
+    return {
+        "sent_on": period.sent_on.isoformat(),
+        "assumed_receipt_on": period.assumed_receipt_on.isoformat(),
+        "ends_on": period.ends_on.isoformat(),
+        "rules": ["US-VAL"],
     }
 
 
