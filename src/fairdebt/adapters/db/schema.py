@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fairdebt.adapters.db.repayment_tables  # noqa: F401  (registers its tables)
 from fairdebt.adapters.db.tables import metadata
 
 __all__ = ["metadata"]
