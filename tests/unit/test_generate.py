@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -339,3 +341,47 @@ def test_the_result_counts_what_was_written(tmp_path: Path) -> None:
     for kind in KINDS:
         lines = result.paths[kind].read_text(encoding="utf-8").count("\n")
         assert lines == result.counts[kind] + 1, kind
+
+
+def _fairdebt(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fairdebt", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_command_writes_the_files_and_says_how_many(tmp_path: Path) -> None:
+    result = _fairdebt("generate", "--accounts", "800", "--out", str(tmp_path), "--format", "csv")
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"accounts\s+800 rows", result.stdout)
+    assert "generated 800 accounts in" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{k}.csv" for k in sorted(KINDS)]
+
+
+@pytest.mark.parametrize(
+    ("args", "cause"),
+    [
+        (("--accounts", "0"), "cannot generate 0 accounts"),
+        (("--accounts", "5", "--as-of", "2026-02-30"), "is not a date"),
+        (("--accounts", "5", "--format", "xlsx"), "unknown format"),
+    ],
+)
+def test_bad_arguments_fail_cleanly(tmp_path: Path, args: tuple[str, ...], cause: str) -> None:
+    result = _fairdebt("generate", "--out", str(tmp_path / "out"), *args)
+
+    assert result.returncode == 2
+    assert cause in result.stderr and "hint:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_directory_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+
+    result = _fairdebt("generate", "--accounts", "5", "--out", str(tmp_path / "file" / "out"))
+
+    assert result.returncode == 2
+    assert "cannot write in" in result.stderr and "hint:" in result.stderr

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "serve",
     "bench",
+    "generate",
 )
 
 app = typer.Typer(

@@ -72,7 +72,7 @@ def generate_portfolio(
     on_progress: Callable[[int], None] | None = None,
 ) -> GenerateResult:
     """Write borrowers, accounts, schedules and payments for `accounts` accounts to `out_dir`."""
-    _check(accounts, fmt, chunk_size)
+    check_arguments(accounts, fmt, chunk_size)
     started = time.perf_counter()
     out = prepare_out_dir(Path(out_dir))
     world = _World(seed, day_number(as_of), build_pools(seed), build_places())
@@ -92,7 +92,8 @@ def generate_portfolio(
     return GenerateResult(out, fmt, seed, as_of, sinks.counts, paths, time.perf_counter() - started)
 
 
-def _check(accounts: int, fmt: str, chunk_size: int) -> None:
+def check_arguments(accounts: int, fmt: str, chunk_size: int = BLOCK) -> None:
+    """Refuse what cannot be generated, before any work is done."""
     if accounts < 1:
         raise FairdebtError(
             f"cannot generate {accounts} accounts", hint="give --accounts a whole number ≥ 1"
