@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "bench",
     "generate",
+    "legal",
 )
 
 app = typer.Typer(

@@ -144,15 +144,22 @@ def _default_overdue(terms: ChargeTerms, quotes: tuple[LprQuote, ...] | None) ->
     return lpr_at(terms.overdue_on, quotes).rate
 
 
-def _rate_caps(rates: Rates, cap: Decimal | None, default_overdue: Decimal | None) -> CappedRates:
+def _rate_caps(
+    rates: Rates,
+    cap: Decimal | None,
+    default_overdue: Decimal | None,
+    default_rule: str = "CN-RATE-28",
+) -> CappedRates:
     """Cap each rate; the overdue ones share one allowance of `cap` (CN-RATE-29)."""
     parts = [(Part.INTEREST, _interest_cap(rates.interest, cap))]
     remaining, charged_total = cap, ZERO
     for part in OVERDUE_PARTS:
         agreed = rates.of(part)
-        use_default = agreed is None and part is Part.OVERDUE_INTEREST
+        use_default = (
+            agreed is None and part is Part.OVERDUE_INTEREST and default_overdue is not None
+        )
         charged = default_overdue if use_default else agreed
-        rate_cap = _share(agreed, charged, remaining, "CN-RATE-28" if use_default else None)
+        rate_cap = _share(agreed, charged, remaining, default_rule if use_default else None)
         if remaining is not None and rate_cap.enforceable is not None:
             remaining -= rate_cap.enforceable
         charged_total += charged or ZERO
@@ -171,8 +178,8 @@ def _share(
     agreed: Decimal | None, charged: Decimal | None, allowance: Decimal | None, rule: str | None
 ) -> RateCap:
     """What of `charged` fits in `allowance`; None allowance means no cap is known."""
-    if charged is None:  # nothing agreed and no rate supplied by law: nothing may be charged
-        return RateCap(None, ZERO, ZERO)
+    if charged is None:  # nothing agreed, no rate supplied by law: nothing may be charged,
+        return RateCap(None, None if allowance is None else ZERO, ZERO)  # unless cap unknown
     enforceable = None if allowance is None else min(charged, max(allowance, ZERO))
     excess = ZERO if enforceable is None else charged - enforceable
     return RateCap(agreed, enforceable, excess, rule)
@@ -226,7 +233,7 @@ def _transition(terms: ChargeTerms, quotes: tuple[LprQuote, ...] | None) -> Char
             hint="give filed_on: the date suit was (or would be) filed (民间借贷规定 第三十一条)",
         )
     # the 2015 rules' default overdue rate is not in RULES.md: with no rate agreed, none is shown
-    old = _rate_caps(terms.rates, LEGACY_CAP, terms.rates.interest)
+    old = _rate_caps(terms.rates, LEGACY_CAP, terms.rates.interest, "CN-RATE-HIST")
     legacy = LegacyPeriod(until=date(2020, 8, 19), void_above=LEGACY_VOID_ABOVE, capped=old)
     if terms.filed_on < TRANSITION:  # sued before the 2020 rules: the old rules throughout
         return _private(terms, None, old, legacy=None)
@@ -236,7 +243,7 @@ def _transition(terms: ChargeTerms, quotes: tuple[LprQuote, ...] | None) -> Char
 
 def _licensed(terms: ChargeTerms) -> ChargeCaps:
     """CN-RATE-SCOPE: the private-lending cap does not apply; the pack's ceiling, if given."""
-    capped = _rate_caps(terms.rates, terms.ceiling, terms.rates.interest)
+    capped = _rate_caps(terms.rates, terms.ceiling, None)  # the pack, not CN-RATE-28, decides
     deducted = principal_that_counts(terms) < terms.principal_stated
     return ChargeCaps(
         applies=False,

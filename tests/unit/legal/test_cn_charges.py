@@ -49,6 +49,8 @@ def test_cn_rate_case_3_licensed_consumer_finance_company_is_not_under_the_priva
     assert answer["rules"] == ["CN-RATE-SCOPE"]
     assert answer["cap"] is None
     assert answer["components"]["interest"]["enforceable"] is None  # the pack decides
+    assert answer["components"]["fees"]["enforceable"] is None
+    assert "default_rule" not in answer["components"]["overdue_interest"]  # not CN-RATE-28
 
 
 def test_cn_rate_case_3_a_licensed_ceiling_from_the_pack_is_applied_when_given() -> None:
