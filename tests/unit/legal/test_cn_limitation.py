@@ -197,6 +197,28 @@ def test_interruptions_never_pass_the_twenty_year_longstop() -> None:
     assert answer["status"] == "expired"
 
 
+def test_the_longstop_runs_from_the_first_known_default_of_an_instalment_debt() -> None:
+    answer = api.limitation(
+        {
+            "jurisdiction": "cn",
+            "as_of": "2025-01-01",
+            "debt": {"due_dates": ["2021-05-01", "2022-03-01"], "known_default_on": "2021-05-01"},
+        }
+    )
+
+    assert answer["starts_on"] == "2022-03-01"
+    assert answer["longstop_on"] == "2041-05-01"
+
+
+def test_a_demand_during_pending_proceedings_does_not_pull_the_expiry_forward() -> None:
+    suit = {"type": "suit_filed", "on": "2023-01-10", "ended_on": "2024-12-20"}
+    demand = {"type": "demand_delivered", "on": "2024-02-01", "medium": "sms"}
+
+    answer = ask("2025-03-02", suit, demand)
+
+    assert answer["expires_on"] == "2027-12-20"
+
+
 def test_a_period_from_29_february_ends_on_28_february() -> None:
     assert add_years(date(2024, 2, 29), 3) == date(2027, 2, 28)
 
@@ -266,6 +288,7 @@ events = st.builds(
     signed_by=st.sampled_from([None, *Signer]),
     medium=st.sampled_from([None, *Medium]),
     kind=st.sampled_from(AckKind),
+    ended_on=st.none() | days,
     debtor_untraceable=st.booleans(),
 )
 debts = st.builds(
