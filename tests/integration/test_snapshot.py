@@ -6,6 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from builders import make_account
 from portfolio_files import write_portfolio
 from sqlalchemy import text
@@ -78,10 +79,22 @@ def _random_portfolio(rng: random.Random, n: int):
     }, domain
 
 
-def test_sql_snapshot_matches_the_domain_for_random_accounts(engine, tmp_path) -> None:
+@pytest.mark.parametrize(
+    "path", ["first load (DuckDB on Arrow)", "later import (SQL in the database)"]
+)
+def test_snapshot_matches_the_domain_for_random_accounts(engine, tmp_path, path) -> None:
     files, domain = _random_portfolio(random.Random(7), 300)
-    folder = write_portfolio(tmp_path / "p", **files)
     now = datetime(2026, 11, 24, tzinfo=UTC)
+    if path.startswith("later"):  # someone already in the database: the general path runs
+        other = write_portfolio(
+            tmp_path / "o",
+            accounts=[],
+            schedules=[],
+            payments=[],
+            borrowers=[{"borrower_id": "X1", "name": "先来的人"}],
+        )
+        import_portfolio(engine, [other], ImportOptions(as_of=AS_OF, now=now))
+    folder = write_portfolio(tmp_path / "p", **files)
 
     import_portfolio(engine, [folder], ImportOptions(as_of=AS_OF, now=now))
 

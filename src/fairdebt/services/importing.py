@@ -23,6 +23,7 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.bulk import UpsertResult, existing_keys, upsert
 from fairdebt.adapters.db.engine import connect
 from fairdebt.adapters.db.snapshot import refresh_snapshot
+from fairdebt.adapters.portfolio import initial_load
 from fairdebt.adapters.portfolio.reader import SourceFile, expand, read
 from fairdebt.adapters.portfolio.spec import KINDS, Kind
 from fairdebt.adapters.portfolio.validate import RowError, Validated, validate
@@ -108,9 +109,12 @@ def import_portfolio(
             report.seconds = time.perf_counter() - started
             return report
         report.rejects = [p for v in checked if (p := _write_rejects(v)) is not None]
-        _write(conn, checked, options, report, step)
-        step("refreshing the delinquency snapshot")
-        refresh_snapshot(conn, options.as_of)
+        if initial_load.is_empty(conn):
+            _load_first(conn, checked, options, report, step)
+        else:
+            _write(conn, checked, options, report, step)
+            step("refreshing the delinquency snapshot")
+            refresh_snapshot(conn, options.as_of)
     report.written = True
     report.seconds = time.perf_counter() - started
     return report
@@ -144,36 +148,44 @@ PARENT: dict[Kind, tuple[str, Kind]] = {
 def _check_references(conn: Connection, checked: list[Validated]) -> None:
     """Each account needs its borrower, each instalment and payment its account: in this import
     (on a valid row) or already in the database. Also reject keys repeated across files."""
-    valid_ids: dict[Kind, set[str]] = {}
-    seen: dict[Kind, set[tuple[object, ...]]] = {}
-    for v in checked:  # load order: parents are settled before children are checked
-        _cross_file_duplicates(v, seen.setdefault(v.kind, set()))
-        if v.kind in PARENT:
-            column, parent = PARENT[v.kind]
-            _missing_parents(conn, v, column, parent, valid_ids.get(parent, set()))
-        key = "borrower_id" if v.kind == "borrowers" else "account_id"
-        if v.kind in ("borrowers", "accounts"):
-            ok = v.table[key].filter(pa.array(~v.invalid)).to_pylist()
-            valid_ids.setdefault(v.kind, set()).update(ok)
+    valid_ids: dict[Kind, pa.Array] = {}
+    for kind in KINDS:
+        group = [v for v in checked if v.kind == kind]
+        if len(group) > 1:
+            _cross_file_duplicates(group)
+        for v in group:  # load order: parents are settled before children are checked
+            if kind in PARENT:
+                column, parent = PARENT[kind]
+                in_import = valid_ids.get(parent, pa.array([], pa.string()))
+                _missing_parents(conn, v, column, parent, in_import)
+        if kind in ("borrowers", "accounts") and group:
+            key = "borrower_id" if kind == "borrowers" else "account_id"
+            valid_ids[kind] = pa.chunked_array(
+                [v.table[key].filter(pa.array(~v.invalid)).combine_chunks() for v in group],
+                pa.string(),
+            ).combine_chunks()
 
 
-def _cross_file_duplicates(v: Validated, seen: set[tuple[object, ...]]) -> None:
+def _cross_file_duplicates(group: list[Validated]) -> None:
     from fairdebt.adapters.portfolio.spec import SPECS
+    from fairdebt.adapters.portfolio.validate import duplicated
 
-    key = SPECS[v.kind].key
-    rows = list(zip(*(v.table[k].to_pylist() for k in key), strict=True))
-    if seen:
-        for i, row in enumerate(rows):
-            if row in seen and not v.invalid[i]:
-                _reject(v, i, key[-1], "repeats a key already given in another file")
-    seen.update(rows)
+    key = SPECS[group[0].kind].key
+    keys = pa.concat_tables([v.table.select(list(key)) for v in group])
+    repeated = duplicated(keys, key)
+    start = 0
+    for v in group:
+        for i in np.flatnonzero(repeated[start : start + v.table.num_rows]):
+            if not v.invalid[i]:
+                _reject(v, int(i), key[-1], "repeats a key already given in another file")
+        start += v.table.num_rows
 
 
 def _missing_parents(
-    conn: Connection, v: Validated, column: str, parent: Kind, in_import: set[str]
+    conn: Connection, v: Validated, column: str, parent: Kind, in_import: pa.Array
 ) -> None:
     ids = v.table[column]
-    known = np.asarray(pc.is_in(ids, pa.array(list(in_import), pa.string())).fill_null(True))
+    known = np.asarray(pc.is_in(ids, in_import).fill_null(True))
     unknown = ~known & ~v.invalid
     if not unknown.any():
         return
@@ -208,6 +220,37 @@ def _write_rejects(v: Validated) -> Path | None:
     path = v.path.with_name(v.path.name + ".rejects.csv")
     csv.write_csv(rejected, path)
     return path
+
+
+def _load_first(
+    conn: Connection,
+    checked: list[Validated],
+    options: ImportOptions,
+    report: ImportReport,
+    step: Progress,
+) -> None:
+    step("loading into the empty database")
+    tables = {TARGETS[kind].name: table for kind, table in _by_kind(checked).items()}
+    for kind in KINDS:
+        if TARGETS[kind].name in tables:
+            report.summaries[kind].new = tables[TARGETS[kind].name].num_rows
+    if "borrowers" not in tables:
+        return
+    opened, events = initial_load.load(conn, tables, options.as_of, options.now, options.actor)
+    report.cases_opened, report.events = opened, events
+
+
+def _by_kind(checked: list[Validated]) -> dict[Kind, pa.Table]:
+    """Valid rows per kind, files of a kind concatenated, columns renamed to the database's."""
+    parts: dict[Kind, list[pa.Table]] = {}
+    for v in checked:
+        parts.setdefault(v.kind, []).append(v.valid_table)
+    return {
+        kind: pa.concat_tables(tables).rename_columns(
+            [RENAME[kind].get(c, c) for c in tables[0].column_names]
+        )
+        for kind, tables in parts.items()
+    }
 
 
 def _write(

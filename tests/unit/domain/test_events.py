@@ -55,3 +55,24 @@ def test_the_hash_covers_prev_and_is_stable() -> None:
 
     assert first.hash == again.hash  # key order does not matter: the JSON is canonical
     assert first.prev == GENESIS and len(first.hash) == 64
+
+
+def test_the_fast_seal_is_the_hash_of_the_canonical_body() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from fairdebt.domain.events import event_hash
+
+    text = st.text(max_size=12)
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | text,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+        max_leaves=8,
+    )
+
+    @given(text, st.integers(1, 10**6), text, st.dictionaries(text, values, max_size=4))
+    def check(case: str, seq: int, actor: str, data: dict) -> None:
+        event = chain(case, seq, GENESIS, AT, NewEvent('t\u00e9"x', actor, data))
+        assert event.hash == event_hash(event.body())
+
+    check()

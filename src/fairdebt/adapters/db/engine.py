@@ -54,9 +54,24 @@ def _sqlite_engine(url: str, database: str | None, timeout: float) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB: bulk loads into big B-trees
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
+    @event.listens_for(engine, "checkout")
+    def _checks_on(dbapi_connection: sqlite3.Connection, _record: Any, _proxy: Any) -> None:
+        # A bulk load may switch foreign-key checks off for its own transaction
+        # (see without_foreign_keys); every connection handed out has them on again.
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
     return engine
+
+
+def without_foreign_keys(conn: Connection) -> None:
+    """For a bulk load whose references were already checked: skip SQLite's per-row foreign-key
+    lookups. Must run before the transaction's first write (SQLite ignores it inside one)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
 
 
 def describe(exc: DBAPIError) -> DatabaseError:

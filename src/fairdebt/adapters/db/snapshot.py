@@ -28,13 +28,13 @@ def bucket_sql(column: str) -> str:
     return f"CASE {arms} ELSE '{BUCKETS[-1][0]}' END"
 
 
-def refresh_snapshot(conn: Connection, as_of: date) -> int:
-    """Recompute account_status for every account and the case summaries; return accounts."""
-    days = _days(conn, ":as_of", "oldest_unpaid")
-    account_sql = f"""
-    INSERT INTO account_status
-        (account_id, as_of, dpd, bucket, overdue_cents, outstanding_cents, paid_cents)
-    SELECT id, :as_of, dpd, {bucket_sql("dpd")}, overdue, outstanding, paid FROM (
+def account_status_select(days: str, as_of: str) -> str:
+    """SELECT of account_status rows; `days` turns (as_of, oldest_unpaid) into a day count."""
+    return f"""
+    SELECT id AS account_id, {as_of} AS as_of, CAST(dpd AS INTEGER) AS dpd,
+           {bucket_sql("dpd")} AS bucket, CAST(overdue AS BIGINT) AS overdue_cents,
+           CAST(outstanding AS BIGINT) AS outstanding_cents, CAST(paid AS BIGINT) AS paid_cents
+    FROM (
       SELECT a.id,
         COALESCE({days}, 0) AS dpd,
         CASE WHEN COALESCE(due_to_date, 0) > COALESCE(p.paid, 0)
@@ -45,13 +45,13 @@ def refresh_snapshot(conn: Connection, as_of: date) -> int:
       FROM accounts a
       LEFT JOIN (
         SELECT account_id, SUM(amount_cents) AS paid FROM payments
-        WHERE paid_on <= :as_of GROUP BY account_id
+        WHERE paid_on <= {as_of} GROUP BY account_id
       ) p ON p.account_id = a.id
       LEFT JOIN (
         SELECT s.account_id,
-          MIN(CASE WHEN s.due_on < :as_of AND s.cum > COALESCE(q.paid, 0)
+          MIN(CASE WHEN s.due_on < {as_of} AND s.cum > COALESCE(q.paid, 0)
                    THEN s.due_on END) AS oldest_unpaid,
-          SUM(CASE WHEN s.due_on < :as_of THEN s.due ELSE 0 END) AS due_to_date,
+          SUM(CASE WHEN s.due_on < {as_of} THEN s.due ELSE 0 END) AS due_to_date,
           SUM(s.due) AS total_due
         FROM (
           SELECT account_id, due_on, principal_cents + interest_cents + fee_cents AS due,
@@ -61,16 +61,24 @@ def refresh_snapshot(conn: Connection, as_of: date) -> int:
         ) s
         LEFT JOIN (
           SELECT account_id, SUM(amount_cents) AS paid FROM payments
-          WHERE paid_on <= :as_of GROUP BY account_id
+          WHERE paid_on <= {as_of} GROUP BY account_id
         ) q ON q.account_id = s.account_id
         GROUP BY s.account_id
       ) d ON d.account_id = a.id
     ) x
     """
+
+
+def refresh_snapshot(conn: Connection, as_of: date) -> int:
+    """Recompute account_status for every account and the case summaries; return accounts."""
+    columns = "account_id, as_of, dpd, bucket, overdue_cents, outstanding_cents, paid_cents"
+    select_sql = account_status_select(_days(conn, ":as_of", "oldest_unpaid"), ":as_of")
     as_of_param = bindparam("as_of", value=as_of, type_=Date)
     conn.execute(text("DELETE FROM account_status"))
-    conn.execute(text(account_sql).bindparams(as_of_param))
-    count = conn.execute(text("SELECT COUNT(*) FROM account_status")).scalar_one()
+    conn.execute(
+        text(f"INSERT INTO account_status ({columns}) {select_sql}").bindparams(as_of_param)
+    )
+    count: int = conn.execute(text("SELECT COUNT(*) FROM account_status")).scalar_one()
     conn.execute(text(_CASES_SQL).bindparams(as_of_param))
     conn.execute(text(f"UPDATE cases SET bucket = {bucket_sql('dpd')}"))
     return count

@@ -1,8 +1,9 @@
 """SQLAlchemy 2 Core tables: the one schema, for SQLite and PostgreSQL alike.
 
 Money is stored as integer minor units (`*_cents`) and rates as decimal text, because SQLite
-has no exact decimal type. Alembic migrations in `migrations/` must produce exactly this
-metadata (a test compares them).
+has no exact decimal type. Tables keyed by a natural id are WITHOUT ROWID on SQLite: the rows
+live in their primary-key B-tree, so a bulk load maintains one tree per table instead of two.
+Alembic migrations in `migrations/` must produce exactly this metadata (a test compares them).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ borrowers = Table(
     Column("lat", Float),
     Column("lon", Float),
     Column("timezone", String(64), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 accounts = Table(
@@ -61,6 +63,7 @@ accounts = Table(
     Column("fee_rate", String(24), nullable=False),
     Column("contract_date", Date, nullable=False),
     Column("disbursed_on", Date, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 instalments = Table(
@@ -72,6 +75,7 @@ instalments = Table(
     Column("principal_cents", BigInteger, nullable=False),
     Column("interest_cents", BigInteger, nullable=False),
     Column("fee_cents", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 payments = Table(
@@ -83,6 +87,7 @@ payments = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("channel", String(32), nullable=False),
     Column("channel_ref", Text, nullable=False, default=""),
+    sqlite_with_rowid=False,
 )
 
 cases = Table(
@@ -101,6 +106,7 @@ cases = Table(
     Column("bucket", String(8), nullable=False, default="M0"),
     Column("overdue_cents", BigInteger, nullable=False, default=0),
     Column("outstanding_cents", BigInteger, nullable=False, default=0),
+    sqlite_with_rowid=False,
 )
 Index("ix_cases_bucket_dpd", cases.c.bucket, cases.c.dpd)
 
@@ -114,6 +120,7 @@ account_status = Table(
     Column("overdue_cents", BigInteger, nullable=False),
     Column("outstanding_cents", BigInteger, nullable=False),
     Column("paid_cents", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 case_events = Table(
@@ -127,6 +134,7 @@ case_events = Table(
     Column("data", Text, nullable=False),  # canonical JSON, exactly as hashed
     Column("prev", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    sqlite_with_rowid=False,
 )
 Index("ix_case_events_type_at", case_events.c.type, case_events.c.at)
 

@@ -30,7 +30,8 @@ def upgrade() -> None:
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_borrowers'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_borrowers')),
+    sqlite_with_rowid=False
     )
     op.create_table('users',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -57,7 +58,8 @@ def upgrade() -> None:
     sa.Column('contract_date', sa.Date(), nullable=False),
     sa.Column('disbursed_on', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['borrower_id'], ['borrowers.id'], name=op.f('fk_accounts_borrower_id_borrowers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_borrower_id'), ['borrower_id'], unique=False)
@@ -77,7 +79,8 @@ def upgrade() -> None:
     sa.Column('outstanding_cents', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['borrower_id'], ['borrowers.id'], name=op.f('fk_cases_borrower_id_borrowers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
-    sa.UniqueConstraint('borrower_id', name=op.f('uq_cases_borrower_id'))
+    sa.UniqueConstraint('borrower_id', name=op.f('uq_cases_borrower_id')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_bucket_dpd', ['bucket', 'dpd'], unique=False)
@@ -91,7 +94,8 @@ def upgrade() -> None:
     sa.Column('outstanding_cents', sa.BigInteger(), nullable=False),
     sa.Column('paid_cents', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_account_status_account_id_accounts')),
-    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_account_status'))
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_account_status')),
+    sqlite_with_rowid=False
     )
     op.create_table('case_events',
     sa.Column('case_id', sa.String(length=64), nullable=False),
@@ -103,7 +107,8 @@ def upgrade() -> None:
     sa.Column('prev', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases')),
-    sa.PrimaryKeyConstraint('case_id', 'seq', name=op.f('pk_case_events'))
+    sa.PrimaryKeyConstraint('case_id', 'seq', name=op.f('pk_case_events')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.create_index('ix_case_events_type_at', ['type', 'at'], unique=False)
@@ -116,7 +121,8 @@ def upgrade() -> None:
     sa.Column('interest_cents', sa.BigInteger(), nullable=False),
     sa.Column('fee_cents', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_instalments_account_id_accounts')),
-    sa.PrimaryKeyConstraint('account_id', 'seq', name=op.f('pk_instalments'))
+    sa.PrimaryKeyConstraint('account_id', 'seq', name=op.f('pk_instalments')),
+    sqlite_with_rowid=False
     )
     op.create_table('payments',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -126,7 +132,8 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('channel_ref', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_payments_account_id_accounts')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_account_id'), ['account_id'], unique=False)
