@@ -1,0 +1,50 @@
+"""Payments only through official channels, each with the channel's reference.
+
+Source: RULES.md NIFA18-19 — repayment only through channels the institution designates (the
+lender's account, a payment link, the lender's app, an auto-debit); PRODUCT.md: "Collecting
+cash or bank cards is impossible: payment goes only to official channels shown to the
+borrower". A payment without the channel's transaction reference cannot be traced to an
+official channel, so it cannot be recorded at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fairdebt.domain.errors import DomainError
+from fairdebt.domain.loan import Payment
+from fairdebt.domain.money import CENT, Money
+
+# the words of docs/import.md (adapters/portfolio/spec.py CHANNELS says the same)
+OFFICIAL_CHANNELS = ("bank_transfer", "payment_link", "lender_app", "auto_debit", "other_official")
+
+
+class UnofficialPaymentError(DomainError):
+    """A payment that did not come through an official channel with its reference."""
+
+
+def official_payment(
+    payment_id: str,
+    account_id: str,
+    paid_on: date,
+    amount: Money,
+    channel: str,
+    channel_ref: str,
+) -> Payment:
+    """A Payment, or UnofficialPaymentError when the channel or its reference is missing."""
+    if channel not in OFFICIAL_CHANNELS:
+        raise UnofficialPaymentError(
+            f"payment {payment_id}: {channel!r} is not an official channel "
+            f"({', '.join(OFFICIAL_CHANNELS)})"
+        )
+    if not channel_ref.strip():
+        raise UnofficialPaymentError(
+            f"payment {payment_id}: no {channel} reference: a payment is recorded only with the "
+            "official channel's transaction reference"
+        )
+    if amount.amount != amount.amount.quantize(CENT) or amount.amount <= Decimal(0):
+        raise DomainError(
+            f"payment {payment_id}: the amount must be positive, in whole cents, got {amount}"
+        )
+    return Payment(payment_id, account_id, paid_on, amount, channel, channel_ref.strip())
