@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from fairdebt.demo.generate import GenerateResult
 
 DEFAULT_AS_OF = "2026-11-24"
 
@@ -25,7 +29,7 @@ def generate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Generate borrowers, accounts, schedules and payments: zh_CN, deterministic per seed."""
-    from fairdebt.cli._common import console, out, progress
+    from fairdebt.cli._common import progress
     from fairdebt.demo.generate import check_arguments, generate_portfolio
     from fairdebt.demo.sinks import prepare_out_dir
 
@@ -42,13 +46,20 @@ def generate(
             as_of=day,
             on_progress=lambda done: bar.update(task, completed=done),
         )
+    _report(result)
+
+
+def _report(result: GenerateResult) -> None:
+    """Rows and sizes on stdout (for scripts); the summary line on stderr."""
+    from fairdebt.cli._common import console, out
+
     for kind, rows in result.counts.items():
         size = result.paths[kind].stat().st_size / 1e6
         out.print(f"{kind:<10} {rows:>13,} rows  {size:>9.1f} MB  {result.paths[kind]}")
     rate = result.counts["accounts"] / result.seconds if result.seconds else 0.0
     console.print(
         f"generated {result.counts['accounts']:,} accounts in {result.seconds:.1f} s "
-        f"({rate:,.0f} accounts/s), seed {seed}, as of {day}"
+        f"({rate:,.0f} accounts/s), seed {result.seed}, as of {result.as_of}"
     )
 
 
