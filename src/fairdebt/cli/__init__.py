@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bench",
     "generate",
     "legal",
+    "users",
 )
 
 app = typer.Typer(

@@ -1,42 +1,66 @@
 """The FastAPI application: JSON API under /api/v1, staff console under /console.
 
 `create_app` is the only way to build it; nothing happens at import time. Routers live one per
-module in `api/` and `pages/`, each exposing `router`.
+module in `api/` and `pages/`, each exposing `router`. The app holds one engine
+(`app.state.engine`, disposed at shutdown) and one clock (`app.state.clock`); pages get the
+signed session cookie, the language (LocaleMiddleware), /static, and errors rendered as pages.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from fairdebt import __version__
-from fairdebt.errors import FairdebtError
+
+if TYPE_CHECKING:
+    from fairdebt.settings import Settings
 
 API_MODULES: tuple[str, ...] = ()
-PAGE_MODULES: tuple[str, ...] = ()
+PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console")
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "fairdebt_session"
+SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again
 
 
-def create_app(settings: object | None = None) -> FastAPI:
-    """Build the app. `settings` is a fairdebt.settings.Settings (loaded when None)."""
+def create_app(settings: Settings | None = None, clock: object | None = None) -> FastAPI:
+    """Build the app. `settings` is a fairdebt.settings.Settings (loaded when None); `clock`
+    has `now()` (the system clock when None; tests pass a fixed one)."""
+    from fairdebt.adapters.clock import SystemClock
+    from fairdebt.adapters.db.engine import make_engine
     from fairdebt.settings import load_settings
+    from fairdebt.web.rendering import install_error_pages
+
+    config = settings if settings is not None else load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
 
     app = FastAPI(
         title="fairdebt",
         version=__version__,
         description="Compliance-first debt collection: contact gate, cases, evidence.",
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
-    app.state.settings = settings if settings is not None else load_settings()
+    app.state.settings = config
+    app.state.engine = make_engine(config.sqlalchemy_url, timeout=config.db_timeout_seconds)
+    app.state.clock = clock if clock is not None else SystemClock()
+    _install_web(app, config)
+    install_error_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
-
-    @app.exception_handler(FairdebtError)
-    def fairdebt_error(_request: object, exc: FairdebtError) -> JSONResponse:
-        return JSONResponse({"error": exc.cause, "hint": exc.hint}, status_code=400)
 
     for name in API_MODULES:
         module = importlib.import_module(f"fairdebt.web.api.{name}")
@@ -45,3 +69,19 @@ def create_app(settings: object | None = None) -> FastAPI:
         module = importlib.import_module(f"fairdebt.web.pages.{name}")
         app.include_router(module.router)
     return app
+
+
+def _install_web(app: FastAPI, config: Settings) -> None:
+    """What pages need: language, signed session cookie, static files."""
+    from fairdebt.web.i18n import LocaleMiddleware
+
+    app.add_middleware(LocaleMiddleware, default=config.locale)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=config.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",  # a cross-site form cannot post with the session (CSRF)
+        https_only=config.env == "production",
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

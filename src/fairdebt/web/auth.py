@@ -1,0 +1,99 @@
+"""Who is asking, and what they may see: the session, `CurrentUser`, and the role rules.
+
+The session is Starlette's signed cookie (itsdangerous, keyed by settings.secret_key); it holds
+only the user id, and the user is re-read on every request, so a deleted user is out at once.
+Pages depend on `ConsoleUser` (staff only: a borrower gets 403) which builds on `CurrentUser`
+(anyone signed in; anonymous visitors are sent to /login).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.engine import Engine
+
+from fairdebt.adapters.db.engine import connect
+from fairdebt.services.users import Role, User, get_user
+from fairdebt.web.i18n import N_, gettext_for, locale_of
+
+SESSION_USER = "uid"
+
+# Roles whose work needs the borrower's full name and phone numbers on the case page (they
+# call the borrower or review the calls). Everyone else, agencies included, sees them masked.
+REVEAL_ROLES = frozenset({Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE})
+
+
+class LoginRequired(Exception):
+    """Raised by `current_user` for an anonymous request; the app redirects to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def current_user(request: Request) -> User:
+    """The signed-in user, or LoginRequired."""
+    user_id = request.session.get(SESSION_USER)
+    user = None
+    if isinstance(user_id, str):
+        with connect(engine_of(request)) as conn:
+            user = get_user(conn, user_id)
+    if user is None:
+        request.session.clear()
+        raise LoginRequired(safe_next(request.url.path + _query(request)))
+    request.state.user = user  # for the layout (name, role) and error pages
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def console_user(request: Request, user: CurrentUser) -> User:
+    """A staff member: the console is closed to borrower accounts (they use the portal)."""
+    if not user.is_staff:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(
+            status_code=403, detail=gettext(N_("The staff console is not open to borrowers."))
+        )
+    return user
+
+
+ConsoleUser = Annotated[User, Depends(console_user)]
+
+
+def may_see_personal_data(user: User) -> bool:
+    return user.role in REVEAL_ROLES
+
+
+def agency_scope(user: User) -> str | None:
+    """The agency whose cases this user is limited to, or None for in-house staff."""
+    if user.role is not Role.AGENCY:
+        return None
+    # An agency user without an agency cannot be created; if one appears, it sees nothing.
+    return user.agency_id or "\x00no-agency"
+
+
+def sign_in(request: Request, user: User) -> None:
+    request.session.clear()  # a new session on every sign-in: nothing carries over
+    request.session[SESSION_USER] = user.id
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def safe_next(value: str | None) -> str:
+    """Only a local path may follow a login (no open redirect to another site)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/console/"
+    return value
+
+
+def _query(request: Request) -> str:
+    return f"?{request.url.query}" if request.url.query else ""

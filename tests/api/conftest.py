@@ -1,0 +1,68 @@
+"""The console's app on a real SQLite database holding the console_data portfolio and personas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import console_data
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.settings import load_settings
+from fairdebt.web.app import create_app
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+@pytest.fixture(scope="module")
+def console_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, console_data.Portfolio]:
+    """Built once per module: argon2 hashing and the snapshot are not free."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        portfolio = console_data.build(conn)
+        console_data.add_personas(conn)
+    engine.dispose()
+    return url, portfolio
+
+
+@pytest.fixture
+def portfolio(console_db: tuple[str, console_data.Portfolio]) -> console_data.Portfolio:
+    return console_db[1]
+
+
+@pytest.fixture
+def app(console_db: tuple[str, console_data.Portfolio]) -> FastAPI:
+    settings = load_settings(
+        database_url=console_db[0], secret_key="test-secret-key", locale="zh-CN", env="test"
+    )
+    return create_app(settings, clock=FixedClock(console_data.NOW))
+
+
+@pytest.fixture
+def open_as(app: FastAPI) -> Iterator[Callable[..., TestClient]]:
+    """`open_as("collector")`: a browser signed in as that persona; `open_as()`: anonymous."""
+    opened: list[TestClient] = []
+
+    def _open(username: str | None = None, password: str = console_data.PASSWORD) -> TestClient:
+        browser = TestClient(app, follow_redirects=False)
+        opened.append(browser)
+        if username is not None:
+            response = browser.post("/login", data={"username": username, "password": password})
+            assert response.status_code == 303, response.text
+        return browser
+
+    yield _open
+    for browser in opened:
+        browser.close()

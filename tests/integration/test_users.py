@@ -1,0 +1,124 @@
+"""Users and roles on SQLite and PostgreSQL, and `fairdebt users create` from the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from fairdebt.adapters.db.tables import users
+from fairdebt.services.users import (
+    STAFF_ROLES,
+    Role,
+    UserError,
+    authenticate,
+    create_user,
+    get_user,
+)
+
+
+def test_the_roles_are_those_of_the_product_brief():
+    assert {r.value for r in Role} == {
+        "collector",
+        "field_agent",
+        "supervisor",
+        "compliance",
+        "agency",
+        "borrower",
+        "admin",
+    }
+    assert Role.BORROWER not in STAFF_ROLES and Role.AGENCY in STAFF_ROLES
+
+
+def test_a_created_user_signs_in_with_its_password_only(engine):
+    with engine.begin() as conn:
+        made = create_user(conn, "wang.li", "collector", "s3cret-pass", "王丽")
+
+    with engine.connect() as conn:
+        assert authenticate(conn, "wang.li", "s3cret-pass") == made
+        assert authenticate(conn, "WANG.LI ", "s3cret-pass") == made
+        assert authenticate(conn, "wang.li", "s3cret-pasS") is None
+        assert authenticate(conn, "nobody", "s3cret-pass") is None
+        assert get_user(conn, made.id) == made
+
+
+def test_the_password_is_stored_as_an_argon2_hash(engine):
+    with engine.begin() as conn:
+        create_user(conn, "li", "supervisor", "s3cret-pass", "李")
+
+    with engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash)).scalar_one()
+
+    assert stored.startswith("$argon2id$") and "s3cret-pass" not in stored
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "password", "agency", "borrower", "words"),
+    [
+        ("ok.name", "boss", "long-enough", None, None, "unknown role"),
+        ("Bad Name", "collector", "long-enough", None, None, "user name"),
+        ("ok.name", "collector", "short", None, None, "too short"),
+        ("ok.name", "agency", "long-enough", None, None, "agency id"),
+        ("ok.name", "collector", "long-enough", "AG1", None, "agency id"),
+        ("ok.name", "borrower", "long-enough", None, None, "borrower id"),
+    ],
+)
+def test_bad_users_are_refused_with_a_reason(
+    engine, username, role, password, agency, borrower, words
+):
+    with engine.begin() as conn, pytest.raises(UserError, match=words) as caught:
+        create_user(conn, username, role, password, "", agency, borrower)
+
+    assert caught.value.hint
+
+
+def test_a_user_name_is_taken_once(engine):
+    with engine.begin() as conn:
+        create_user(conn, "zhao", "agency", "long-enough", "赵", agency_id="AG1")
+
+    with engine.begin() as conn, pytest.raises(UserError, match="exists already"):
+        create_user(conn, "zhao", "collector", "long-enough", "赵")
+
+
+def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
+    env = {**os.environ, "FAIRDEBT_DATABASE_URL": database_url}
+
+    def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fairdebt", "users", "create", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+
+    made = run(
+        "east1",
+        "--role",
+        "agency",
+        "--agency",
+        "AG-EAST",
+        "--password-stdin",
+        stdin="pw-east-123\n",
+    )
+    again = run(
+        "east1",
+        "--role",
+        "agency",
+        "--agency",
+        "AG-EAST",
+        "--password-stdin",
+        stdin="pw-east-123\n",
+    )
+    bad = run("x1", "--role", "boss", "--password-stdin", stdin="pw-east-123\n")
+
+    assert made.returncode == 0, made.stderr
+    assert "created agency east1" in made.stdout
+    assert again.returncode == bad.returncode == 2
+    assert "exists already" in again.stderr and "hint:" in bad.stderr
+    assert "Traceback" not in again.stderr + bad.stderr
