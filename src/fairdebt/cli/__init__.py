@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "generate",
     "legal",
     "users",
+    "repayment",
 )
 
 app = typer.Typer(

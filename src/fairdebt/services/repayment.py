@@ -33,7 +33,7 @@ from fairdebt.domain.events import NewEvent
 from fairdebt.domain.loan import Account, Component, Instalment
 from fairdebt.domain.money import Money
 from fairdebt.domain.plan_policy import Outcome, PlanPolicy, PolicyDecision, Proposal, evaluate
-from fairdebt.domain.repayment import Plan, PlanKind, PlanTerms, build_plan
+from fairdebt.domain.repayment import Owed, Plan, PlanKind, PlanTerms, build_plan
 from fairdebt.legal.limitation import AckKind
 from fairdebt.services.acknowledgment import acknowledgment
 from fairdebt.services.payments import (
@@ -75,6 +75,13 @@ def _remainder(state: InstalmentState) -> Instalment:
 def _states(conn: Connection, account: Account, on: date, order: Order) -> list[InstalmentState]:
     seen = payments_seen(conn, account.id, on)
     return list(allocate(account.schedule, seen, order, account.currency).states)
+
+
+def owed_on(conn: Connection, account_id: str, on: date, order: Order) -> Owed:
+    """What is still owed on the account on `on`, by component (a plan's basis)."""
+    account = load_account(conn, account_id)
+    states = _states(conn, account, on, order)
+    return Owed.of_lines([_remainder(s) for s in states if not s.is_settled], account.currency)
 
 
 def build_for_account(
