@@ -101,31 +101,37 @@ def case_of(conn: Connection, borrower_id: str) -> str:
 
 def payments_seen(conn: Connection, account_id: str, as_of: date) -> list[Payment]:
     """The payments on the account by `as_of`, less those reversed by then (and the reversals)."""
+    return payments_seen_many(conn, [account_id], as_of).get(account_id, [])
+
+
+CHUNK = 1000  # accounts per query: well under every driver's bound-parameter limit
+
+
+def payments_seen_many(
+    conn: Connection, account_ids: Sequence[str], as_of: date
+) -> dict[str, list[Payment]]:
+    """`payments_seen` for many accounts, a chunk of accounts per query (the daily runs)."""
     rev = payments.alias("rev")
-    query = (
-        select(payments)
-        .outerjoin(payment_reversals, payment_reversals.c.payment_id == payments.c.id)
-        .outerjoin(rev, rev.c.id == payment_reversals.c.reversal_id)
-        .where(
-            payments.c.account_id == account_id,
-            payments.c.amount_cents > 0,
-            payments.c.paid_on <= as_of,
-            or_(rev.c.id.is_(None), rev.c.paid_on > as_of),
+    found: dict[str, list[Payment]] = {}
+    for start in range(0, len(account_ids), CHUNK):
+        chunk = list(account_ids[start : start + CHUNK])
+        query = (
+            select(payments, accounts.c.currency)
+            .join(accounts, accounts.c.id == payments.c.account_id)
+            .outerjoin(payment_reversals, payment_reversals.c.payment_id == payments.c.id)
+            .outerjoin(rev, rev.c.id == payment_reversals.c.reversal_id)
+            .where(
+                payments.c.account_id.in_(chunk),
+                payments.c.amount_cents > 0,
+                payments.c.paid_on <= as_of,
+                or_(rev.c.id.is_(None), rev.c.paid_on > as_of),
+            )
         )
-    )
-    currency = _currency(conn, account_id)
-    return [
-        Payment(
-            r.id, r.account_id, r.paid_on, Money.from_cents(r.amount_cents, currency), r.channel
-        )
-        for r in conn.execute(query)
-    ]
-
-
-def _currency(conn: Connection, account_id: str) -> str:
-    return str(
-        conn.execute(select(accounts.c.currency).where(accounts.c.id == account_id)).scalar()
-    )
+        for r in conn.execute(query):
+            amount = Money.from_cents(r.amount_cents, r.currency)
+            payment = Payment(r.id, r.account_id, r.paid_on, amount, r.channel)
+            found.setdefault(r.account_id, []).append(payment)
+    return found
 
 
 def refresh_account(conn: Connection, account: Account, as_of: date, order: Order) -> int:

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db.repayment_tables import promises
@@ -36,7 +36,7 @@ from fairdebt.domain.promise import Promise, PromiseOutcome, PromiseStatus
 from fairdebt.domain.promise import evaluate_promises as judge
 from fairdebt.legal.limitation import AckKind
 from fairdebt.services.acknowledgment import acknowledgment
-from fairdebt.services.payments import RepaymentError, case_of, load_account, payments_seen
+from fairdebt.services.payments import RepaymentError, case_of, load_account, payments_seen_many
 
 DEFAULT_GRACE_DAYS = 3
 NOT_KEPT = (PromiseStatus.BROKEN.value, PromiseStatus.PARTLY_KEPT.value)
@@ -119,15 +119,18 @@ def evaluate_promises(
         by_account[row.account_id].append(row)
     changed: Counter[str] = Counter()
     events: list[tuple[str, NewEvent]] = []
+    updates: list[dict[str, Any]] = []
+    seen = payments_seen_many(conn, sorted(by_account), as_of)
     for account_id, account_rows in sorted(by_account.items()):
-        seen = payments_seen(conn, account_id, as_of)
-        for outcome, row in _judge(account_rows, seen, as_of, grace_days):
+        for outcome, row in _judge(account_rows, seen.get(account_id, []), as_of, grace_days):
             if outcome.status.value == row.status and outcome.paid.cents == row.paid_cents:
                 continue
-            _store(conn, outcome, row, as_of)
+            updates.append(_update(outcome, row, as_of))
             if outcome.status.value != row.status:
                 changed[outcome.status.value] += 1
                 events.append((row.case_id, _decided_event(outcome, row, actor)))
+    if updates:
+        conn.execute(_UPDATE, updates)
     SqlEventLog(conn).append_many(events, now)
     return {s.value: changed[s.value] for s in PromiseStatus}
 
@@ -151,17 +154,27 @@ def _judge(
     return [(o, by_id[o.promise.id]) for o in outcomes]
 
 
-def _store(conn: Connection, outcome: PromiseOutcome, row: Any, as_of: date) -> None:
-    decided = outcome.is_decided and outcome.status.value != row.status
-    conn.execute(
-        update(promises)
-        .where(promises.c.id == row.id)
-        .values(
-            status=outcome.status.value,
-            paid_cents=outcome.paid.cents,
-            decided_on=as_of if decided else (row.decided_on if outcome.is_decided else None),
-        )
+_UPDATE = (
+    update(promises)
+    .where(promises.c.id == bindparam("promise_id"))
+    .values(
+        status=bindparam("new_status"),
+        paid_cents=bindparam("new_paid"),
+        decided_on=bindparam("new_decided_on"),
     )
+)
+
+
+def _update(outcome: PromiseOutcome, row: Any, as_of: date) -> dict[str, Any]:
+    """Parameters of _UPDATE: decided_on is the run that changed the outcome, None while open."""
+    changed = outcome.status.value != row.status
+    decided = (as_of if changed else row.decided_on) if outcome.is_decided else None
+    return {
+        "promise_id": row.id,
+        "new_status": outcome.status.value,
+        "new_paid": outcome.paid.cents,
+        "new_decided_on": decided,
+    }
 
 
 def _decided_event(outcome: PromiseOutcome, row: Any, actor: str) -> NewEvent:
