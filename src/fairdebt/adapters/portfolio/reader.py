@@ -70,7 +70,8 @@ def _read_csv(path: Path) -> pa.Table:
     from pyarrow import csv
 
     try:
-        header = path.open(encoding="utf-8-sig").readline()
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"cannot read {path.name}: {exc}", hint="is it UTF-8 CSV?") from None
     names = [n.strip() for n in header.rstrip("\r\n").split(",")]
