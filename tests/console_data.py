@@ -61,6 +61,12 @@ def _borrower(i: int) -> dict[str, object]:
     }
 
 
+def instalment_cents(i: int) -> tuple[int, int]:
+    """Principal and interest of each instalment of account i: varied, like a real book."""
+    principal = 60_000 + (i * 37_337) % 540_000
+    return principal, principal * 3 // 20
+
+
 def _account(i: int) -> tuple[dict[str, object], list[dict[str, object]], list[dict[str, object]]]:
     """One account whose oldest unpaid instalment fell due DPD_PLAN[i] days before AS_OF."""
     aid, dpd = f"A{i:04d}", DPD_PLAN[i % len(DPD_PLAN)]
@@ -71,7 +77,7 @@ def _account(i: int) -> tuple[dict[str, object], list[dict[str, object]], list[d
         "lender": "示例消费金融有限公司",
         "lender_type": "consumer_finance",
         "currency": "CNY",
-        "principal_cents": 6 * (100_000 + 100 * i),
+        "principal_cents": 6 * instalment_cents(i)[0],
         "interest_rate": "0.18",
         "penalty_rate": "0.0005",
         "fee_rate": "0",
@@ -85,8 +91,8 @@ def _account(i: int) -> tuple[dict[str, object], list[dict[str, object]], list[d
             "account_id": aid,
             "seq": k + 1,
             "due_on": due,
-            "principal_cents": 100_000 + 100 * i,
-            "interest_cents": 18_000,
+            "principal_cents": instalment_cents(i)[0],
+            "interest_cents": instalment_cents(i)[1],
             "fee_cents": 0,
         }
         for k, due in enumerate(dues)

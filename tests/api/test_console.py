@@ -7,8 +7,11 @@ import re
 import console_data
 import pytest
 from console_data import DPD_PLAN, PRODUCTS, agency_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fairdebt.domain.delinquency import bucket_of
+from fairdebt.web.rendering import money
 
 
 def case_ids(html: str) -> list[str]:
@@ -252,7 +255,9 @@ def test_the_case_page_shows_schedule_payments_dpd_and_the_log_newest_first(open
 
     assert re.search(r'data-testid="dpd">5<', html)
     assert html.count("已还清") == 2 and html.count("已逾期") == 1 and html.count("未到期") == 3
-    assert html.count("¥1,181.00") >= 2 + 6  # two payments and six instalments of 1,001 + 180
+    principal, interest = console_data.instalment_cents(1)
+    each = money(principal + interest)  # a payment pays one instalment exactly
+    assert html.count(each) >= 2 + 6  # two payments and the six instalments' totals
     events = re.findall(r'data-event="(\d+)"', html)
     assert events == ["2", "1"]
     assert html.index("案件分配") < html.index("案件立案")
@@ -283,3 +288,18 @@ def test_health_and_static_files_are_served(open_as):
     assert browser.get("/healthz").json()["status"] == "ok"
     assert browser.get("/static/vendor/htmx.min.js").status_code == 200
     assert "Bootstrap" in browser.get("/static/vendor/bootstrap.min.css").text[:200]
+
+
+def test_money_is_shown_with_symbol_grouping_and_two_decimals():
+    assert money(123_456_789) == "¥1,234,567.89"
+    assert money(5) == "¥0.05"
+    assert money(-1_000) == "-¥10.00"
+    assert money(100, "USD") == "$1.00" and money(100, "GBP") == "GBP 1.00"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_money_display_is_exact_to_the_cent(cents):
+    shown = money(cents)
+
+    digits = shown.replace("¥", "").replace(",", "").replace(".", "")
+    assert int(digits) == cents
