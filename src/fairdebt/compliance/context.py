@@ -1,0 +1,87 @@
+"""One request, prepared once for all the rules that look at it.
+
+History is kept sorted by time (only events at or before `now`: a record of the future is not
+history), so a rule counting a window finds its first event by bisection instead of scanning
+every event. The first of the borrower's time zones is the one whose calendar days the daily
+caps count ("per day" is the borrower's day).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import date, datetime
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+from fairdebt.compliance.localtime import day_start, local_date
+from fairdebt.compliance.types import (
+    LIABLE_PARTIES,
+    Attempt,
+    Borrower,
+    Consent,
+    DebtState,
+    GateRequest,
+    HistoryEvent,
+)
+
+_BY_TIME = itemgetter(0)
+
+
+class Context:
+    """The request, its zones, its sorted history and per-debt facts."""
+
+    __slots__ = (
+        "attempt",
+        "borrower",
+        "debts",
+        "history",
+        "now",
+        "request",
+        "times",
+        "zone",
+        "zones",
+    )
+
+    def __init__(self, request: GateRequest) -> None:
+        self.request = request
+        self.now = request.now
+        self.attempt: Attempt = request.attempt
+        self.borrower: Borrower = request.borrower
+        self.zones = tuple(ZoneInfo(name) for name in request.borrower.timezones)
+        self.zone = self.zones[0]
+        now = request.now
+        past = [e for e in request.history if e.at <= now]
+        past.sort(key=_BY_TIME)
+        self.history: Sequence[HistoryEvent] = past
+        self.times = [e.at for e in past]
+        self.debts = {d.id: d for d in request.borrower.debts}
+
+    def since(self, start: datetime) -> Sequence[HistoryEvent]:
+        """Events at or after `start`, oldest first."""
+        return self.history[bisect_left(self.times, start) :]
+
+    def day(self, instant: datetime) -> date:
+        """The borrower's calendar day (first time zone) of `instant`."""
+        return local_date(instant, self.zone)
+
+    def day_start(self, day: date) -> datetime:
+        return day_start(day, self.zone)
+
+    def attempt_debts(self) -> tuple[DebtState | None, ...]:
+        """The borrower's facts for each debt of the attempt (None: not described)."""
+        return tuple(self.debts.get(d) for d in self.attempt.debts)
+
+    def consents_for(self, *, direct: bool) -> tuple[Consent, ...]:
+        """Consents on the attempt's channel; `direct`: given directly to this collector."""
+        channel, collector = self.attempt.channel, self.attempt.collector
+        return tuple(
+            c
+            for c in self.borrower.consents
+            if c.channel == channel and (not direct or c.given_directly_to == collector)
+        )
+
+    @property
+    def to_consumer(self) -> bool:
+        """Is the attempt addressed to someone liable for the debt (or their attorney)?"""
+        return self.attempt.party in LIABLE_PARTIES

@@ -1,0 +1,100 @@
+"""The contact gate: one cited answer before every contact (contracts/gate.md).
+
+`decide(request, packs=...)` takes the request as a JSON object (validated against the
+schema; every error reported with its JSON pointer) or as a typed GateRequest, runs every rule
+of the pack that can apply to the attempt, and returns a Decision:
+
+- `deny` if any rule of severity deny objects, else `review` if any review rule does, else
+  `allow`; every rule that fired is listed (info rules too) with its citation and a message in
+  the request's locale;
+- `allowed_from`: when every objection is time- or count-based, the earliest instant at which
+  all the pack's deny rules would let the same attempt through — found as a fixpoint: start at
+  now, and while some rule objects at t, move t to that rule's own earliest allowed instant.
+  Each move stays at or before the true answer (every rule allows the true answer), so the
+  fixpoint is exact. When any objection cannot be waited out (a hold, a forbidden party or
+  content), it is null;
+- `pack`: the exact version used; `digest`: SHA-256 of the canonical request.
+
+The function is pure: the same request always gives the same decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from fairdebt.compliance.context import Context
+from fairdebt.compliance.pack import Pack, Packs
+from fairdebt.compliance.request import digest, parse_request, request_to_dict
+from fairdebt.compliance.rules.base import Hit, Rule
+from fairdebt.compliance.schema import validate_request
+from fairdebt.compliance.types import Decision, FiredRule, GateRequest, Severity, Verdict
+
+HORIZON = timedelta(days=400)  # no count or window in any pack reaches further
+MAX_ROUNDS = 64
+
+
+def decide(request: dict[str, Any] | GateRequest, *, packs: Packs) -> Decision:
+    """The gate's decision for one request (JSON object or typed), with the given packs."""
+    typed = read_request(request)
+    return evaluate(packs.resolve(typed.pack), typed)
+
+
+def read_request(request: dict[str, Any] | GateRequest) -> GateRequest:
+    """Validate and type a JSON request; give a typed one its digest if it has none."""
+    if isinstance(request, GateRequest):
+        if request.digest:
+            return request
+        return replace(request, digest=digest(request_to_dict(request)))
+    validate_request(request)
+    return parse_request(request)
+
+
+def evaluate(pack: Pack, request: GateRequest) -> Decision:
+    """Run `pack` on a typed request."""
+    ctx = Context(request)
+    attempt = request.attempt
+    rules = pack.rules_for(attempt.channel, attempt.party, attempt.purpose)
+    hits: list[tuple[Rule, Hit]] = []
+    for rule in rules:
+        hit = rule.check(ctx, ctx.now)
+        if hit is not None:
+            hits.append((rule, hit))
+    severities = {rule.spec.severity for rule, _ in hits}
+    if Severity.DENY in severities:
+        verdict, allowed_from = Verdict.DENY, _allowed_from(ctx, rules, hits)
+    else:
+        verdict = Verdict.REVIEW if Severity.REVIEW in severities else Verdict.ALLOW
+        allowed_from = None
+    locale = request.locale
+    fired = tuple(
+        FiredRule(r.spec.id, r.spec.citation, r.spec.severity, r.spec.message(locale, h.details))
+        for r, h in hits
+    )
+    if allowed_from is not None:
+        allowed_from = allowed_from.astimezone(request.now.tzinfo)
+    return Decision(verdict, fired, allowed_from, pack.ref, request.digest)
+
+
+def _allowed_from(
+    ctx: Context, rules: tuple[Rule, ...], hits: list[tuple[Rule, Hit]]
+) -> datetime | None:
+    denials = [hit for rule, hit in hits if rule.spec.severity is Severity.DENY]
+    if any(hit.next_at is None for hit in denials):
+        return None
+    deny_rules = [r for r in rules if r.spec.severity is Severity.DENY]
+    t = max(hit.next_at for hit in denials if hit.next_at is not None)
+    horizon = ctx.now + HORIZON
+    for _ in range(MAX_ROUNDS):
+        moved = False
+        for rule in deny_rules:
+            hit = rule.check(ctx, t)
+            if hit is None:
+                continue
+            if hit.next_at is None or hit.next_at <= t or hit.next_at > horizon:
+                return None
+            t, moved = hit.next_at, True
+        if not moved:
+            return t
+    return None

@@ -1,0 +1,301 @@
+"""Rule packs: versioned YAML, validated by Pydantic, compiled once, forked without code.
+
+A pack file declares its id, version and rules; each rule names its family (a module of
+`rules/`), its RULES.md citation, severity, applicability, parameters and messages in zh-CN
+and en. A lender's file that says `extends: cn` is a fork: it may override the parameters,
+severity, applicability and wording of the base's rules, and add rules, but only to make them
+stricter — each family marks which way each parameter tightens (`rules.base.stricter`), and a
+fork that relaxes anything is refused with the list of what it relaxed.
+
+Compiling a pack builds every rule once and indexes them by (channel, party, purpose), so a
+decision runs only the rules that can apply to its attempt.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from itertools import product
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fairdebt.compliance.errors import PackError, UnknownPackError
+from fairdebt.compliance.forks import relaxations
+from fairdebt.compliance.rules import FAMILIES
+from fairdebt.compliance.rules.base import Rule, RuleSpec
+from fairdebt.compliance.rules.family import Family
+from fairdebt.compliance.types import Channel, Party, Purpose, Severity
+
+LOCALES = ("zh-CN", "en")
+_FAMILIES: Mapping[str, Family] = {f.name: f for f in FAMILIES}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleModel(_Model):
+    id: str = Field(pattern=r"^[A-Z][A-Za-z0-9./-]*$")
+    family: str
+    citation: str = Field(min_length=3)
+    cites: tuple[str, ...] = ()
+    severity: Severity
+    channels: tuple[Channel, ...] = ()
+    parties: tuple[Party, ...] = ()
+    purposes: tuple[Purpose, ...] = ()
+    params: dict[str, Any] = Field(default_factory=dict)
+    messages: dict[Literal["zh-CN", "en"], str]
+    note: str = ""
+
+
+class OverrideModel(_Model):
+    severity: Severity | None = None
+    channels: tuple[Channel, ...] | None = None
+    parties: tuple[Party, ...] | None = None
+    purposes: tuple[Purpose, ...] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    messages: dict[Literal["zh-CN", "en"], str] = Field(default_factory=dict)
+    note: str = ""
+
+
+class PackModel(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]*$")
+    title: str
+    jurisdiction: str
+    description: str = ""
+    rules: tuple[RuleModel, ...] = Field(min_length=1)
+
+
+class ForkModel(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]*$")
+    extends: str = Field(pattern=r"^[a-z][a-z0-9-]*(@[0-9][0-9A-Za-z.]*)?$")
+    title: str
+    description: str = ""
+    overrides: dict[str, OverrideModel] = Field(default_factory=dict)
+    add: tuple[RuleModel, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A compiled pack: its rules built once and indexed by what an attempt can be."""
+
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    description: str
+    models: tuple[RuleModel, ...]
+    rules: tuple[Rule, ...]
+    extends: str | None = None
+    index: Mapping[tuple[Channel, Party, Purpose], tuple[Rule, ...]] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def rules_for(self, channel: Channel, party: Party, purpose: Purpose) -> tuple[Rule, ...]:
+        return self.index[channel, party, purpose]
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """`2026.10` sorts after `2026.9`: numeric parts compare as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in version.split("."))
+
+
+@dataclass(frozen=True, slots=True)
+class Packs:
+    """Every loaded pack version, by `id@version`; a bare id means its latest version."""
+
+    by_ref: Mapping[str, Pack]
+
+    def available(self) -> tuple[str, ...]:
+        return tuple(sorted(self.by_ref))
+
+    def resolve(self, name: str) -> Pack:
+        if name in self.by_ref:
+            return self.by_ref[name]
+        versions = [p for p in self.by_ref.values() if p.id == name]
+        if not versions:
+            raise UnknownPackError(name, self.available())
+        return max(versions, key=lambda p: version_key(p.version))
+
+    def with_packs(self, packs: Iterable[Pack]) -> Packs:
+        return Packs({**self.by_ref, **{p.ref: p for p in packs}})
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def compile_rule(model: RuleModel) -> Rule:
+    family = _FAMILIES.get(model.family)
+    if family is None:
+        raise PackError(
+            f"rule {model.id}: unknown family {model.family!r}",
+            hint=f"families: {', '.join(sorted(_FAMILIES))}",
+        )
+    _check_messages(model, family)
+    try:
+        params = family.params.model_validate(model.params)
+    except ValidationError as exc:
+        raise PackError(f"rule {model.id}: bad params: {_first(exc)}", hint=family.doc) from None
+    spec = RuleSpec(
+        id=model.id,
+        family=model.family,
+        citation=model.citation,
+        severity=model.severity,
+        messages={str(k): v for k, v in model.messages.items()},
+        channels=frozenset(model.channels),
+        parties=frozenset(model.parties),
+        purposes=frozenset(model.purposes),
+        cites=model.cites,
+        params=params.model_dump(mode="json"),
+    )
+    return family.build(spec, params)
+
+
+def _check_messages(model: RuleModel, family: Family) -> None:
+    given = {str(k): v for k, v in model.messages.items()}
+    missing = [loc for loc in LOCALES if not given.get(loc)]
+    if missing:
+        raise PackError(f"rule {model.id}: no message in {', '.join(missing)}", hint="give both")
+    for locale, text in model.messages.items():
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        unknown = names - family.fields
+        if unknown:
+            raise PackError(
+                f"rule {model.id} ({locale}): unknown message fields {sorted(unknown)}",
+                hint=f"{family.name} messages may use {sorted(family.fields)}",
+            )
+
+
+def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
+    ids = [r.id for r in model.rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise PackError(f"pack {model.id}: duplicate rule ids {duplicates}", hint="ids are unique")
+    rules = tuple(compile_rule(r) for r in model.rules)
+    index = {
+        key: tuple(r for r in rules if r.spec.applies(*key))
+        for key in product(Channel, Party, Purpose)
+    }
+    return Pack(
+        id=model.id,
+        version=model.version,
+        title=model.title,
+        jurisdiction=model.jurisdiction,
+        description=model.description,
+        models=model.rules,
+        rules=rules,
+        extends=extends,
+        index=index,
+    )
+
+
+def fork_pack(fork: ForkModel, base: Pack) -> Pack:
+    """Apply a fork's overrides and additions to `base`; refuse any relaxation."""
+    known = {r.id: r for r in base.models}
+    unknown = sorted(set(fork.overrides) - set(known))
+    if unknown:
+        raise PackError(f"fork {fork.id}: no rules {unknown} in {base.ref}", hint="check the ids")
+    models, problems = [], []
+    for rule in base.models:
+        override = fork.overrides.get(rule.id)
+        if override is None:
+            models.append(rule)
+            continue
+        merged = _merge(rule, override)
+        problems += relaxations(rule, merged, _FAMILIES[rule.family].params)
+        models.append(merged)
+    if problems:
+        raise PackError(
+            f"fork {fork.id} relaxes {base.ref}: " + "; ".join(problems),
+            hint="a fork may only make rules stricter; write a new pack to relax one",
+        )
+    pack = PackModel(
+        id=fork.id,
+        version=fork.version,
+        title=fork.title,
+        jurisdiction=base.jurisdiction,
+        description=fork.description or base.description,
+        rules=(*models, *fork.add),
+    )
+    return compile_pack(pack, extends=base.ref)
+
+
+def _merge(rule: RuleModel, override: OverrideModel) -> RuleModel:
+    changes: dict[str, Any] = {"params": {**rule.params, **override.params}}
+    changes["messages"] = {**rule.messages, **override.messages}
+    for name in ("severity", "channels", "parties", "purposes"):
+        value = getattr(override, name)
+        if value is not None:
+            changes[name] = value
+    if override.note:
+        changes["note"] = override.note
+    return rule.model_copy(update=changes)
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def parse_pack_text(text: str, source: str) -> PackModel | ForkModel:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PackError(f"{source}: not YAML: {exc}", hint="check indentation") from None
+    if not isinstance(data, dict):
+        raise PackError(f"{source}: a pack is a mapping", hint="start with `id:`")
+    model: type[PackModel] | type[ForkModel] = ForkModel if "extends" in data else PackModel
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise PackError(f"{source}: {_first(exc)}", hint="see docs/rules.md") from None
+
+
+def build_packs(sources: Iterable[tuple[str, str]], base: Packs | None = None) -> Packs:
+    """Compile (source name, YAML text) pairs; forks may extend packs loaded before them."""
+    packs = base or Packs({})
+    pending = [parse_pack_text(text, name) for name, text in sources]
+    for model in [m for m in pending if isinstance(m, PackModel)]:
+        packs = packs.with_packs([compile_pack(model)])
+    forks = [m for m in pending if isinstance(m, ForkModel)]
+    while forks:
+        ready = [f for f in forks if _resolvable(packs, f.extends)]
+        if not ready:
+            raise UnknownPackError(forks[0].extends, packs.available())
+        for fork in ready:
+            packs = packs.with_packs([fork_pack(fork, packs.resolve(fork.extends))])
+            forks.remove(fork)
+    return packs
+
+
+def _resolvable(packs: Packs, name: str) -> bool:
+    try:
+        packs.resolve(name)
+    except UnknownPackError:
+        return False
+    return True
+
+
+@cache
+def builtin_packs() -> Packs:
+    """The packs shipped in `compliance/packs/` (read and compiled once per process)."""
+    folder = files("fairdebt.compliance").joinpath("packs")
+    sources = sorted(
+        (entry.name, entry.read_text("utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    )
+    return build_packs(sources)

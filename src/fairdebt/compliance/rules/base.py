@@ -1,0 +1,84 @@
+"""What every rule family shares: a rule's declaration, its answer, its parameter models.
+
+A pack declares rules (`RuleSpec`: id, citation, severity, messages, and to which channels,
+parties and purposes it applies); a family module turns the declaration and its parameters into
+a `Rule`, whose `check(ctx, at)` answers for the attempt as if made at instant `at`:
+`None` (the rule does not object) or a `Hit`. A hit's `next_at` is the earliest instant after
+`at` at which this rule would no longer object, or None when waiting does not help (a hold, a
+forbidden party, forbidden content). The engine combines the `next_at` of every time-based
+objection into the decision's exact `allowed_from`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fairdebt.compliance.types import Channel, Party, Purpose, Severity
+
+if TYPE_CHECKING:
+    from fairdebt.compliance.context import Context
+
+NO_DETAILS: Mapping[str, str] = {}
+
+
+class Hit(NamedTuple):
+    details: Mapping[str, str] = NO_DETAILS
+    next_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule as a pack declares it (everything but the family's own parameters)."""
+
+    id: str
+    family: str
+    citation: str
+    severity: Severity
+    messages: Mapping[str, str]  # locale → message template with {field} placeholders
+    channels: frozenset[Channel] = frozenset()  # empty: every channel
+    parties: frozenset[Party] = frozenset()  # empty: every party
+    purposes: frozenset[Purpose] = frozenset()  # empty: every purpose
+    cites: tuple[str, ...] = ()  # RULES.md ids this rule rests on
+    params: Mapping[str, Any] | None = None  # as written in the pack, for docs
+
+    def applies(self, channel: Channel, party: Party, purpose: Purpose) -> bool:
+        return (
+            (not self.channels or channel in self.channels)
+            and (not self.parties or party in self.parties)
+            and (not self.purposes or purpose in self.purposes)
+        )
+
+    def message(self, locale: str, details: Mapping[str, str]) -> str:
+        return self.messages[locale].format_map(_Lenient(details))
+
+
+class _Lenient(dict[str, str]):
+    """Formatting never fails at decision time; pack validation catches unknown fields."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+class Rule(Protocol):
+    @property
+    def spec(self) -> RuleSpec: ...
+
+    def check(self, ctx: Context, at: datetime) -> Hit | None: ...
+
+
+class Params(BaseModel):
+    """Base of every family's parameter model: unknown keys are errors (a typo weakens)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def stricter(direction: str, default: Any = ..., **kwargs: Any) -> Any:
+    """A parameter a fork may change only in `direction`: lower, higher, subset, superset,
+    within (a daily window may only shrink), true / false (a switch may only be turned on /
+    off), order:a,b,c (may only move right)."""
+    return Field(default, json_schema_extra={"stricter": direction}, **kwargs)

@@ -1,0 +1,162 @@
+"""Content: what a message, script or letter must not say, and what it must say.
+
+Sources (each pack rule cites its own): CBA26-PROHIBIT (no intimidation, abuse, threats; no
+impersonating administrative or judicial bodies; no extra fees in the name of collection; no
+inducing new borrowing; no posting notices or lawyer's letters in public), CN-PRIV-1024 and
+CN-CRIM-246 (public shaming), NIFA18-18 / CBA26-3P / US-3P (never tell a third party of the
+debt), CN-RATE-29 (charges above the cap), CC-69 (what a collection letter must contain),
+US-OPTOUT (every e-mail and text carries a reasonable, simple opt-out), US-MINIMIRANDA
+(1006.18(e): say it is from a debt collector), US-LCM (1006.2(j): a voicemail is a
+limited-content message: business name, reply request, a person's name, a phone number — and
+nothing about the debt), US-ATTEMPT (an LCM is an attempt, not a communication).
+
+Kinds (`kind`): `forbid` (any pattern found objects), `require` (every item of `all_of` — a
+label with its alternative patterns — must be found), `public_place` (the attempt is made in
+public), `not_lcm` / `is_lcm` (the message is not / is a limited-content message), `rate_cap`
+(a stated rate above `max_percent`). Patterns are regular expressions, case-insensitive, in
+both languages. With no content in the request there is nothing to read and only
+`public_place` can fire. Content cannot be waited out: `next_at` is None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal
+
+from pydantic import field_validator
+
+from fairdebt.compliance.context import Context
+from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
+from fairdebt.compliance.rules.family import Family
+
+ContentKind = Literal["forbid", "require", "public_place", "not_lcm", "is_lcm", "rate_cap"]
+_RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:%|％)")
+
+
+class ContentParams(Params):
+    kind: ContentKind
+    patterns: tuple[str, ...] = stricter("superset", ())
+    all_of: dict[str, tuple[str, ...]] = stricter("superset", {})
+    max_percent: Decimal | None = stricter("lower", None, ge=0)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            re.compile(pattern)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRule:
+    spec: RuleSpec
+    test: Callable[[ContentRule, str], Mapping[str, str] | None]
+    forbidden: re.Pattern[str] | None
+    required: tuple[tuple[re.Pattern[str], str], ...]
+    max_percent: Decimal | None
+    on_public_place: bool
+
+    def check(self, ctx: Context, at: datetime) -> Hit | None:
+        if self.on_public_place:
+            return Hit({"match": "public_place"}, None) if ctx.attempt.public_place else None
+        content = ctx.attempt.content
+        if not content:
+            return None
+        details = self.test(self, content)
+        return None if details is None else Hit(details, None)
+
+    def read(self, content: str) -> Mapping[str, str] | None:
+        """Check text directly (templates lint): the same test as a request would get."""
+        return self.test(self, content)
+
+
+def _snippet(match: re.Match[str]) -> str:
+    return match.group(0)[:60]
+
+
+def _forbid(rule: ContentRule, content: str) -> Mapping[str, str] | None:
+    found = rule.forbidden.search(content) if rule.forbidden else None
+    return None if found is None else {"match": _snippet(found)}
+
+
+def _missing(rule: ContentRule, content: str) -> list[str]:
+    return [label for pattern, label in rule.required if not pattern.search(content)]
+
+
+def _require(rule: ContentRule, content: str) -> Mapping[str, str] | None:
+    missing = _missing(rule, content)
+    return {"missing": ", ".join(missing)} if missing else None
+
+
+def _is_lcm(rule: ContentRule, content: str) -> bool:
+    if _missing(rule, content):
+        return False
+    return rule.forbidden is None or rule.forbidden.search(content) is None
+
+
+def _not_lcm(rule: ContentRule, content: str) -> Mapping[str, str] | None:
+    if _is_lcm(rule, content):
+        return None
+    found = rule.forbidden.search(content) if rule.forbidden else None
+    missing = _missing(rule, content)
+    return {"match": _snippet(found) if found else "", "missing": ", ".join(missing)}
+
+
+def _lcm_info(rule: ContentRule, content: str) -> Mapping[str, str] | None:
+    return {} if _is_lcm(rule, content) else None
+
+
+def _rate_cap(rule: ContentRule, content: str) -> Mapping[str, str] | None:
+    if rule.max_percent is None or (rule.forbidden and not rule.forbidden.search(content)):
+        return None  # `patterns` name the charges a rate must be about
+    for match in _RATE.finditer(content):
+        if Decimal(match.group(1)) > rule.max_percent:
+            return {"match": _snippet(match), "max": str(rule.max_percent)}
+    return None
+
+
+TESTS: Mapping[str, Callable[[ContentRule, str], Mapping[str, str] | None]] = MappingProxyType(
+    {
+        "forbid": _forbid,
+        "require": _require,
+        "public_place": _forbid,
+        "not_lcm": _not_lcm,
+        "is_lcm": _lcm_info,
+        "rate_cap": _rate_cap,
+    }
+)
+
+
+def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def build(spec: RuleSpec, params: ContentParams) -> ContentRule:
+    required = tuple(
+        (re.compile("|".join(f"(?:{p})" for p in alternatives), re.IGNORECASE), label)
+        for label, alternatives in params.all_of.items()
+    )
+    return ContentRule(
+        spec,
+        TESTS[params.kind],
+        _union(params.patterns),
+        required,
+        params.max_percent,
+        params.kind == "public_place",
+    )
+
+
+FAMILY = Family(
+    name="content",
+    params=ContentParams,
+    fields=frozenset({"match", "missing", "max"}),
+    build=build,
+    doc="forbidden and required content, public posting, limited-content voicemails, rates",
+)
