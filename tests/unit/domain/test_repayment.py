@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from builders import cny, monthly_schedule
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fairdebt.domain.loan import Instalment
@@ -131,6 +131,7 @@ cents = st.integers(min_value=0, max_value=10**10).map(lambda c: D(c).scaleb(-2)
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
 
 
+@settings(deadline=None)  # arithmetic only; a loaded CI machine must not fail it
 @given(amount=cents, parts=st.integers(min_value=1, max_value=480))
 def test_an_even_split_sums_exactly_and_no_part_is_negative(amount: Decimal, parts: int) -> None:
     split = split_evenly(amount, parts)
@@ -141,6 +142,7 @@ def test_an_even_split_sums_exactly_and_no_part_is_negative(amount: Decimal, par
     assert all(p <= split[-1] for p in split)
 
 
+@settings(deadline=None)  # arithmetic only; a loaded CI machine must not fail it
 @given(
     principal=cents,
     interest=cents,
@@ -174,6 +176,7 @@ def reductions(draw: st.DrawFn) -> tuple[Decimal, Decimal, Decimal, Decimal, Dec
     return principal, interest, fee, waive_i, waive_f, discount
 
 
+@settings(deadline=None)  # arithmetic only; a loaded CI machine must not fail it
 @given(r=reductions(), count=st.integers(min_value=1, max_value=24))
 def test_settlements_and_waivers_never_create_money(
     r: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal], count: int
@@ -200,6 +203,7 @@ def test_settlements_and_waivers_never_create_money(
     assert plan.agreed.fee <= plan.owed.fee - cny(waive_f)
 
 
+@settings(deadline=None)  # arithmetic only; a loaded CI machine must not fail it
 @given(
     count=st.integers(min_value=1, max_value=24),
     shift=st.integers(min_value=1, max_value=24),
