@@ -138,13 +138,9 @@ def propose(
     _show_plan(record, as_json)
 
 
-def _show_plan(record: Any, as_json: bool) -> None:
-    from rich.table import Table
-
-    from fairdebt.cli._common import out, print_json
-
+def _plan_summary(record: Any) -> dict[str, Any]:
     plan = record.plan
-    summary = {
+    return {
         "plan": record.id,
         "account": record.account_id,
         "status": record.status,
@@ -159,9 +155,17 @@ def _show_plan(record: Any, as_json: bool) -> None:
             for i in plan.lines
         ],
     }
+
+
+def _show_plan(record: Any, as_json: bool) -> None:
+    from rich.table import Table
+
+    from fairdebt.cli._common import out, print_json
+
     if as_json:
-        print_json(summary)
+        print_json(_plan_summary(record))
         return
+    plan = record.plan
     table = Table(title=f"plan {record.id}: {record.status}")
     for name in ("seq", "due on", "principal", "interest", "fee", "total"):
         table.add_column(name, justify="left" if name == "due on" else "right")
@@ -253,30 +257,17 @@ def record(
     import uuid
 
     from fairdebt.cli._common import out, print_json
-    from fairdebt.domain.errors import DomainError
     from fairdebt.domain.money import Money
-    from fairdebt.domain.payment_channel import official_payment
-    from fairdebt.services.payments import (
-        OFFICIAL_HINT,
-        RepaymentError,
-        load_account,
-        record_payment,
-    )
+    from fairdebt.services.payments import load_account, record_payment
 
     ctx = _Context(as_of)
     with ctx.engine.begin() as conn:
         currency = load_account(conn, account).currency
-        try:
-            payment = official_payment(
-                payment_id or f"PAY-{uuid.uuid4().hex[:16]}",
-                account,
-                parse_date(paid_on, "--paid-on") if paid_on else ctx.as_of,
-                Money(parse_amount(amount, "--amount"), currency),
-                channel,
-                ref,
-            )
-        except DomainError as exc:
-            raise RepaymentError(str(exc), hint=OFFICIAL_HINT) from None
+        when = parse_date(paid_on, "--paid-on") if paid_on else ctx.as_of
+        money = Money(parse_amount(amount, "--amount"), currency)
+        payment = _official(
+            payment_id or f"PAY-{uuid.uuid4().hex[:16]}", account, when, money, channel, ref
+        )
         result = record_payment(conn, payment, actor, ctx.now, ctx.as_of, ctx.order)
     answer = {
         "payment": payment.id,
@@ -288,6 +279,18 @@ def record(
         print_json(answer)
     else:
         out.print(f"payment {payment.id} recorded; still owed {result.outstanding_after}")
+
+
+def _official(*fields: Any) -> Any:
+    """domain.payment_channel.official_payment, its refusal as a readable error."""
+    from fairdebt.domain.errors import DomainError
+    from fairdebt.domain.payment_channel import official_payment
+    from fairdebt.services.payments import OFFICIAL_HINT, RepaymentError
+
+    try:
+        return official_payment(*fields)
+    except DomainError as exc:
+        raise RepaymentError(str(exc), hint=OFFICIAL_HINT) from None
 
 
 @payments_app.command("reverse")

@@ -283,26 +283,7 @@ def reverse_payment(
     if not reason.strip():
         raise RepaymentError("a reversal needs a reason", hint="e.g. 'bounced', 'paid twice'")
     _check_reversible(conn, original, reversed_on, as_of)
-    reversal = reversal_id_for(payment_id)
-    conn.execute(
-        insert(payments).values(
-            id=reversal,
-            account_id=original.account_id,
-            paid_on=reversed_on,
-            amount_cents=-original.amount_cents,
-            channel=original.channel,
-            channel_ref=f"reversal of {original.channel_ref or payment_id}",
-        )
-    )
-    conn.execute(
-        insert(payment_reversals).values(
-            reversal_id=reversal,
-            payment_id=payment_id,
-            reversed_on=reversed_on,
-            reason=reason.strip(),
-            recorded_by=actor,
-        )
-    )
+    reversal = _insert_reversal(conn, original, reversed_on, reason.strip(), actor)
     account = load_account(conn, original.account_id)
     data = {
         "payment": payment_id,
@@ -315,6 +296,32 @@ def reverse_payment(
     case_id = case_of(conn, account.borrower_id)
     SqlEventLog(conn).append(case_id, NewEvent("payment_reversed", actor, data), now)
     refresh_account(conn, account, as_of, order)
+    return reversal
+
+
+def _insert_reversal(
+    conn: Connection, original: Any, reversed_on: date, reason: str, actor: str
+) -> str:
+    reversal = reversal_id_for(original.id)
+    conn.execute(
+        insert(payments).values(
+            id=reversal,
+            account_id=original.account_id,
+            paid_on=reversed_on,
+            amount_cents=-original.amount_cents,
+            channel=original.channel,
+            channel_ref=f"reversal of {original.channel_ref or original.id}",
+        )
+    )
+    conn.execute(
+        insert(payment_reversals).values(
+            reversal_id=reversal,
+            payment_id=original.id,
+            reversed_on=reversed_on,
+            reason=reason,
+            recorded_by=actor,
+        )
+    )
     return reversal
 
 

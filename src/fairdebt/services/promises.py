@@ -73,20 +73,23 @@ def add_promise(
         raise RepaymentError(str(exc), hint="amount > 0, due date on or after today") from None
     case_id = case_of(conn, account.borrower_id)
     conn.execute(insert(promises).values(**_row(promise, case_id, actor)))
-    data = {
-        "promise": promise.id,
-        "account": account.id,
-        "made_on": made_on.isoformat(),
-        "due_on": due_on.isoformat(),
-        "amount_cents": promise.amount.cents,
-        "channel": channel,
-    }
     ack = acknowledgment(
         AckKind.INSTALLMENT_PROMISE, made_on, actor, account=account.id, promise=promise.id
     )
-    recorded = NewEvent("promise_recorded", actor, data)
+    recorded = NewEvent("promise_recorded", actor, _recorded_data(promise))
     SqlEventLog(conn).append_many([(case_id, recorded), (case_id, ack)], now)
     return promise
+
+
+def _recorded_data(promise: Promise) -> dict[str, Any]:
+    return {
+        "promise": promise.id,
+        "account": promise.account_id,
+        "made_on": promise.made_on.isoformat(),
+        "due_on": promise.due_on.isoformat(),
+        "amount_cents": promise.amount.cents,
+        "channel": promise.channel,
+    }
 
 
 def _row(promise: Promise, case_id: str, actor: str) -> dict[str, Any]:
