@@ -85,3 +85,27 @@ def test_record_propose_list_promise_and_charges_end_to_end(engine, use_database
         plans = conn.execute(text("SELECT id, status FROM repayment_plans")).all()
     assert dpd == 0
     assert [tuple(p) for p in plans] == [("PL1", "accepted")]
+
+
+def test_approve_reject_reverse_and_the_daily_promise_run(engine, use_database) -> None:
+    with engine.begin() as conn:
+        seed(conn)
+    long = ("plans", "propose", "A1", "--count", "18", "--first-due", "2026-05-20")
+    pay = ("payments", "record", "A1", "--amount", "10", "--channel", "lender_app", "--ref", "R1")
+    promise = ("promises", "add", "A1", "--amount", "500", "--due", "2026-04-05")
+
+    cli(*long, "--id", "PL1")
+    cli(*long, "--id", "PL2")
+    approved = cli("plans", "approve", "PL1", "--role", "supervisor")
+    rejected = cli("plans", "reject", "PL2", "--reason", "duplicate", dated=False)
+    cli(*pay, "--id", "P1")
+    reversed_ = cli("payments", "reverse", "P1", "--reason", "bounced")
+    cli(*promise, "--channel", "payment_link", "--as-of", "2026-04-01", dated=False)
+    run_ = cli("promises", "evaluate", "--grace-days", "0")
+
+    assert "approved and accepted" in approved and "rejected" in rejected
+    assert "reversed by rev-" in reversed_
+    assert "broken 1" in run_
+    with engine.connect() as conn:
+        plans = conn.execute(text("SELECT id, status FROM repayment_plans ORDER BY id")).all()
+    assert [tuple(p) for p in plans] == [("PL1", "accepted"), ("PL2", "rejected")]
