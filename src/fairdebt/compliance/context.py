@@ -81,6 +81,11 @@ class Context:
             if c.channel == channel and (not direct or c.given_directly_to == collector)
         )
 
+    def timed_consents(self, *, direct: bool) -> tuple[Consent, ...]:
+        """Consents that name a window: only these lift a time rule. "Call me back on
+        Thursday" consents to a call that day, not to a call at 03:00."""
+        return tuple(c for c in self.consents_for(direct=direct) if c.window is not None)
+
     @property
     def to_consumer(self) -> bool:
         """Is the attempt addressed to someone liable for the debt (or their attorney)?"""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from fairdebt.compliance.localtime import in_window, parse_clock
 from fairdebt.compliance.rules.base import Params
 from fairdebt.compliance.types import Severity
@@ -33,8 +35,10 @@ def relaxations(old: RuleModel, new: RuleModel, params: type[Params]) -> list[st
             problems.append(f"{old.id}: {name} narrowed")
     try:
         a, b = params.model_validate(old.params), params.model_validate(new.params)
-    except ValueError as exc:
-        return [*problems, f"{old.id}: bad params ({exc.__class__.__name__})"]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        return [*problems, f"{old.id}: bad params: {where}: {error['msg']}"]
     for name, info in params.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         direction = str(extra.get("stricter", "equal"))

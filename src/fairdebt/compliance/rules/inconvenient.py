@@ -59,7 +59,7 @@ class InconvenientTimes:
         if not windows or (self.reply_exception and _may_reply_once(ctx, windows)):
             return None
         consents = (
-            () if self.consent == "none" else ctx.consents_for(direct=self.consent == "direct")
+            () if self.consent == "none" else ctx.timed_consents(direct=self.consent == "direct")
         )
         for window in windows:
             for zone in ctx.zones:

@@ -5,7 +5,9 @@ consent or agreement); US-TIME, US-TIME-TZ (12 CFR 1006.6(b)(1)(i), 15 U.S.C. 16
 before 8 a.m. and after 9 p.m. local time is inconvenient; with several possible locations,
 only times convenient in all of them). The window is half-open: 08:00 is allowed, 21:00 is not.
 
-The consent exception (`consent`): `any` — a consent on this channel covering the instant;
+The consent exception (`consent`): only a consent that names a daily window lifts a time rule
+("call me after 22:00"); "call me back on Thursday" is not consent to a call at 03:00. `any` —
+such a consent on this channel covering the instant;
 `direct` — only one given directly to this collector (Reg F); `none` — no exception.
 `next_at` is the earliest instant at which every zone is inside the window or covered by a
 consent (the instant the quiet window ends in the last zone to allow it).
@@ -62,7 +64,7 @@ class TimeWindow:
     def check(self, ctx: Context, at: datetime) -> Hit | None:
         zones = ctx.zones if self.all_zones else ctx.zones[:1]
         consents = (
-            () if self.consent == "none" else ctx.consents_for(direct=self.consent == "direct")
+            () if self.consent == "none" else ctx.timed_consents(direct=self.consent == "direct")
         )
         for zone in zones:
             if not self._zone_ok(zone, consents, at):
