@@ -142,3 +142,23 @@ def test_a_licensed_lenders_charges_are_unchecked_without_the_packs_ceiling(engi
     assert unchecked.breakdown.line("interest").standing.value == "unchecked"
     assert unchecked.to_json()["pack_parameter"] == "cn.rate_ceiling.consumer_finance"
     assert capped.breakdown.line("interest").lawful == D("75.00")
+
+
+def test_a_kept_promise_is_judged_again_when_its_payment_is_reversed(engine) -> None:
+    from fairdebt.services.payments import reverse_payment
+
+    with engine.begin() as conn:
+        seed(conn)
+        promise(conn, "PR1", date(2026, 4, 25))
+        pay(conn, "P1", date(2026, 4, 24), "500")
+        evaluate_promises(conn, date(2026, 4, 26), 0, "daily-run", NOW)
+        reverse_payment(
+            conn, "P1", date(2026, 5, 2), "bounced", "agent", NOW, date(2026, 5, 2), ORDER
+        )
+
+        changed = evaluate_promises(conn, date(2026, 5, 3), 0, "daily-run", NOW)
+
+        assert changed["broken"] == 1
+        assert statuses(conn)["PR1"] == ("broken", 0, date(2026, 5, 3))
+        last = SqlEventLog(conn).events("C-B1")[-1]
+        assert (last.type, last.data["previous"]) == ("promise_broken", "kept")

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db.repayment_tables import promises
 from fairdebt.adapters.db.repositories import SqlEventLog
-from fairdebt.adapters.db.tables import accounts
+from fairdebt.adapters.db.tables import accounts, payments
 from fairdebt.domain.errors import DomainError
 from fairdebt.domain.events import NewEvent
 from fairdebt.domain.loan import Payment
@@ -113,9 +113,8 @@ def evaluate_promises(
 ) -> dict[str, int]:
     """The daily run: decide promises at `as_of`; return how many changed to each outcome."""
     p = promises.c
-    open_accounts = select(p.account_id).where(p.status == PromiseStatus.OPEN.value)
     rows = conn.execute(
-        select(promises).where(p.account_id.in_(open_accounts), p.made_on <= as_of)
+        select(promises).where(p.account_id.in_(_to_judge(as_of)), p.made_on <= as_of)
     ).all()
     by_account: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -136,6 +135,23 @@ def evaluate_promises(
         conn.execute(_UPDATE, updates)
     SqlEventLog(conn).append_many(events, now)
     return {s.value: changed[s.value] for s in PromiseStatus}
+
+
+def _to_judge(as_of: date) -> Any:
+    """Accounts with an open promise, or with a kept one whose money a reversal took back."""
+    p, pay = promises.c, payments.c
+    still_open = select(p.account_id).where(p.status == PromiseStatus.OPEN.value)
+    taken_back = (
+        select(p.account_id)
+        .join(payments, pay.account_id == p.account_id)
+        .where(
+            p.status.in_((PromiseStatus.KEPT.value, PromiseStatus.PARTLY_KEPT.value)),
+            pay.amount_cents < 0,
+            pay.paid_on >= p.decided_on,
+            pay.paid_on <= as_of,
+        )
+    )
+    return still_open.union(taken_back)
 
 
 def _judge(
