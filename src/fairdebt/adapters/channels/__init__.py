@@ -1,1 +1,1 @@
-"""fairdebt.adapters.channels."""
+"""Outbound channels: one provider per module. Every send passes the gate guard first."""

@@ -1,0 +1,44 @@
+"""What every channel shares: the message, the delivery result, and the one error type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from fairdebt.errors import FairdebtError
+
+
+class ChannelError(FairdebtError):
+    """A channel could not deliver. `permanent` errors must not be retried."""
+
+    def __init__(self, cause: str, hint: str = "", *, permanent: bool = False) -> None:
+        super().__init__(cause, hint)
+        self.permanent = permanent
+
+
+class ContactRefusedError(ChannelError):
+    """The guard refused to send: no gate decision allows this contact."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(cause, "ask the gate first (services.contact.ask)", permanent=True)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    case_id: str
+    channel: str  # the gate's channel words: call, sms, email, letter, visit, voicemail
+    to: str
+    body: str
+    decision_id: str | None  # the gate decision that allows it; None is always refused
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    outcome: str  # the gate's outcome words: delivered, failed, conversation, no_answer, ...
+    provider_ref: str = ""
+
+
+class Channel(Protocol):
+    """A provider. It is only ever called through services.contact.ContactGuard."""
+
+    def deliver(self, message: OutboundMessage) -> Delivery: ...
