@@ -252,3 +252,35 @@ def test_the_hash_chain_still_verifies_after_plans_payments_and_reversals(engine
 
     assert report.ok
     assert report.events == 8
+
+
+def test_reimporting_the_lenders_schedule_leaves_an_accepted_plan_alone(engine, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from portfolio_files import write_csv
+
+    from fairdebt.services.importing import ImportOptions, import_portfolio
+
+    with engine.begin() as conn:
+        seed(conn, paid=FIRST_PAID)
+        propose(conn, six_months())
+        before = schedule(conn)
+    original = [
+        {
+            "account_id": "A1",
+            "seq": str(n),
+            "due_on": f"2026-0{n}-15",
+            "principal": "1000.00",
+            "interest": "50.00",
+        }
+        for n in range(1, 7)
+    ]
+    path = write_csv(tmp_path / "schedules.csv", original)
+
+    report = import_portfolio(
+        engine, [path], ImportOptions(as_of=AS_OF, now=datetime(2026, 4, 21, tzinfo=UTC))
+    )
+
+    assert report.written and report.kept_by_plan == 6
+    with engine.connect() as conn:
+        assert schedule(conn) == before

@@ -64,6 +64,11 @@ def import_files(
             f"{files_with} file(s). Fix them, or pass --skip-invalid to import the valid rows."
         )
         raise typer.Exit(2)
+    if report.kept_by_plan:
+        console.print(
+            f"{report.kept_by_plan:,} schedule rows not imported: their accounts follow an "
+            "accepted repayment plan (see fairdebt plans list)"
+        )
     for path in report.rejects:
         console.print(f"rejected rows written to {path}")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from fairdebt.adapters.db import tables as t
@@ -70,6 +71,7 @@ class ImportReport:
     written: bool = False
     cases_opened: int = 0
     events: int = 0
+    kept_by_plan: int = 0  # schedule rows not imported: their account follows a repayment plan
     seconds: float = 0.0
 
     @property
@@ -280,6 +282,8 @@ def _write(
         table = pa.concat_tables(by_kind[kind]).rename_columns(
             [RENAME[kind].get(c, c) for c in by_kind[kind][0].column_names]
         )
+        if kind == "schedules":
+            table = _without_planned_accounts(conn, table, report)
         want_new = kind in ("accounts", "schedules", "payments") and bool(
             existed["accounts"] or existed["borrowers"]
         )
@@ -291,6 +295,31 @@ def _write(
     opened, events = open_cases(conn, options.now, options.as_of, options.actor)
     report.cases_opened = opened
     report.events = events + change_events(conn, results, existed, options.now, options.actor)
+
+
+def _without_planned_accounts(conn: Connection, table: pa.Table, report: ImportReport) -> pa.Table:
+    """Drop schedule rows of accounts under an accepted repayment plan: the plan is the
+    account's schedule now, and the lender's old rows would come back beside it."""
+    from fairdebt.adapters.db.repayment_tables import repayment_plans
+
+    accounts = pc.unique(table["account_id"]).to_pylist()
+    planned: set[str] = set()
+    for start in range(0, len(accounts), 20_000):
+        chunk = accounts[start : start + 20_000]
+        planned.update(
+            r[0]
+            for r in conn.execute(
+                select(repayment_plans.c.account_id).where(
+                    repayment_plans.c.account_id.in_(chunk),
+                    repayment_plans.c.status == "accepted",
+                )
+            )
+        )
+    if not planned:
+        return table
+    keep = pc.invert(pc.is_in(table["account_id"], pa.array(sorted(planned), pa.string())))
+    report.kept_by_plan = table.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+    return table.filter(keep)
 
 
 def _ids(tables: list[pa.Table] | None, column: str) -> list[str]:
