@@ -17,9 +17,11 @@ def serve(
     """Serve the API and console on http://HOST:PORT."""
     import uvicorn
 
+    from fairdebt.bootstrap import database
     from fairdebt.cli._common import settings
 
     config = settings()
+    database(config).dispose()  # create or migrate the schema before the first request
     uvicorn.run(
         "fairdebt.web.asgi:app",
         host=host or config.host,

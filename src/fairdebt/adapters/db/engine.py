@@ -82,6 +82,11 @@ def describe(exc: DBAPIError) -> DatabaseError:
             f"the database is locked: {text}",
             hint="another fairdebt process is writing; wait for it or stop it, then retry",
         )
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
+        return DatabaseError(
+            f"the database has no fairdebt schema yet: {text}",
+            hint="run `fairdebt init` (or any command that migrates) against this database",
+        )
     if "not a database" in text:
         return DatabaseError(
             f"the SQLite database file is damaged or not SQLite: {text}",

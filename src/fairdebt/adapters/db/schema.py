@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import fairdebt.adapters.db.repayment_tables  # noqa: F401  (registers its tables)
-import fairdebt.adapters.db.strategy_tables  # noqa: F401  (registers its tables)
+# Importing a table module registers its tables on `metadata`.
+from fairdebt.adapters.db import repayment_tables, strategy_tables
 from fairdebt.adapters.db.tables import metadata
 
-__all__ = ["metadata"]
+__all__ = ["metadata", "repayment_tables", "strategy_tables"]

@@ -52,7 +52,7 @@ accounts = Table(
     "accounts",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("borrower_id", String(64), ForeignKey("borrowers.id"), nullable=False, index=True),
+    Column("borrower_id", String(64), ForeignKey("borrowers.id"), nullable=False),
     Column("product", String(32), nullable=False),
     Column("lender", Text, nullable=False),
     Column("lender_type", String(32), nullable=False),
@@ -65,6 +65,8 @@ accounts = Table(
     Column("disbursed_on", Date, nullable=False),
     sqlite_with_rowid=False,
 )
+
+Index("ix_accounts_borrower_product", accounts.c.borrower_id, accounts.c.product)
 
 instalments = Table(
     "instalments",
@@ -108,7 +110,16 @@ cases = Table(
     Column("outstanding_cents", BigInteger, nullable=False, default=0),
     sqlite_with_rowid=False,
 )
-Index("ix_cases_bucket_dpd", cases.c.bucket, cases.c.dpd)
+# Keyset paging of the console's case list: (bucket, dpd, id) leaves nothing to sort.
+Index("ix_cases_bucket_dpd_id", cases.c.bucket, cases.c.dpd, cases.c.id)
+Index(
+    "ix_cases_assignee",
+    cases.c.assignee_kind,
+    cases.c.assignee_id,
+    cases.c.bucket,
+    cases.c.dpd,
+    cases.c.id,
+)
 
 account_status = Table(
     "account_status",
