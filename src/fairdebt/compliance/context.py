@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from itertools import pairwise
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -45,21 +46,24 @@ class Context:
 
     def __init__(self, request: GateRequest) -> None:
         self.request = request
-        self.now = request.now
+        self.now = request.now.astimezone(UTC)  # the history's zone: see request._history
         self.attempt: Attempt = request.attempt
         self.borrower: Borrower = request.borrower
         self.zones = tuple(ZoneInfo(name) for name in request.borrower.timezones)
         self.zone = self.zones[0]
-        now = request.now
+        now = self.now
         past = [e for e in request.history if e.at <= now]
-        past.sort(key=_BY_TIME)
+        times = [e.at for e in past]
+        if any(a > b for a, b in pairwise(times)):  # usually in order
+            past.sort(key=_BY_TIME)
+            times = [e.at for e in past]
         self.history: Sequence[HistoryEvent] = past
-        self.times = [e.at for e in past]
+        self.times = times
         self.debts = {d.id: d for d in request.borrower.debts}
 
     def since(self, start: datetime) -> Sequence[HistoryEvent]:
         """Events at or after `start`, oldest first."""
-        return self.history[bisect_left(self.times, start) :]
+        return self.history[bisect_left(self.times, start.astimezone(UTC)) :]
 
     def day(self, instant: datetime) -> date:
         """The borrower's calendar day (first time zone) of `instant`."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from fairdebt.domain.case import Hold
@@ -259,6 +260,7 @@ class Decision:
 _ADDRESS_NOISE = str.maketrans("", "", " -().\t")
 
 
+@lru_cache(maxsize=4096)  # the same few numbers recur in every event of a request
 def normalise_address(address: str) -> str:
     """Compare addresses loosely: `+86 138-0000-0000` and `+8613800000000` are one number."""
     if "@" in address:

@@ -97,11 +97,12 @@ class Counter:
 def valid_consents(ctx: Context, days: int) -> tuple[Consent, ...]:
     """Direct consents to this collector not yet ended by a later conversation (Reg F
     1006.14(b)(3)(i), comment 14(b)(3)(i)-2)."""
-    if not days:
+    consents = ctx.consents_for(direct=True) if days else ()
+    if not consents:
         return ()
     party = ctx.attempt.party
     spoke = [e.at for e in ctx.history if e.outcome is Outcome.CONVERSATION and e.party == party]
-    return tuple(c for c in ctx.consents_for(direct=True) if not any(s > c.given_at for s in spoke))
+    return tuple(c for c in consents if not any(s > c.given_at for s in spoke))
 
 
 def consent_exempts(ctx: Context, consents: tuple[Consent, ...], days: int, at: datetime) -> bool:
