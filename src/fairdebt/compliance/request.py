@@ -189,7 +189,7 @@ def _history(raw: Any) -> tuple[HistoryEvent, ...]:
     # Times are kept in UTC: aware datetimes sharing one tzinfo compare several times faster,
     # and the rules compare event times constantly.
     from_iso, normalise, debtor = datetime.fromisoformat, normalise_address, Party.DEBTOR
-    events = []
+    events: list[HistoryEvent] = []
     append = events.append
     for e in raw:
         get = e.get
