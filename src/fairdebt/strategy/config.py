@@ -77,7 +77,9 @@ class _Strict(BaseModel):
 
 class Bucket(_Strict):
     name: str = Field(min_length=1, max_length=8)
-    max_dpd: int | None = Field(default=None, ge=0, description="inclusive; omit on the last bucket")
+    max_dpd: int | None = Field(
+        default=None, ge=0, description="inclusive; omit on the last bucket"
+    )
 
 
 DEFAULT_BUCKETS = (
@@ -195,7 +197,9 @@ class Action(_Strict):
     channel: Channel
     template: str | None = None
     day: int = Field(default=0, ge=0, le=366, description="days after the run date")
-    window: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    window: str | None = Field(
+        default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+    )
     priority: int = Field(default=5, ge=1, le=9, description="1 is most urgent")
 
 

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from fairdebt.errors import InputFileError
+from fairdebt.strategy.backend import Backend
 
 ACTIVITY_COLUMNS = {
     "holds": "string",
@@ -153,30 +154,42 @@ def portfolio_files(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def read_portfolio(con: Any, folder: Path, previous: pa.Table | None = None) -> Inputs:
-    """Open a portfolio folder on an Ibis backend (nothing is computed yet)."""
+def read_portfolio(backend: Backend, folder: Path, previous: pa.Table | None = None) -> Inputs:
+    """Open a portfolio folder on a backend (nothing is computed yet)."""
     files = portfolio_files(folder)
-    tables = {kind: _union([_open(con, kind, p) for p in paths]) for kind, paths in files.items()}
+    tables = {
+        kind: as_view(backend.con, kind, _union([_open(backend, kind, p) for p in paths]))
+        for kind, paths in files.items()
+    }
     return Inputs(
         accounts=tables["accounts"],
         borrowers=tables["borrowers"],
         schedules=tables["schedules"],
         payments=tables["payments"],
         activity=tables.get("activity"),
-        previous=from_arrow(con, previous) if previous is not None else None,
+        previous=backend.register("fd_previous", previous) if previous is not None else None,
     )
 
 
-def _open(con: Any, kind: str, path: Path) -> ir.Table:
+def as_view(con: Any, kind: str, table: ir.Table) -> ir.Table:
+    """Name the normalised table as a view, so a query that reads it twice scans it twice.
+
+    Ibis writes a table used twice as a CTE, and DuckDB materialises such CTEs: for the
+    schedules of ten million accounts that is a hundred million rows held in memory.
+    """
+    return con.create_view(ibis.util.gen_name(f"fd_{kind}"), table, overwrite=True)
+
+
+def _open(backend: Backend, kind: str, path: Path) -> ir.Table:
     from fairdebt.adapters.portfolio.reader import SourceFile, read
 
     if path.suffix.lower() == ".csv":
         source = _read_csv(path) if kind == "activity" else read(SourceFile(path, kind))  # type: ignore[arg-type]
-        return normalise(kind, from_arrow(con, source))
+        return normalise(kind, backend.register(f"fd_{kind}_csv", source))
     if kind != "activity":
         _check_parquet(path, kind)
     try:
-        return normalise(kind, con.read_parquet(str(path)))
+        return normalise(kind, backend.con.read_parquet(str(path)))
     except Exception as exc:  # each backend raises its own reader errors
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputFileError(f"cannot read {path.name}: {reason}", hint="re-export it") from None
@@ -218,8 +231,3 @@ def left_join(t: ir.Table, right: ir.Table, key: str) -> ir.Table:
 
 def _union(tables: list[ir.Table]) -> ir.Table:
     return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
-
-
-def from_arrow(con: Any, table: pa.Table) -> ir.Table:  # noqa: ARG001 — kept for symmetry
-    """Hand an Arrow table to the backend (DuckDB scans it in place; Spark copies it)."""
-    return ibis.memtable(table)

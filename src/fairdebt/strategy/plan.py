@@ -17,7 +17,7 @@ from fairdebt.strategy.inputs import Inputs, left_join
 from fairdebt.strategy.roll import roll_expr
 from fairdebt.strategy.score import with_score
 from fairdebt.strategy.segment import FLAGS, with_segments
-from fairdebt.strategy.snapshot import snapshot
+from fairdebt.strategy.snapshot import Stage, inline, snapshot
 
 PLAN_COLUMNS = (
     "account_id",
@@ -44,9 +44,11 @@ PLAN_COLUMNS = (
 )
 
 
-def features(inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table) -> ir.Table:
+def features(
+    inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table, stage: Stage = inline
+) -> ir.Table:
     """Every column segments may test: snapshot, score, arm and roll."""
-    t = snapshot(inputs, as_of, strategy.buckets)
+    t = snapshot(inputs, as_of, strategy.buckets, stage)
     t = with_score(t, strategy.scorecard)
     t = left_join(t, arm_slots, "account_id")
     t = t.mutate(arm_slot=t.arm_slot.fill_null(0).cast("int64"))
@@ -62,7 +64,9 @@ def features(inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Tabl
     )
 
 
-def build_plan(inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table) -> ir.Table:
+def build_plan(
+    inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table, stage: Stage = inline
+) -> ir.Table:
     """The plan: one row per account, columns PLAN_COLUMNS."""
-    t = with_segments(features(inputs, as_of, strategy, arm_slots), strategy)
+    t = with_segments(features(inputs, as_of, strategy, arm_slots, stage), strategy)
     return t.select(*PLAN_COLUMNS)

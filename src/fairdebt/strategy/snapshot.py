@@ -13,6 +13,7 @@ payment after it. `fairdebt.legal` holds the authoritative computation for a sin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import ibis
@@ -21,6 +22,7 @@ import ibis.expr.types as ir
 from fairdebt.strategy.config import Bucket
 from fairdebt.strategy.inputs import Inputs, left_join
 
+Stage = Callable[[str, ir.Table], ir.Table]
 EPOCH = date(1970, 1, 1)
 NEVER = 99_999  # "days since" when it never happened: above any threshold a strategy sets
 LIMITATION_YEARS = 3
@@ -38,46 +40,68 @@ def years_before(d: date, years: int) -> date:
         return d.replace(year=d.year - years, day=28)
 
 
-def delinquency(inputs: Inputs, as_of: date) -> tuple[ir.Table, ir.Table]:
-    """(schedule figures per account, payment figures per account) at `as_of`."""
+def whole(total: ir.IntegerValue) -> ir.IntegerValue:
+    """A SUM as int64 on every engine. DuckDB sums int64 into int128 while Ibis types it int64,
+    so a plain cast to int64 is dropped as a no-op; going through decimal forces it."""
+    return total.cast("decimal(38, 0)").cast("int64")
+
+
+def inline(_name: str, table: ir.Table) -> ir.Table:
+    """The default `stage`: keep everything one expression (tests, --explain)."""
+    return table
+
+
+def dues(inputs: Inputs, as_of: date) -> ir.Table:
+    """Per account with a schedule: total, due before today, final due day, and payments."""
     today = epoch_day(as_of)
-    paid = (
-        inputs.payments.filter(inputs.payments.paid_day <= today)
-        .group_by("account_id")
-        .aggregate(
-            paid_cents=lambda t: t.amount_cents.sum(),
-            payments_count=lambda t: t.count(),
-            last_payment_day=lambda t: t.paid_day.max(),
-        )
+    s = inputs.schedules
+    due = s.group_by("account_id").aggregate(
+        total_cents=whole(s.due_cents.sum()),
+        final_due_day=s.due_day.max(),
+        due_to_date_cents=whole(s.due_cents.sum(where=s.due_day < today).fill_null(0)),
     )
-    totals = inputs.schedules.group_by("account_id").aggregate(
-        total_cents=lambda t: t.due_cents.sum(), final_due_day=lambda t: t.due_day.max()
-    )
-    late = _late(inputs.schedules, paid, today)
-    return left_join(totals, late, "account_id"), paid
+    due = left_join(due, payments_at(inputs, as_of), "account_id")
+    return due.mutate(paid_cents=due.paid_cents.fill_null(0))
 
 
-def _late(schedules: ir.Table, paid: ir.Table, today: int) -> ir.Table:
-    """Instalments due before today, each marked settled or not by the running total."""
-    past = schedules.filter(schedules.due_day < today)
+def payments_at(inputs: Inputs, as_of: date) -> ir.Table:
+    p = inputs.payments.filter(inputs.payments.paid_day <= epoch_day(as_of))
+    return p.group_by("account_id").aggregate(
+        paid_cents=whole(p.amount_cents.sum()),
+        payments_count=p.count(),
+        last_payment_day=p.paid_day.max(),
+    )
+
+
+def late(schedules: ir.Table, due: ir.Table, as_of: date) -> ir.Table:
+    """Oldest unpaid instalment and unpaid count of the accounts behind on their schedule.
+
+    Only an account whose instalments due so far exceed what it paid can be late, so only
+    its instalments go through the running-total window (the one expensive sort).
+    """
+    today = epoch_day(as_of)
+    behind = due.filter(due.due_to_date_cents > due.paid_cents).select("account_id", "paid_cents")
+    past = schedules.filter(schedules.due_day < today).inner_join(behind, "account_id")
     running = ibis.window(group_by="account_id", order_by=["due_day", "seq"], rows=(None, 0))
     past = past.mutate(cum_cents=past.due_cents.sum().over(running))
-    joined = left_join(past, paid.select("account_id", "paid_cents"), "account_id")
-    unpaid = (joined.cum_cents > joined.paid_cents.fill_null(0)) & (joined.due_cents > 0)
-    joined = joined.mutate(unpaid=unpaid)
-    return joined.group_by("account_id").aggregate(
-        oldest_unpaid_day=joined.due_day.min(where=joined.unpaid),
-        due_to_date_cents=joined.due_cents.sum(),
-        instalments_overdue=joined.unpaid.cast("int64").sum(),
+    unpaid = (past.cum_cents > past.paid_cents) & (past.due_cents > 0)
+    past = past.mutate(unpaid=unpaid)
+    return past.group_by("account_id").aggregate(
+        oldest_unpaid_day=past.due_day.min(where=past.unpaid),
+        instalments_overdue=whole(past.unpaid.cast("int64").sum()),
     )
 
 
-def snapshot(inputs: Inputs, as_of: date, buckets: list[Bucket]) -> ir.Table:
-    """One row per account: the delinquency figures plus every scorecard/segment feature."""
+def snapshot(inputs: Inputs, as_of: date, buckets: list[Bucket], stage: Stage = inline) -> ir.Table:
+    """One row per account: the delinquency figures plus every scorecard/segment feature.
+
+    `stage(name, table)` may materialise the per-account intermediate results (run.py does,
+    so the backend computes each once); by default everything stays one expression.
+    """
     today = epoch_day(as_of)
-    due, paid = delinquency(inputs, as_of)
-    a = inputs.accounts
-    t = left_join(left_join(a, due, "account_id"), paid, "account_id")
+    due = stage("dues", dues(inputs, as_of))
+    due = left_join(due, stage("late", late(inputs.schedules, due, as_of)), "account_id")
+    t = left_join(inputs.accounts, due, "account_id")
     t = left_join(t, inputs.borrowers, "borrower_id")
     t = _with_activity(t, inputs.activity)
     paid_cents = t.paid_cents.fill_null(0)
