@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "legal",
     "users",
     "repayment",
+    "gate",
 )
 
 app = typer.Typer(

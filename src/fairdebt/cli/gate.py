@@ -1,0 +1,168 @@
+"""`fairdebt gate`, `fairdebt packs …`, `fairdebt templates lint`: the contact gate's commands.
+
+`fairdebt gate` reads one request (contracts/gate-request.schema.json) on stdin and writes the
+decision on stdout — the same JSON text as `POST /api/v1/gate/check` — and exits 0 whatever the
+decision. A malformed request exits 2 with every error and its JSON pointer on stderr; an
+unknown pack exits 2 listing the available ones. `--pack-file` adds pack or fork files (a
+lender's `extends: cn`), as do the packs commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from fairdebt.compliance.pack import Packs
+
+packs_app = typer.Typer(
+    help="Rule packs: list, show, and generate docs/rules.md.", no_args_is_help=True
+)
+templates_app = typer.Typer(help="Message and letter templates.", no_args_is_help=True)
+
+PACK_FILES = typer.Option(
+    None, "--pack-file", "-p", help="A pack or fork YAML file (or a folder of them); repeatable."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gate")(gate)
+    app.add_typer(packs_app, name="packs")
+    app.add_typer(templates_app, name="templates")
+
+
+def load_packs(paths: list[Path] | None) -> Packs:
+    """The built-in packs plus the YAML files (or folders of them) given."""
+    from fairdebt.compliance.errors import PackError
+    from fairdebt.compliance.pack import build_packs, builtin_packs
+
+    sources = []
+    for path in paths or ():
+        entries = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        for entry in entries:
+            try:
+                sources.append((str(entry), entry.read_text("utf-8")))
+            except OSError as exc:
+                raise PackError(
+                    f"cannot read {entry}: {exc.strerror}", hint="check the path"
+                ) from None
+    return build_packs(sources, builtin_packs()) if sources else builtin_packs()
+
+
+def _fail(cause: str, hint: str = "", lines: tuple[str, ...] = ()) -> typer.Exit:
+    sys.stderr.write(f"error: {cause}\n")
+    for line in lines:
+        sys.stderr.write(f"  {line}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+    return typer.Exit(2)
+
+
+def gate(pack_file: list[Path] | None = PACK_FILES) -> None:
+    """Decide one contact attempt: request JSON on stdin, decision JSON on stdout."""
+    import json
+
+    from fairdebt.compliance.engine import decide
+    from fairdebt.compliance.errors import GateRequestError
+    from fairdebt.errors import FairdebtError
+
+    text = sys.stdin.read()
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise _fail(
+            f"the request is not JSON: {exc.msg} at {where}", "pipe one JSON object in"
+        ) from None
+    try:
+        decision = decide(raw, packs=load_packs(pack_file))
+    except GateRequestError as exc:
+        lines = tuple(f"{pointer or '(the request)'}: {message}" for pointer, message in exc.errors)
+        count = len(exc.errors)
+        plural = "s" if count > 1 else ""
+        cause = f"the request does not match gate-request.schema.json ({count} error{plural})"
+        raise _fail(cause, exc.hint, lines) from None
+    except FairdebtError as exc:
+        raise _fail(exc.cause, exc.hint) from None
+    sys.stdout.write(decision.to_json() + "\n")
+
+
+@packs_app.command("list")
+def list_packs(pack_file: list[Path] | None = PACK_FILES) -> None:
+    """Every loaded pack version, with its title and number of rules."""
+    from rich.table import Table
+
+    from fairdebt.cli._common import out
+
+    packs = _packs_or_exit(pack_file)
+    table = Table("pack", "title", "rules", "extends")
+    for ref in packs.available():
+        pack = packs.resolve(ref)
+        table.add_row(ref, pack.title, str(len(pack.rules)), pack.extends or "")
+    out.print(table)
+
+
+@packs_app.command("show")
+def show_pack(
+    name: str = typer.Argument(..., help="Pack id (latest version) or id@version."),
+    pack_file: list[Path] | None = PACK_FILES,
+) -> None:
+    """The rules of a pack with their severity, scope and citation."""
+    from rich.table import Table
+
+    from fairdebt.cli._common import out
+    from fairdebt.errors import FairdebtError
+
+    packs = _packs_or_exit(pack_file)
+    try:
+        pack = packs.resolve(name)
+    except FairdebtError as exc:
+        raise _fail(exc.cause, exc.hint) from None
+    table = Table(
+        "id", "severity", "family", "applies to", "citation", title=f"{pack.ref}: {pack.title}"
+    )
+    for model in pack.models:
+        scope = ", ".join([*model.channels, *model.parties, *model.purposes]) or "all"
+        table.add_row(model.id, model.severity.value, model.family, scope, model.citation)
+    out.print(table)
+
+
+@packs_app.command("docs")
+def write_docs(
+    output: Path = typer.Option(Path("docs/rules.md"), help="Where to write the Markdown."),
+    pack_file: list[Path] | None = PACK_FILES,
+) -> None:
+    """Write docs/rules.md from the packs (a test fails when it is stale)."""
+    from fairdebt.cli._common import console
+    from fairdebt.compliance.docs import render_rules_md
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_rules_md(_packs_or_exit(pack_file)), encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+def _packs_or_exit(pack_file: list[Path] | None) -> Packs:
+    from fairdebt.errors import FairdebtError
+
+    try:
+        return load_packs(pack_file)
+    except FairdebtError as exc:
+        raise _fail(exc.cause, exc.hint) from None
+
+
+@templates_app.command("lint")
+def lint_templates() -> None:
+    """Run the packs' content rules over every template in both languages; exit 1 on a fault."""
+    from fairdebt.cli._common import console
+    from fairdebt.messages.lint import lint
+
+    problems = lint()
+    for p in problems:
+        sys.stdout.write(f"{p.file}: {p.template} [{p.language}] {p.rule}: {p.text}\n")
+    if problems:
+        console.print(f"[red]{len(problems)} template problem(s)[/red]")
+        raise typer.Exit(1)
+    console.print("templates: no problems")
