@@ -23,7 +23,7 @@ from fairdebt import __version__
 if TYPE_CHECKING:
     from fairdebt.settings import Settings
 
-API_MODULES: tuple[str, ...] = ()
+API_MODULES: tuple[str, ...] = ("gate",)
 PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console")
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"

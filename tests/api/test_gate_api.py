@@ -1,0 +1,100 @@
+"""`POST /api/v1/gate/check`: the same decision as the Python API, 422 with every pointer."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from gate_requests import event, gate, request
+
+from fairdebt.settings import load_settings
+from fairdebt.web.app import create_app
+
+URL = "/api/v1/gate/check"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(load_settings(env="test"))) as c:
+        yield c
+
+
+EXAMPLES = {
+    "late call": request("2026-03-02T22:05:00+08:00"),
+    "allowed call, Chinese": request("2026-03-02T10:00:00+08:00", locale="zh-CN"),
+    "us 7-in-7": request(
+        "2026-04-12T15:00:00-04:00",
+        pack="us-regf",
+        timezones=["America/New_York"],
+        history=[event(f"2026-04-{d:02d}T10:00:00-04:00") for d in range(6, 13)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_http_decision_is_the_python_decision_byte_for_byte(
+    client: TestClient, name: str
+) -> None:
+    req = EXAMPLES[name]
+
+    response = client.post(URL, json=req)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.text == gate(req).to_json()
+
+
+def test_a_request_outside_the_schema_is_422_with_every_pointer(client: TestClient) -> None:
+    bad = copy.deepcopy(EXAMPLES["late call"])
+    bad["attempt"]["channel"] = "fax"
+    bad["borrower"]["timezones"] = []
+    bad["extra"] = True
+
+    response = client.post(URL, json=bad)
+
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert pointers == {"/attempt/channel", "/borrower/timezones", "/extra"}
+
+
+def test_a_body_that_is_not_json_is_422(client: TestClient) -> None:
+    response = client.post(URL, content=b"{", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == ""
+
+
+def test_an_unknown_pack_is_422_at_pack_listing_the_available_ones(client: TestClient) -> None:
+    response = client.post(URL, json={**EXAMPLES["late call"], "pack": "uk"})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["pointer"] == "/pack"
+    assert "cn@2026.1" in body["error"] and "us-regf@2026.1" in body["error"]
+
+
+def test_an_impossible_time_zone_is_422_at_its_pointer(client: TestClient) -> None:
+    response = client.post(
+        URL, json={**EXAMPLES["late call"], "borrower": {"timezones": ["Nowhere/X"]}}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"pointer": "/borrower/timezones/0", "message": "unknown time zone 'Nowhere/X' (IANA)"}
+    ]
+
+
+def test_the_openapi_document_carries_the_contract_schemas(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"][URL]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["pack", "now", "attempt", "borrower"]
+    assert set(answer["required"]) == {"decision", "rules", "allowed_from", "pack", "digest"}
+
+
+def test_the_decision_validates_against_the_decision_schema(client: TestClient) -> None:
+    from fairdebt.compliance.schema import schema_errors
+
+    for req in EXAMPLES.values():
+        assert schema_errors(json.loads(client.post(URL, json=req).text), "gate-decision") == ()
