@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "repayment",
     "gate",
+    "strategy",
 )
 
 app = typer.Typer(
