@@ -16,7 +16,7 @@ Functions take a Connection inside the caller's transaction: all of a use case, 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -58,22 +58,27 @@ class RecordedPayment:
     acknowledged: bool
 
 
+def instalments_of(rows: Iterable[Any], currency: str) -> tuple[Instalment, ...]:
+    """Schedule rows (of the lender's schedule or of a plan) as domain instalments."""
+    return tuple(
+        Instalment(
+            r.seq,
+            r.due_on,
+            Money.from_cents(r.principal_cents, currency),
+            Money.from_cents(r.interest_cents, currency),
+            Money.from_cents(r.fee_cents, currency),
+        )
+        for r in rows
+    )
+
+
 def load_account(conn: Connection, account_id: str) -> Account:
     row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
     if row is None:
         raise RepaymentError(f"no account {account_id!r}", hint="check the id (fairdebt import)")
     rows = conn.execute(select(instalments).where(instalments.c.account_id == account_id))
     c = row.currency
-    schedule = tuple(
-        Instalment(
-            r.seq,
-            r.due_on,
-            Money.from_cents(r.principal_cents, c),
-            Money.from_cents(r.interest_cents, c),
-            Money.from_cents(r.fee_cents, c),
-        )
-        for r in rows
-    )
+    schedule = instalments_of(rows, c)
     return Account(
         id=row.id,
         borrower_id=row.borrower_id,

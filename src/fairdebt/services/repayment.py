@@ -40,6 +40,7 @@ from fairdebt.services.payments import (
     Order,
     RepaymentError,
     case_of,
+    instalments_of,
     load_account,
     payments_seen,
     refresh_account,
@@ -272,16 +273,7 @@ def _stored_lines(conn: Connection, plan_id: str, currency: str) -> tuple[Instal
         .where(repayment_plan_lines.c.plan_id == plan_id)
         .order_by(repayment_plan_lines.c.seq)
     )
-    return tuple(
-        Instalment(
-            r.seq,
-            r.due_on,
-            Money.from_cents(r.principal_cents, currency),
-            Money.from_cents(r.interest_cents, currency),
-            Money.from_cents(r.fee_cents, currency),
-        )
-        for r in rows
-    )
+    return instalments_of(rows, currency)
 
 
 def _accept(
