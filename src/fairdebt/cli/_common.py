@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from rich.console import Console
@@ -59,3 +60,13 @@ def read_json_stdin(what: str) -> Any:
 
 def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def parse_date(text: str, name: str = "--as-of") -> date:
+    """An ISO date from the command line, or one line of cause and hint (exit 2)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputFileError(
+            f"{name} {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-24"
+        ) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,11 +28,11 @@ def generate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Generate borrowers, accounts, schedules and payments: zh_CN, deterministic per seed."""
-    from fairdebt.cli._common import progress
+    from fairdebt.cli._common import parse_date, progress
     from fairdebt.demo.generate import check_arguments, generate_portfolio
     from fairdebt.demo.sinks import prepare_out_dir
 
-    day = _date(as_of)
+    day = parse_date(as_of)
     check_arguments(accounts, fmt)
     prepare_out_dir(folder)
     with progress(quiet) as bar:
@@ -61,14 +60,3 @@ def _report(result: GenerateResult) -> None:
         f"generated {result.counts['accounts']:,} accounts in {result.seconds:.1f} s "
         f"({rate:,.0f} accounts/s), seed {result.seed}, as of {result.as_of}"
     )
-
-
-def _date(text: str) -> date:
-    from fairdebt.errors import FairdebtError
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FairdebtError(
-            f"--as-of {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-24"
-        ) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -28,7 +27,7 @@ def import_files(
     """Import borrowers, accounts, schedules and payments; all or nothing unless --skip-invalid."""
     from fairdebt.adapters.clock import SystemClock
     from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, progress, settings
+    from fairdebt.cli._common import console, out, parse_date, progress, settings
     from fairdebt.errors import InputFileError
     from fairdebt.services.importing import ImportOptions, import_portfolio
 
@@ -39,7 +38,7 @@ def import_files(
     config = settings()
     now = SystemClock().now()
     options = ImportOptions(
-        as_of=_date(as_of) if as_of else now.astimezone().date(),
+        as_of=parse_date(as_of) if as_of else now.astimezone().date(),
         now=now,
         skip_invalid=skip_invalid,
         kind=kind,  # type: ignore[arg-type]  # checked against the four kinds above
@@ -88,12 +87,3 @@ def _summary(out, report) -> None:
             f"{report.new} new, {report.changed} changed; {report.cases_opened} cases opened, "
             f"{report.events} events logged in {report.seconds:.1f} s"
         )
-
-
-def _date(text: str) -> date:
-    from fairdebt.errors import InputFileError
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputFileError(f"--as-of {text!r} is not a date", hint="use YYYY-MM-DD") from None

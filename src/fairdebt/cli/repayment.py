@@ -14,12 +14,14 @@ Dates default to today in FAIRDEBT_TIMEZONE. See docs/repayment.md.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from fairdebt.cli._common import parse_date
 
 plans_app = typer.Typer(help="Repayment plans: propose, approve, list.", no_args_is_help=True)
 payments_app = typer.Typer(help="Payments through official channels.", no_args_is_help=True)
@@ -54,15 +56,6 @@ class _Context:
         self.as_of = parse_date(as_of, "--as-of") if as_of else today
         self.order = tuple(Component(c) for c in self.config.allocation)
         self.engine = database(self.config)
-
-
-def parse_date(text: str, name: str) -> date:
-    from fairdebt.errors import InputFileError
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputFileError(f"{name}: not a date: {text!r}", hint="use YYYY-MM-DD") from None
 
 
 def parse_amount(text: str, name: str, whole: Decimal | None = None) -> Decimal:
