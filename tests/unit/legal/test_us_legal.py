@@ -17,12 +17,77 @@ from fairdebt.legal.calendar import (
 )
 from fairdebt.legal.errors import LegalRequestError
 from fairdebt.legal.limitation import AckKind, Debt, EventType, LimitationEvent, Status
-from fairdebt.legal.us import parse_sol_table, sol_table, state_period, us_limitation
+from fairdebt.legal.us import (
+    DebtKind,
+    find_state,
+    parse_sol_table,
+    sol_table,
+    state_period,
+    us_limitation,
+)
 
+HEADER = (
+    "state,written_contract_years,open_account_years,restarted_by,citation,source,confidence,note\n"
+)
 # A made-up state row for testing the mechanics only: NOT a figure for any real state.
 FICTIONAL = parse_sol_table(
-    "state,years,restarted_by,source,confidence,note\n"
-    "zz,4,debtor_ack:partial_payment,test fixture (fictional),M,not a real state\n"
+    HEADER + "zz,4,,debtor_ack:partial_payment,,test fixture (fictional),M,not a real state\n"
+)
+WRITTEN = DebtKind.WRITTEN_CONTRACT
+STATES = frozenset(
+    [
+        "al",
+        "ak",
+        "az",
+        "ar",
+        "ca",
+        "co",
+        "ct",
+        "de",
+        "dc",
+        "fl",
+        "ga",
+        "hi",
+        "id",
+        "il",
+        "in",
+        "ia",
+        "ks",
+        "ky",
+        "la",
+        "me",
+        "md",
+        "ma",
+        "mi",
+        "mn",
+        "ms",
+        "mo",
+        "mt",
+        "ne",
+        "nv",
+        "nh",
+        "nj",
+        "nm",
+        "ny",
+        "nc",
+        "nd",
+        "oh",
+        "ok",
+        "or",
+        "pa",
+        "ri",
+        "sc",
+        "sd",
+        "tn",
+        "tx",
+        "ut",
+        "vt",
+        "va",
+        "wa",
+        "wv",
+        "wi",
+        "wy",
+    ]
 )
 
 
@@ -92,25 +157,78 @@ def test_the_validation_period_ends_after_five_business_days_and_thirty_more(sen
     assert date.fromisoformat(answer["ends_on"]) == receipt + timedelta(days=30)
 
 
-def test_the_shipped_state_table_invents_no_figures() -> None:
-    assert sol_table() == ()  # RULES.md gives no state figure yet
+def test_the_shipped_table_has_one_row_for_each_state_and_dc() -> None:
+    assert {p.state for p in sol_table()} == STATES and len(sol_table()) == 51
 
 
-def test_a_state_without_a_sourced_figure_is_refused_readably() -> None:
+def test_every_shipped_figure_rests_on_two_sources_and_every_gap_says_why() -> None:
+    for period in sol_table():
+        urls = [u for u in period.source.split(" ; ") if u.startswith("http")]
+        filled = period.years_for() is not None
+        assert len(urls) >= 2, period.state
+        assert not filled or "agree" in period.confidence or period.confidence.startswith("P")
+        gaps = period.written_contract_years is None or period.open_account_years is None
+        assert not gaps or period.note, period.state  # an empty figure is explained
+
+
+def test_spot_figures_match_their_sources() -> None:
+    california, montana, new_york = find_state("CA"), find_state("mt"), find_state("ny")
+
+    assert california and (california.written_contract_years, california.open_account_years) == (
+        4,
+        4,
+    )
+    assert montana and (montana.written_contract_years, montana.open_account_years) == (8, 5)
+    assert new_york and new_york.years_for(DebtKind.OPEN_ACCOUNT) == 3
+    assert "214-i" in new_york.citation  # the 2022 Consumer Credit Fairness Act, not the old 6
+
+
+def test_a_state_whose_sources_disagree_is_refused_readably() -> None:
     request = {
-        "jurisdiction": "us-ny",
+        "jurisdiction": "us-oh",
         "as_of": "2025-01-01",
         "debt": {"due_dates": ["2020-01-01"]},
     }
 
-    with pytest.raises(LegalRequestError, match="us-ny") as err:
+    with pytest.raises(LegalRequestError, match="us-oh") as err:
         api.limitation(request)
     assert "do not threaten suit" in err.value.hint
 
 
+def test_a_sourced_state_answers_through_the_api_with_its_shorter_period() -> None:
+    request = {
+        "jurisdiction": "us-fl",
+        "as_of": "2025-01-01",
+        "debt": {"due_dates": ["2020-06-01"]},
+    }
+
+    answer = api.limitation(request)
+
+    assert answer["expires_on"] == "2024-06-01"  # open account 4 (written contract 5)
+    assert answer["status"] == "expired" and answer["rules"] == ["US-SOL-FL", "US-TBD"]
+
+
+def test_a_kind_without_a_sourced_figure_is_refused() -> None:
+    indiana = state_period("in")
+
+    with pytest.raises(LegalRequestError, match="written contract"):
+        us_limitation(indiana, Debt((date(2019, 5, 1),)), [], date(2023, 5, 2), WRITTEN)
+
+
 def test_a_state_row_without_a_source_is_refused() -> None:
     with pytest.raises(ValueError, match="no source"):
-        parse_sol_table("state,years,restarted_by,source,confidence,note\nzz,3,,,M,\n")
+        parse_sol_table(HEADER + "zz,3,,,,,M,\n")
+
+
+@pytest.mark.parametrize("years", ["0", "31", "3.5", "six"])
+def test_a_figure_that_is_not_whole_years_is_refused(years: str) -> None:
+    with pytest.raises(ValueError, match="whole years"):
+        parse_sol_table(HEADER + f"zz,{years},,,,src,S,\n")
+
+
+def test_a_state_listed_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        parse_sol_table(HEADER + "zz,3,,,,src,S,\nZZ,4,,,,src,S,\n")
 
 
 def test_a_state_period_expires_and_flags_the_debt_time_barred() -> None:
