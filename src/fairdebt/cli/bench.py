@@ -13,6 +13,7 @@ import typer
 
 BENCHMARKS: dict[str, str] = {
     "import": "import_",
+    "gate": "gate",
 }
 
 bench_app = typer.Typer(help="Benchmarks: each prints its figure and its baselines.")

@@ -1,0 +1,261 @@
+"""`fairdebt bench gate`: contact-gate decisions/s in process and over HTTP.
+
+The workload is a seeded mix of `cn` and `us-regf` requests — calls, texts and visits, to the
+debtor and sometimes a third party — each borrower with exactly 50 earlier events. Measured:
+
+- in process, on one core (one Python thread): `evaluate` on typed requests (the rules alone);
+  `decide` on parsed JSON objects (validate, type, rules — what the figure `rate` is); and the
+  API's whole path, JSON text → validated request → decision → JSON text;
+- baseline, in the same run: that whole path with the request validated by a general JSON
+  Schema validator (jsonschema, Draft 2020-12, the same format checks) instead of the compiled
+  one — what a straightforward implementation of the contract would do;
+- over HTTP: `uvicorn` with 2 workers on a free local port, driven by `gate_load` in its own
+  process: closed loop (throughput), then a fixed rate (latency measured from each request's
+  scheduled time, so a stalled server cannot hide). Both share the machine's two cores.
+
+Checks: the HTTP answers are byte for byte the in-process ones (on a sample), no HTTP errors,
+and the targets of the issue as booleans. `load_avg_1m` says how busy the machine was.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+DEFAULT_SIZE = 20_000
+HISTORY = 50  # events per borrower
+SEED = 20261124
+HTTP_SECONDS = 10.0  # per HTTP phase (closed loop, then fixed rate)
+HTTP_RATE = 1_500  # requests/s of the fixed-rate phase: the target
+CONNECTIONS = 32
+SAMPLE = 200  # requests compared byte for byte between HTTP and in process
+BASELINE_SAMPLE = 2_000
+TARGET_IN_PROCESS = 20_000  # decisions/s per core
+TARGET_P99_MS = 25.0
+
+
+def run(size: int | None, quiet: bool, *, http_seconds: float = HTTP_SECONDS) -> dict[str, Any]:
+    """The benchmark's JSON object; `http_seconds` bounds each HTTP phase (tests shorten it)."""
+    import json
+
+    from fairdebt.bench._measure import peak_rss_mb
+    from fairdebt.bench.gate_load import requests
+
+    size = size or DEFAULT_SIZE
+    say = (lambda _m: None) if quiet else _say
+    load_avg = round(os.getloadavg()[0], 2)
+    bodies = [json.dumps(r, ensure_ascii=False) for r in requests(size, SEED, HISTORY)]
+    say(f"{size:,} requests, {HISTORY} events each; deciding in process…")
+    local = _in_process(bodies)
+    say(f"{local['decide_rate']:,.0f} decisions/s in process; starting the HTTP server…")
+    http = _over_http(bodies, local["answers"], http_seconds, say)
+    decide_seconds = local["decide_seconds"]
+    checks = {
+        f"decisions identical in process and over HTTP (sample of {http['compared']})": http[
+            "identical"
+        ],
+        "0 errors over HTTP": http["closed_loop"]["errors"] == 0
+        and http["fixed_rate"]["errors"] == 0,
+        f"in process >= {TARGET_IN_PROCESS:,} decisions/s per core": local["decide_rate"]
+        >= TARGET_IN_PROCESS,
+        f"HTTP >= {HTTP_RATE:,} decisions/s": http["closed_loop"]["rate"] >= HTTP_RATE,
+        f"HTTP p99 <= {TARGET_P99_MS:g} ms at {HTTP_RATE:,}/s": _p99_ok(http["fixed_rate"]),
+    }
+    return {
+        "name": "gate",
+        "size": size,
+        "seconds": round(decide_seconds, 3),
+        "rate": local["decide_rate"],
+        "peak_rss_mb": peak_rss_mb(),
+        "baselines": {
+            "jsonschema validator, JSON text to JSON text (sample, scaled)": round(
+                local["baseline_seconds"] / local["json_seconds"], 1
+            )
+        },
+        "checks": checks,
+        "load_avg_1m": load_avg,
+        "history_events_per_request": HISTORY,
+        "in_process": {k: v for k, v in local.items() if k != "answers"},
+        "http": {k: v for k, v in http.items() if k not in ("identical", "compared")},
+    }
+
+
+def _say(message: str) -> None:
+    from fairdebt.cli._common import console
+
+    console.print(message)
+
+
+def _p99_ok(phase: dict[str, Any]) -> bool:
+    p99 = phase["p99_ms"]
+    return p99 is not None and p99 <= TARGET_P99_MS and phase["errors"] == 0
+
+
+def _timed(function: Any, items: list[Any]) -> tuple[float, list[Any]]:
+    function(items[: min(len(items), 500)])  # warm caches (zones, compiled rules) first
+    started = time.perf_counter()
+    result = function(items)
+    return time.perf_counter() - started, result
+
+
+def _in_process(bodies: list[str]) -> dict[str, Any]:
+    """Three depths of the same work on one core, plus the general-validator baseline."""
+    import json
+    from collections import Counter
+
+    from fairdebt.compliance.engine import decide, evaluate, read_request
+    from fairdebt.compliance.pack import builtin_packs
+
+    packs = builtin_packs()
+    objects = [json.loads(b) for b in bodies]
+    typed = [read_request(o) for o in objects]
+    resolved = [(packs.resolve(t.pack), t) for t in typed]
+    rules_s, _ = _timed(lambda items: [evaluate(p, t) for p, t in items], resolved)
+    decide_s, decisions = _timed(lambda items: [decide(o, packs=packs) for o in items], objects)
+    json_s, answers = _timed(
+        lambda items: [decide(json.loads(b), packs=packs).to_json() for b in items], bodies
+    )
+    sample = bodies[:BASELINE_SAMPLE]
+    base_s, base_answers = _timed(_naive_path, sample)
+    base_s *= len(bodies) / len(sample)
+    n = len(bodies)
+    return {
+        "rules_only_rate": round(n / rules_s, 1),
+        "decide_rate": round(n / decide_s, 1),
+        "json_to_json_rate": round(n / json_s, 1),
+        "baseline_rate": round(n / base_s, 1),
+        "decide_seconds": round(decide_s, 3),
+        "json_seconds": round(json_s, 3),
+        "baseline_seconds": round(base_s, 3),
+        "baseline_same_answers": base_answers == answers[: len(sample)],
+        "verdicts": dict(Counter(d.decision for d in decisions)),
+        "answers": answers,
+    }
+
+
+def _naive_path(bodies: list[str]) -> list[str]:
+    """JSON text to JSON text, validating with jsonschema: the baseline."""
+    import json
+
+    from fairdebt.compliance.engine import evaluate
+    from fairdebt.compliance.pack import builtin_packs
+    from fairdebt.compliance.request import parse_request
+    from fairdebt.compliance.schema import reference_validator
+
+    packs, validator = builtin_packs(), reference_validator()
+    out = []
+    for body in bodies:
+        raw = json.loads(body)
+        validator.validate(raw)
+        typed = parse_request(raw)
+        out.append(evaluate(packs.resolve(typed.pack), typed).to_json())
+    return out
+
+
+def _over_http(bodies: list[str], answers: list[str], seconds: float, say: Any) -> dict[str, Any]:
+    """Start the server, compare a sample, run both load phases, stop the server."""
+    from fairdebt.bench.gate_load import post_all
+
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        _wait_healthy(port, server)
+        compared = min(SAMPLE, len(bodies))
+        got = post_all("127.0.0.1", port, bodies[:compared])
+        identical = got == answers[:compared]
+        say(f"server up on port {port}; closed loop for {seconds:g} s…")
+        load = bodies[: max(SAMPLE, 2_000)]
+        closed = _load(port, load, seconds, None)
+        say(f"{closed['rate']:,.0f}/s closed loop; {HTTP_RATE:,}/s fixed rate for {seconds:g} s…")
+        fixed = _load(port, load, seconds, HTTP_RATE)
+    finally:
+        _stop(server)
+    return {
+        "workers": 2,
+        "connections": CONNECTIONS,
+        "identical": identical,
+        "compared": compared,
+        "closed_loop": closed,
+        "fixed_rate": {"target_rate": HTTP_RATE, **fixed},
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start_server(port: int) -> Any:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "uvicorn", "fairdebt.web.asgi:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    command += ["--log-level", "warning", "--no-access-log"]
+    # its own session: the whole tree (supervisor and workers) is stopped together
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def _wait_healthy(port: int, server: Any, timeout: float = 60.0) -> None:
+    import urllib.request
+
+    from fairdebt.errors import FairdebtError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise FairdebtError(
+                f"the benchmark's server exited: {server.stderr.read().decode()[-500:]}",
+                "run `fairdebt serve` to see why it cannot start",
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise FairdebtError(
+        f"the benchmark's server did not answer /healthz within {timeout:g} s",
+        "the machine may be overloaded; try again",
+    )
+
+
+def _load(port: int, bodies: list[str], seconds: float, rate: int | None) -> dict[str, Any]:
+    """Run gate_load in its own process (its CPU is not the server's) and read its summary."""
+    import json
+    import subprocess
+    import sys
+
+    config = {"host": "127.0.0.1", "port": port, "seconds": seconds}
+    config |= {"connections": CONNECTIONS, "rate": rate, "bodies": bodies}
+    done = subprocess.run(
+        [sys.executable, "-m", "fairdebt.bench.gate_load"],
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _stop(server: Any) -> None:
+    import signal
+    import subprocess
+
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    server.stderr.close()

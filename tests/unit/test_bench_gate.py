@@ -1,0 +1,81 @@
+"""`fairdebt bench gate` at a tiny size: the JSON's shape, its checks computed, and its load.
+
+The targets are not asserted (benchmarks never run as timed assertions in tests); what is
+asserted is that the figures exist, the checks are booleans, and that the HTTP answers really
+are compared with the in-process ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import Any
+
+import pytest
+
+from fairdebt.bench import gate, gate_load
+from fairdebt.compliance.engine import decide
+from fairdebt.compliance.pack import builtin_packs
+from fairdebt.compliance.schema import schema_errors
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return gate.run(40, True, http_seconds=0.5)
+
+
+def test_the_result_has_the_benchmark_json_shape(result: dict[str, Any]) -> None:
+    assert result["name"] == "gate" and result["size"] == 40
+    assert result["seconds"] > 0 and result["rate"] > 0 and result["peak_rss_mb"] > 0
+    assert isinstance(result["load_avg_1m"], float)
+    (ratio,) = result["baselines"].values()
+    assert ratio > 0
+    assert json.loads(json.dumps(result)) == result  # plain JSON all the way down
+
+
+def test_every_check_is_a_computed_boolean(result: dict[str, Any]) -> None:
+    checks = result["checks"]
+    assert len(checks) == 5
+    assert all(type(v) is bool for v in checks.values())
+    identical = next(v for k, v in checks.items() if k.startswith("decisions identical"))
+    assert identical  # the server answers exactly what the engine decides in process
+
+
+def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) -> None:
+    for phase in ("closed_loop", "fixed_rate"):
+        figures = result["http"][phase]
+        assert figures["ok"] > 0 and figures["errors"] == 0
+        assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["max_ms"]
+    assert result["http"]["fixed_rate"]["target_rate"] == gate.HTTP_RATE
+
+
+def test_the_baseline_gives_the_same_answers(result: dict[str, Any]) -> None:
+    local = result["in_process"]
+    assert local["baseline_same_answers"]
+    assert sum(local["verdicts"].values()) == 40
+
+
+def test_the_request_mix_is_seeded_schema_valid_with_fifty_events_each() -> None:
+    mix = gate_load.requests(60, 7, 50)
+
+    assert mix == gate_load.requests(60, 7, 50)
+    assert all(len(r["history"]) == 50 for r in mix)
+    assert all(schema_errors(r) == () for r in mix)
+    assert {r["pack"] for r in mix} == {"cn", "us-regf"}
+    assert {r["attempt"]["channel"] for r in mix} == {"call", "sms", "visit"}
+    verdicts = {decide(r, packs=builtin_packs()).decision for r in mix}
+    assert verdicts == {"allow", "deny", "review"}
+
+
+def test_a_fixed_rate_run_against_no_server_counts_every_due_request_as_an_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    config = {"host": "127.0.0.1", "port": port, "seconds": 0.2, "connections": 2}
+    config |= {"rate": 100, "bodies": ["{}"]}
+
+    summary = asyncio.run(gate_load.run(config))
+
+    assert summary["ok"] == 0 and summary["p99_ms"] is None
+    assert summary["errors"] == 20  # 100/s for 0.2 s, none of them answered
