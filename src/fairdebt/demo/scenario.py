@@ -1,7 +1,8 @@
-"""The demo scenario: a generated portfolio, cases assigned and placed, a user per role.
+"""The demo scenario: a generated portfolio, cases assigned and placed, two strategy runs a
+month apart (so the console's strategy reports have roll and cure rates), a user per role.
 
-Idempotent: running it again imports nothing new, assigns nothing twice, and gives the demo
-users fresh passwords.
+Idempotent: running it again imports nothing new, assigns nothing twice, runs no as_of twice,
+and gives the demo users fresh passwords.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -21,6 +22,7 @@ from fairdebt.domain.case import Assignee, AssigneeKind
 
 AGENCIES = ("AG-01", "AG-02")
 COLLECTORS = ("collector", "collector2")
+STRATEGY_GAP = timedelta(days=30)  # the two demo runs: a month ago and today
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +45,27 @@ def ensure_portfolio(folder: Path, accounts: int, as_of: date, seed: int = 2026)
     return True
 
 
+def run_strategy_twice(engine: Engine, as_of: date) -> list[str]:
+    """The shipped strategy at as_of - STRATEGY_GAP, then at as_of; an as_of already run is
+    kept. Returns the ids of the runs made now."""
+    from fairdebt.strategy import store
+    from fairdebt.strategy.run import RunOptions, run_strategy
+
+    made = []
+    for day in (as_of - STRATEGY_GAP, as_of):
+        with engine.connect() as conn:
+            if store.current_run(conn, day):
+                continue
+        made.append(run_strategy(engine, RunOptions(as_of=day)).record.run_id)
+    return made
+
+
 def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
-    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once."""
+    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once; then plan.
+
+    The strategy runs follow here because this is the step the demo takes right after the
+    import, and the plans should see the cases as assigned: see `run_strategy_twice`.
+    """
     with engine.connect() as conn:
         rows = conn.execute(
             select(t.cases.c.id, t.cases.c.bucket)
@@ -65,6 +86,7 @@ def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
             uow.events.append(case_id, event, now)
             assigned += 1
         uow.commit()
+    run_strategy_twice(engine, now.astimezone().date())  # the import's date.today()
     return assigned
 
 

@@ -23,8 +23,8 @@ from fairdebt import __version__
 if TYPE_CHECKING:
     from fairdebt.settings import Settings
 
-API_MODULES: tuple[str, ...] = ("gate",)
-PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console")
+API_MODULES: tuple[str, ...] = ("gate", "strategy")
+PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console", "strategy")
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
 SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again

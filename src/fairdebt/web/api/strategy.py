@@ -1,0 +1,215 @@
+"""`GET /api/v1/strategy/runs` and `GET /api/v1/strategy/runs/{run_id}/report`: the strategy
+run reports as JSON — the same data the console's strategy pages chart (pages/strategy.py).
+
+The report is `fairdebt.strategy.report.build_report` (the CLI's `strategy report`) plus the
+segment counts and the strategy's bucket order; its keys are those of `strategy report --json`.
+Only supervisors, compliance officers and administrators may read it (REPORT_ROLES), through
+the console's signed session cookie: anonymous is 401, any other role 403.
+
+Building a report reads two whole plans (about 0.6 s for 20,000 accounts), so the JSON-ready
+result is kept per (database, run, previous run) in a small cache: a stored plan never changes,
+and the run row (whose status can change to superseded) is read again on every request.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from fairdebt.adapters.db.engine import connect
+from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.services.users import Role, User, get_user
+from fairdebt.web.auth import SESSION_USER, engine_of
+from fairdebt.web.i18n import N_, gettext_for, locale_of
+
+router = APIRouter(tags=["strategy"])
+
+# Reports show the whole book and the experiment's outcomes: for those who steer the strategy
+# and those who review it, not for the people and agencies working the cases.
+REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN})
+NOT_FOR_YOUR_ROLE = N_(
+    "Strategy reports are open to supervisors, compliance officers and administrators."
+)
+RUN_COLUMNS = (
+    "id",
+    "as_of",
+    "status",
+    "strategy_name",
+    "strategy_sha256",
+    "backend",
+    "source",
+    "accounts",
+    "started_at",
+    "finished_at",
+    "supersedes",
+)
+RUN_LIST_LIMIT = 100
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple[str, str, str | None], dict[str, Any]] = OrderedDict()
+_cache_lock = threading.Lock()  # sync routes run in a thread pool
+
+
+def may_read_reports(user: User) -> bool:
+    return user.role in REPORT_ROLES
+
+
+def _run_row(row: Any) -> dict[str, Any]:
+    return {k: (row[k] if k == "accounts" or row[k] is None else str(row[k])) for k in RUN_COLUMNS}
+
+
+def list_runs(engine: Engine, limit: int = RUN_LIST_LIMIT) -> list[dict[str, Any]]:
+    """The latest runs, newest as_of first (superseded ones too, marked by their status)."""
+    query = (
+        select(*(strategy_runs.c[k] for k in RUN_COLUMNS))
+        .order_by(
+            strategy_runs.c.as_of.desc(),
+            strategy_runs.c.status,  # "current" before "superseded" of the same day
+            strategy_runs.c.started_at.desc(),
+        )
+        .limit(limit)
+    )
+    with connect(engine) as conn:
+        return [_run_row(row) for row in conn.execute(query).mappings()]
+
+
+def find_run(engine: Engine, run_id: str | None) -> dict[str, Any] | None:
+    """One run's row, or the current run of the latest as_of when `run_id` is None."""
+    query = select(*(strategy_runs.c[k] for k in RUN_COLUMNS))
+    if run_id is None:
+        query = query.join(strategy_current, strategy_current.c.run_id == strategy_runs.c.id)
+        query = query.order_by(strategy_runs.c.as_of.desc()).limit(1)
+    else:
+        query = query.where(strategy_runs.c.id == run_id)
+    with connect(engine) as conn:
+        row = conn.execute(query).mappings().first()
+    return _run_row(row) if row else None
+
+
+def _previous_run(engine: Engine, as_of: str) -> str | None:
+    """The run the report compares with: the current run of the latest earlier as_of (as
+    build_report chooses it)."""
+    query = (
+        select(strategy_current.c.run_id)
+        .where(strategy_current.c.as_of < date.fromisoformat(as_of))
+        .order_by(strategy_current.c.as_of.desc())
+        .limit(1)
+    )
+    with connect(engine) as conn:
+        found: str | None = conn.execute(query).scalar_one_or_none()
+    return found
+
+
+def _segments(engine: Engine, run_id: str) -> list[dict[str, Any]]:
+    n = func.count().label("accounts")
+    query = (
+        select(strategy_plans.c.segment, strategy_plans.c.treatment, n)
+        .where(strategy_plans.c.run_id == run_id)
+        .group_by(strategy_plans.c.segment, strategy_plans.c.treatment)
+        .order_by(n.desc(), strategy_plans.c.segment)
+    )
+    with connect(engine) as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _interval(interval: Any) -> dict[str, float] | None:
+    if interval is None or math.isnan(interval.value):
+        return None
+    return {"value": interval.value, "low": interval.low, "high": interval.high}
+
+
+def _cents(row: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB sums integer cents as exact decimals; cents are whole, so int is exact."""
+    return {k: int(v) if k.endswith("_cents") else v for k, v in row.items()}
+
+
+def _build(engine: Engine, run_id: str) -> dict[str, Any]:
+    from fairdebt.strategy.config import load_text
+    from fairdebt.strategy.report import build_report
+
+    report = build_report(engine, run_id)
+    strategy = load_text(report.run["strategy_yaml"], "stored").strategy
+    return {
+        "previous_run": report.previous_run,
+        "bucket_order": [b.name for b in strategy.buckets],
+        "buckets": [_cents(b) for b in report.buckets],
+        "treatments": report.treatments,
+        "segments": _segments(engine, run_id),
+        "rolls": report.rolls,
+        "cure_rate": _interval(report.cure),
+        "arms": [
+            {
+                "arm": a.arm,
+                "accounts": a.accounts,
+                "cured": a.cured,
+                "cure_rate": _interval(a.cure),
+                "collected_per_account_yuan": _interval(a.collected_yuan),
+                "complaint_rate": _interval(a.complaint),
+            }
+            for a in report.arms
+        ],
+    }
+
+
+def report_data(engine: Engine, run_id: str | None) -> dict[str, Any] | None:
+    """The report of a run (the latest current run when None), or None when there is none."""
+    run = find_run(engine, run_id)
+    if run is None:
+        return None
+    key = (str(engine.url), run["id"], _previous_run(engine, run["as_of"]))
+    with _cache_lock:
+        built = _cache.get(key)
+    if built is None:
+        built = _build(engine, run["id"])  # outside the lock: two builds at worst, both right
+    with _cache_lock:
+        _cache[key] = built
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return {"run": run} | built
+
+
+def report_reader(request: Request) -> User:
+    """The signed-in user when their role may read reports: 401 when anonymous, else 403."""
+    user_id = request.session.get(SESSION_USER)
+    user = None
+    if isinstance(user_id, str):
+        with connect(engine_of(request)) as conn:
+            user = get_user(conn, user_id)
+    gettext = gettext_for(locale_of(request))
+    if user is None:
+        raise HTTPException(status_code=401, detail=gettext(N_("Sign in first.")))
+    if not may_read_reports(user):
+        raise HTTPException(status_code=403, detail=gettext(NOT_FOR_YOUR_ROLE))
+    return user
+
+
+ONLY_REPORT_ROLES = [Depends(report_reader)]
+
+
+@router.get(
+    "/strategy/runs",
+    summary="The latest strategy runs, newest as_of first.",
+    dependencies=ONLY_REPORT_ROLES,
+)
+def runs(request: Request) -> dict[str, Any]:
+    return {"runs": list_runs(engine_of(request))}
+
+
+@router.get(
+    "/strategy/runs/{run_id}/report",
+    summary="A run's report: buckets, roll rates, cure rate, arms with 95 % intervals, segments.",
+    dependencies=ONLY_REPORT_ROLES,
+)
+def report(request: Request, run_id: str) -> dict[str, Any]:
+    data = report_data(engine_of(request), run_id)
+    if data is None:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(status_code=404, detail=gettext(N_("There is no such strategy run.")))
+    return data
