@@ -1,8 +1,17 @@
 """Use case: ask the gate before a contact, and let a channel send only what the gate allowed.
 
 `ask` builds the gate request from the case's record — the borrower's time zones, the case's
-holds, each account's DPD and balance, and every contact recorded in the case log — runs the
-rule pack, and appends the decision to the case event log *before* anything is sent.
+holds, each account's DPD, balance and time-barred flag (services.debt_state), and every contact
+recorded in the case log — runs the rule pack, and appends the decision to the case event log
+*before* anything is sent.
+
+Two checks the stateless gate cannot make are added at this level, to the decision that is
+logged (the gate's own answer for the CLI and API is unchanged):
+- a message that demands more than may be demanded (above-cap charges excluded: RULES.md
+  CN-RATE-29; for a USD account 15 U.S.C. 1692f(1), the us-regf pack's FD-CONTENT.fees) is
+  denied;
+- a message about a debt whose US limitation period is not sourced (status `unknown`) goes to
+  review if the pack would deny it were the debt time-barred (US-TBD: no threat of suit).
 `ContactGuard.send` refuses any message that does not carry the id of such a logged decision
 allowing exactly that contact; after sending it records the contact, which becomes history for
 the next decision. Nothing reaches a channel any other way.
@@ -10,9 +19,12 @@ the next decision. Nothing reaches a channel any other way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
@@ -29,11 +41,13 @@ from fairdebt.compliance.types import (
     DebtState,
     Decision,
     Direction,
+    FiredRule,
     GateRequest,
     HistoryEvent,
     Outcome,
     Party,
     Purpose,
+    Severity,
     Verdict,
     normalise_address,
 )
@@ -41,9 +55,23 @@ from fairdebt.compliance.types import (
     Channel as GateChannel,
 )
 from fairdebt.domain.events import NewEvent
+from fairdebt.domain.loan import Component
 from fairdebt.errors import FairdebtError
+from fairdebt.services.charges import account_charges
+from fairdebt.services.debt_state import (
+    UNKNOWN,
+    Limitation,
+    above_cap_rule,
+    above_demandable,
+    account_facts,
+    limitations,
+    us_state_of,
+)
+from fairdebt.services.payments import Order
 
 PERMIT_LIFETIME = timedelta(minutes=15)  # time windows and caps move: a decision goes stale
+DEFAULT_ORDER: Order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)  # settings' default
+_STRENGTH = {Verdict.ALLOW: 0, Verdict.REVIEW: 1, Verdict.DENY: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,35 +92,54 @@ class Asked:
     decision_id: str
 
 
-def ask(engine: Engine, request: ContactRequest, now: datetime, packs: Packs, pack: str) -> Asked:
-    """Decide with the case's own record, and log the decision before returning it."""
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What `ask` read from the database besides the gate request."""
+
+    limitation: dict[str, Limitation]
+    day: date
+
+
+def ask(
+    engine: Engine,
+    request: ContactRequest,
+    now: datetime,
+    packs: Packs,
+    pack: str,
+    *,
+    order: Order = DEFAULT_ORDER,
+    ceiling: Decimal | None = None,
+) -> Asked:
+    """Decide with the case's own record, and log the decision before returning it.
+
+    `order` (the payment allocation order) and `ceiling` (a licensed lender's rate ceiling) are
+    what services.charges needs to say what may be demanded."""
     with SqlUnitOfWork(engine) as uow:
         case = uow.cases.get(request.case_id)
         if case is None:
             raise FairdebtError(f"no case {request.case_id}", hint="check the case id")
-        gate_request = _gate_request(uow.conn, request, case.borrower_id, case.holds, now, pack)
-        decision = decide(gate_request, packs=packs)
-        uow.events.append(
-            request.case_id,
-            NewEvent(
-                "gate_decision",
-                request.actor,
-                {
-                    "decision_id": decision.id,
-                    "decision": decision.to_dict(),
-                    "attempt": {
-                        "channel": request.channel,
-                        "party": request.party,
-                        "purpose": request.purpose,
-                        "to": normalise_address(request.to),
-                        "collector": request.collector,
-                    },
-                },
-            ),
-            now,
+        gate_request, facts = _gate_request(
+            uow.conn, request, case.borrower_id, case.holds, now, pack
         )
+        decision = decide(gate_request, packs=packs)
+        extra = _app_rules(uow.conn, gate_request, decision, facts, packs, (order, ceiling))
+        decision = with_rules(decision, extra)
+        uow.events.append(request.case_id, _logged(request, decision, facts), now)
         uow.commit()
     return Asked(decision, decision.id)
+
+
+def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEvent:
+    attempt = {
+        "channel": request.channel,
+        "party": request.party,
+        "purpose": request.purpose,
+        "to": normalise_address(request.to),
+        "collector": request.collector,
+    }
+    limitation = {k: v.to_json() for k, v in facts.limitation.items() if v.law}
+    data = {"decision_id": decision.id, "decision": decision.to_dict(), "attempt": attempt}
+    return NewEvent("gate_decision", request.actor, data | {"limitation": limitation})
 
 
 def _gate_request(
@@ -102,9 +149,16 @@ def _gate_request(
     holds: Any,
     now: datetime,
     pack: str,
-) -> GateRequest:
-    zone = conn.execute(select(t.borrowers.c.timezone).where(t.borrowers.c.id == borrower_id))
-    debts = _debts(conn, borrower_id)
+) -> tuple[GateRequest, _Facts]:
+    where = t.borrowers.c.id == borrower_id
+    person = conn.execute(
+        select(t.borrowers.c.timezone, t.borrowers.c.address, t.borrowers.c.city).where(where)
+    ).one()
+    log = SqlEventLog(conn).events(request.case_id)  # read once: history and limitation
+    day = now.astimezone(ZoneInfo(person.timezone)).date()
+    state = us_state_of(person.address, person.city)
+    limitation = limitations(account_facts(conn, borrower_id), log, state, day)
+    debts = _debts(conn, borrower_id, limitation)
     attempt = Attempt(
         channel=GateChannel(request.channel),
         party=Party(request.party),
@@ -114,14 +168,15 @@ def _gate_request(
         to=request.to,
         content=request.content,
     )
-    borrower = Borrower(timezones=(zone.scalar_one(),), holds=frozenset(holds), debts=debts)
-    history = history_of(SqlEventLog(conn).events(request.case_id))
-    return GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
+    borrower = Borrower(timezones=(person.timezone,), holds=frozenset(holds), debts=debts)
+    history = history_of(log)
+    gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
+    return gate, _Facts(limitation, day)
 
 
-def _debts(conn: Connection, borrower_id: str) -> tuple[DebtState, ...]:
-    from decimal import Decimal
-
+def _debts(
+    conn: Connection, borrower_id: str, limitation: Mapping[str, Limitation]
+) -> tuple[DebtState, ...]:
     rows = conn.execute(
         select(
             t.accounts.c.id,
@@ -139,8 +194,84 @@ def _debts(conn: Connection, borrower_id: str) -> tuple[DebtState, ...]:
             dpd=r.dpd,
             currency=r.currency,
             balance=Decimal(r.outstanding_cents or 0).scaleb(-2),
+            time_barred=r.id in limitation and limitation[r.id].time_barred,
         )
         for r in rows
+    )
+
+
+def _app_rules(
+    conn: Connection,
+    gate: GateRequest,
+    decision: Decision,
+    facts: _Facts,
+    packs: Packs,
+    charges: tuple[Order, Decimal | None],
+) -> tuple[FiredRule, ...]:
+    """The application's own checks on the attempt's content (module docstring)."""
+    content = gate.attempt.content
+    if not content:
+        return ()
+    demandable = _demandable(conn, gate.borrower.debts, facts.day, *charges)
+    above = above_demandable(content, demandable)
+    capped = (above_cap_rule(above, demandable),) if above else ()
+    unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
+    return capped + _unknown_limitation_review(gate, decision, unknown, packs)
+
+
+def _demandable(
+    conn: Connection,
+    debts: Sequence[DebtState],
+    day: date,
+    order: Order,
+    ceiling: Decimal | None,
+) -> dict[str, Decimal]:
+    """What may be demanded of the borrower's accounts on `day`, by currency."""
+    total: dict[str, Decimal] = {}
+    for debt in debts:
+        charges = account_charges(conn, debt.id, day, order, ceiling)
+        total[charges.currency] = total.get(charges.currency, Decimal(0)) + charges.demandable
+    return total
+
+
+def _unknown_limitation_review(
+    gate: GateRequest, decision: Decision, unknown: set[str], packs: Packs
+) -> tuple[FiredRule, ...]:
+    """Rules that would deny this content were the unknown-limitation debts time-barred:
+    a person must check the state's period before such a message goes out."""
+    if not unknown:
+        return ()
+    debts = tuple(
+        replace(d, time_barred=d.id in unknown or d.time_barred) for d in gate.borrower.debts
+    )
+    what_if = decide(replace(gate, borrower=replace(gate.borrower, debts=debts)), packs=packs)
+    fired = {r.id for r in decision.rules}
+    return tuple(
+        FiredRule(
+            r.id,
+            r.citation,
+            Severity.REVIEW,
+            f"The limitation period of {', '.join(sorted(unknown))} is not sourced for the "
+            f"borrower's state; if it has run: {r.message}",
+        )
+        for r in what_if.rules
+        if r.severity is Severity.DENY and r.id not in fired
+    )
+
+
+def with_rules(decision: Decision, extra: Sequence[FiredRule]) -> Decision:
+    """The gate's decision with the application's rules added: the strictest verdict wins, and a
+    content denial cannot be waited out."""
+    if not extra:
+        return decision
+    verdict = decision.decision
+    for rule in extra:
+        candidate = Verdict(rule.severity.value)
+        verdict = candidate if _STRENGTH[candidate] > _STRENGTH[verdict] else verdict
+    added_deny = any(r.severity is Severity.DENY for r in extra)
+    allowed_from = None if added_deny or verdict is not Verdict.DENY else decision.allowed_from
+    return replace(
+        decision, decision=verdict, rules=(*decision.rules, *extra), allowed_from=allowed_from
     )
 
 

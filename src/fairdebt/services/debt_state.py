@@ -1,0 +1,239 @@
+"""What the gate must know about each debt at the decision time, from the database.
+
+Time-barred (the gate's `time_barred`): the account's limitation status on the borrower's local
+day of the decision.
+- China (a CNY account): `legal.limitation.cn_limitation` over the account's due dates (a plan's,
+  once accepted) and the case log's events (acknowledgments, delivered demands, …; a payment
+  later reversed acknowledges nothing). `expired` and `evidence_insufficient` are time-barred
+  (CN-LIM-192: do not demand as if enforceable); `waived` is not (the debtor acknowledged after
+  expiry and lost the defence).
+- US (a USD account): the state table (`legal.us`), the state read from the borrower's address
+  or city (`…, OH 43004`), a credit card as an open account and anything else as a written
+  contract. No state found, or no other currency: no limitation is computed and the debt is not
+  flagged. A state whose figure is not sourced gives status `unknown`: not time-barred, but the
+  application asks a person to review content that would be denied were it time-barred.
+
+What may be demanded: `demanded_amounts` finds the sums a message asks for ("¥1,234.56",
+"1234.56元", "1.2万元", "$1,234.56", "USD 50"), and `above_demandable` names the first one larger
+than what may be demanded of the borrower's accounts in that currency (services.charges: the
+breakdown with above-cap parts excluded).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from fairdebt.adapters.db import tables as t
+from fairdebt.compliance.types import FiredRule, Severity
+from fairdebt.domain.events import CaseEvent
+from fairdebt.legal.errors import LegalRequestError
+from fairdebt.legal.limitation import (
+    AckKind,
+    Debt,
+    EventType,
+    LimitationEvent,
+    LimitationResult,
+    Medium,
+    Signer,
+    Status,
+    cn_limitation,
+)
+from fairdebt.legal.us import DebtKind, find_state, us_limitation
+from fairdebt.services.acknowledgment import ACK, CONTRACT_TYPES, PAYMENT_REVERSED
+
+UNKNOWN = "unknown"
+BARRED = frozenset({Status.EXPIRED.value, Status.EVIDENCE_INSUFFICIENT.value})
+# ", OH", ", OH 43004" or ", OH 43004-1234" at the end of an address or a city
+_US_STATE = re.compile(r",\s*([A-Za-z]{2})\.?(?:\s+\d{5}(?:-\d{4})?)?\s*(?:,\s*USA?)?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Limitation:
+    """One account's limitation status on the decision day, for the gate and the case log."""
+
+    account: str
+    law: str  # "cn", "us-oh", or "" when no law was applied
+    status: str  # running | expired | evidence_insufficient | waived | unknown | none
+    expires_on: date | None = None
+    rules: tuple[str, ...] = ()
+
+    @property
+    def time_barred(self) -> bool:
+        return self.status in BARRED
+
+    def to_json(self) -> dict[str, Any]:
+        expires = self.expires_on.isoformat() if self.expires_on else None
+        return {"law": self.law, "status": self.status, "expires_on": expires}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What the limitation needs of an account: its currency, product and due dates."""
+
+    id: str
+    currency: str
+    product: str
+    due_dates: tuple[date, ...]
+
+
+def account_facts(conn: Connection, borrower_id: str) -> list[AccountFacts]:
+    """Every account of the borrower with its due dates: one query, whatever the count."""
+    rows = conn.execute(
+        select(t.accounts.c.id, t.accounts.c.currency, t.accounts.c.product, t.instalments.c.due_on)
+        .join(t.instalments, t.instalments.c.account_id == t.accounts.c.id, isouter=True)
+        .where(t.accounts.c.borrower_id == borrower_id)
+        .order_by(t.accounts.c.id)
+    )
+    facts: dict[str, AccountFacts] = {}
+    for r in rows:
+        known = facts.get(r.id) or AccountFacts(r.id, r.currency, r.product, ())
+        due = (*known.due_dates, r.due_on) if r.due_on is not None else known.due_dates
+        facts[r.id] = replace(known, due_dates=due)
+    return list(facts.values())
+
+
+def us_state_of(*places: str | None) -> str | None:
+    """The two-letter state at the end of an address or city (`Columbus, OH 43004`), if the
+    table knows it; None otherwise (a Chinese address, no address)."""
+    for place in places:
+        found = _US_STATE.search(place or "")
+        if found and find_state(found.group(1)) is not None:
+            return found.group(1).lower()
+    return None
+
+
+def limitations(
+    accounts: Iterable[AccountFacts], log: Sequence[CaseEvent], state: str | None, on: date
+) -> dict[str, Limitation]:
+    """Each account's limitation status on `on`, from the case log already read."""
+    reversed_ = {e.data.get("payment") for e in log if e.type == PAYMENT_REVERSED}
+    return {a.id: _limitation(a, _events(log, reversed_, a.id, on), state, on) for a in accounts}
+
+
+def _limitation(
+    account: AccountFacts, events: tuple[LimitationEvent, ...], state: str | None, on: date
+) -> Limitation:
+    if not account.due_dates:
+        return Limitation(account.id, "", "none")
+    debt = Debt(tuple(sorted(account.due_dates)))
+    if account.currency == "CNY":
+        return _from_result(account.id, "cn", cn_limitation(debt, events, on))
+    period = find_state(state) if account.currency == "USD" and state else None
+    if period is None:
+        return Limitation(account.id, "", "none")
+    kind = DebtKind.OPEN_ACCOUNT if account.product == "credit_card" else DebtKind.WRITTEN_CONTRACT
+    law = f"us-{period.state}"
+    try:
+        return _from_result(account.id, law, us_limitation(period, debt, events, on, kind))
+    except LegalRequestError:  # no sourced figure: never guess one
+        return Limitation(account.id, law, UNKNOWN)
+
+
+def _from_result(account: str, law: str, result: LimitationResult) -> Limitation:
+    return Limitation(account, law, result.status.value, result.expires_on, result.rules)
+
+
+def _events(
+    log: Sequence[CaseEvent], reversed_: set[Any], account: str, on: date
+) -> tuple[LimitationEvent, ...]:
+    """The log's contract events about `account` (or about no account) up to `on`, as
+    services.acknowledgment.limitation_events picks them, typed."""
+    picked = []
+    for event in log:
+        data = event.data
+        if event.type not in CONTRACT_TYPES or "on" not in data:
+            continue
+        if event.type == ACK and data.get("payment") in reversed_:
+            continue  # a bounced payment is no proof that the debtor paid
+        if data.get("account") not in (None, account) or date.fromisoformat(data["on"]) > on:
+            continue
+        picked.append(_typed(event.type, data))
+    return tuple(sorted(picked, key=lambda e: e.on))
+
+
+def _typed(kind: str, data: Mapping[str, Any]) -> LimitationEvent:
+    event_type = EventType(kind)
+    medium = Medium(data["medium"]) if data.get("medium") else None
+    if event_type is EventType.DEMAND_DELIVERED and medium is None:
+        medium = Medium.DOCUMENT  # a signature implies a handed-over document (SX8(1))
+    return LimitationEvent(
+        type=event_type,
+        on=date.fromisoformat(data["on"]),
+        signed_by=Signer(data["signed_by"]) if data.get("signed_by") else None,
+        medium=medium,
+        kind=AckKind(data["kind"]) if data.get("kind") else None,
+        ended_on=date.fromisoformat(data["ended_on"]) if data.get("ended_on") else None,
+        debtor_untraceable=bool(data.get("debtor_untraceable", False)),
+    )
+
+
+# --- what a message demands ---------------------------------------------------------------
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_PREFIX = re.compile(r"(US\$|\$|USD|[¥￥]|RMB|CNY|人民币)\s*" + _NUMBER, re.IGNORECASE)
+_SUFFIX = re.compile(
+    _NUMBER + r"\s*(万)?\s*(元|块|美元|dollars?\b|USD\b|RMB\b|CNY\b)", re.IGNORECASE
+)
+_CURRENCY = {"$": "USD", "us$": "USD", "usd": "USD", "美元": "USD", "dollar": "USD"}
+_CURRENCY.update({"dollars": "USD", "¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY"})
+_CURRENCY.update({"人民币": "CNY", "元": "CNY", "块": "CNY"})
+TEN_THOUSAND = Decimal(10000)
+CAP_RULES = {  # the rule an above-cap demand breaks, by the currency demanded
+    "CNY": (
+        "CN-RATE-29",
+        "民间借贷规定(2020) 第二十九条: 逾期利息、违约金及其他费用合计不超过 4 倍 LPR",
+    ),
+    "USD": (
+        "FD-CONTENT.fees",
+        "15 U.S.C. 1692f(1): no amount not authorized by the agreement or by law",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    currency: str
+    amount: Decimal
+    text: str  # as written in the message
+
+
+def demanded_amounts(content: str) -> list[Demand]:
+    """Every sum of money written in `content`, in the order written."""
+    found: list[tuple[int, Demand]] = []
+    for match in _PREFIX.finditer(content):
+        amount = Decimal(match.group(2).replace(",", ""))
+        found.append((match.start(), Demand(_CURRENCY[match.group(1).lower()], amount, match[0])))
+    for match in _SUFFIX.finditer(content):
+        if any(start <= match.start() < start + len(d.text) for start, d in found):
+            continue  # "¥100元" is one sum, not two
+        amount = Decimal(match.group(1).replace(",", ""))
+        amount *= TEN_THOUSAND if match.group(2) else 1
+        found.append((match.start(), Demand(_CURRENCY[match.group(3).lower()], amount, match[0])))
+    return [demand for _, demand in sorted(found, key=lambda item: item[0])]
+
+
+def above_demandable(content: str, demandable: Mapping[str, Decimal]) -> Demand | None:
+    """The first sum in `content` above what may be demanded in its currency (a currency the
+    borrower owes nothing in allows nothing)."""
+    for demand in demanded_amounts(content):
+        if demand.amount > demandable.get(demand.currency, Decimal(0)):
+            return demand
+    return None
+
+
+def above_cap_rule(above: Demand, demandable: Mapping[str, Decimal]) -> FiredRule:
+    """The application's denial of a demand above what may be demanded (CAP_RULES)."""
+    rule, citation = CAP_RULES.get(above.currency, CAP_RULES["CNY"])
+    limit = demandable.get(above.currency, Decimal(0)).quantize(Decimal("0.01"))
+    message = (
+        f"The message demands “{above.text}”, more than the {above.currency} {limit} that may "
+        "be demanded (charges above the cap are excluded)."
+    )
+    return FiredRule(rule, citation, Severity.DENY, message)
