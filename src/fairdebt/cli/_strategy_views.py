@@ -88,11 +88,7 @@ def explanation(e: Any) -> RenderableType:
         elif key.startswith("days_since") and value == NEVER:
             value = "never"
         facts.add_row(key, str(value))
-    score = Table(title=f"score {e.score} ({e.band}) = base {e.base} + points")
-    for col in ("feature", "value", "points"):
-        score.add_column(col, justify="right" if col != "feature" else "left")
-    for feature, value, points in e.points:
-        score.add_row(feature, str(value), f"{points:+d}")
+    score = _score_view(e)
     segments = Table(title="segments, in order (the first that matches decides)")
     segments.add_column("segment")
     segments.add_column("conditions")
@@ -116,6 +112,21 @@ def explanation(e: Any) -> RenderableType:
         "Each planned contact still asks the contact gate when it is executed.", style="dim"
     )
     return Group(facts, score, segments, actions, note)
+
+
+def _score_view(e: Any) -> RenderableType:
+    if getattr(e, "model", None):
+        return Text(
+            f"score {e.score} ({e.band}) from the model {e.model}: a "
+            f"{(e.score or 0) / 10:.1f} % predicted chance of a payment within its horizon "
+            "(its model_card.md says how it was trained and how well it ranks)"
+        )
+    score = Table(title=f"score {e.score} ({e.band}) = base {e.base} + points")
+    for col in ("feature", "value", "points"):
+        score.add_column(col, justify="right" if col != "feature" else "left")
+    for feature, value, points in e.points:
+        score.add_row(feature, str(value), f"{points:+d}")
+    return score
 
 
 def _ci(interval: Any, fmt: str) -> str:
@@ -209,24 +220,30 @@ def report_json(r: Any) -> dict[str, Any]:
 
 
 def model_card_view(card: dict[str, Any]) -> RenderableType:
+    """The card's facts, the holdout AUCs, feature gains, the outcome table and the caveats."""
     head = Table(title=f"model card: {card['model']}", show_header=False)
-    for key in (
-        "trained_on",
-        "holdout",
-        "auc_holdout",
-        "rows_train",
-        "rows_holdout",
-        "positive_rate",
-    ):
-        head.add_row(key, str(card.get(key)))
-    imp = Table(title="feature importance (gain)")
+    for key in ("label", "population", "trained_on", "holdout", "rows_train", "rows_holdout"):
+        head.add_row(
+            key.replace("_", " "), f"{card[key]:,}" if isinstance(card[key], int) else card[key]
+        )
+    head.add_row(
+        "payment rate",
+        f"{card['positive_rate']:.1%} train, {card['positive_rate_holdout']:.1%} holdout",
+    )
+    head.add_row("AUC on the holdout", _auc(card["auc_holdout"]))
+    head.add_row("  points scorecard, same rows", _auc(card["auc_holdout_points_scorecard"]))
+    head.add_row(
+        f"  delinquent rows only ({card['rows_holdout_delinquent']:,})",
+        _auc(card["auc_holdout_delinquent"]),
+    )
+    imp = Table(title="feature importance (total gain)")
     imp.add_column("feature")
     imp.add_column("gain", justify="right")
     for name, gain in card["feature_importance"].items():
         imp.add_row(name, f"{gain:,.1f}")
-    fair = Table(title="outcome rates on the holdout (paid within the horizon)")
-    for col in ("group", "value", "rows", "actual rate", "mean predicted"):
-        fair.add_column(col)
+    fair = Table(title="outcome rates on the holdout by group (descriptive, not a fairness proof)")
+    for col in ("group", "value", "rows", "paid", "mean predicted", "AUC"):
+        fair.add_column(col, justify="left" if col in ("group", "value") else "right")
     for group in card["outcome_rates"]:
         fair.add_row(
             group["group"],
@@ -234,5 +251,11 @@ def model_card_view(card: dict[str, Any]) -> RenderableType:
             f"{group['rows']:,}",
             f"{group['actual']:.1%}",
             f"{group['predicted']:.1%}",
+            _auc(group["auc"]),
         )
-    return Group(head, imp, fair)
+    caveats = Text("\n".join(f"• {c}" for c in card["caveats"]), style="dim")
+    return Group(head, imp, fair, caveats)
+
+
+def _auc(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"

@@ -16,6 +16,7 @@ numeric ranges and category sets — and comparing boxes in order:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fairdebt.strategy.config import Conditions, Strategy, validate_source
@@ -45,7 +46,7 @@ def check_text(text: str, name: str) -> CheckReport:
 
 
 def check_source(source: YamlSource) -> CheckReport:
-    strategy, errors = validate_source(source)
+    strategy, errors = validate_source(source, Path(source.name).parent)
     if strategy is None:
         return CheckReport(errors=errors)
     return CheckReport(warnings=[source.problem(loc, msg) for loc, msg in warnings(strategy)])

@@ -161,9 +161,28 @@ class Band(_Strict):
 
 
 class Scorecard(_Strict):
+    """Points (`base` + `characteristics`), or a trained model (`model`): one or the other.
+
+    A model's score is its predicted probability of a payment in per mille (0–1000), so
+    `bands` and segment `score` ranges are written on that scale (see docs/model.md).
+    """
+
     base: int = 0
     characteristics: list[Characteristic] = Field(default_factory=list)
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        description="model.txt of `fairdebt model train`, relative to the strategy file",
+    )
     bands: list[Band] = Field(default_factory=lambda: [Band(name="all", max=None)], min_length=1)
+
+    @model_validator(mode="after")
+    def _points_or_model(self) -> Scorecard:
+        if self.model is not None and {"base", "characteristics"} & self.model_fields_set:
+            raise ValueError(
+                "a scorecard is either points (base, characteristics) or a model, not both"
+            )
+        return self
 
 
 class Conditions(_Strict):
@@ -268,8 +287,14 @@ class LoadedStrategy(BaseModel):
     sha256: str
 
 
-def validate_source(source: YamlSource) -> tuple[Strategy | None, list[Problem]]:
-    """Every problem of a parsed file: its shape first, then its cross-references."""
+def validate_source(
+    source: YamlSource, model_base: Path | None = None
+) -> tuple[Strategy | None, list[Problem]]:
+    """Every problem of a parsed file: its shape first, then its cross-references.
+
+    `model_base` is the folder a `scorecard.model` path is relative to (the strategy file's);
+    None (a stored run's copy of the text) leaves the path as written and unchecked.
+    """
     if not isinstance(source.data, dict):
         return None, [source.problem((), "a strategy is a mapping with name, segments, treatments")]
     try:
@@ -277,7 +302,27 @@ def validate_source(source: YamlSource) -> tuple[Strategy | None, list[Problem]]
     except ValidationError as exc:
         return None, [_problem(source, err) for err in exc.errors()]
     problems = [source.problem(loc, message) for loc, message in cross_check(strategy)]
+    if model_base is not None:
+        strategy, model_problems = _with_model_path(source, strategy, model_base)
+        problems += model_problems
     return (strategy if not problems else None), problems
+
+
+def _with_model_path(
+    source: YamlSource, strategy: Strategy, base: Path
+) -> tuple[Strategy, list[Problem]]:
+    """Resolve `scorecard.model` against `base` and check that it is a usable model."""
+    from fairdebt.strategy.model import model_problem
+
+    card = strategy.scorecard
+    if card.model is None:
+        return strategy, []
+    path = (base / Path(card.model).expanduser()).resolve()
+    problem = model_problem(path)
+    if problem is not None:
+        return strategy, [source.problem(("scorecard", "model"), problem)]
+    card = card.model_copy(update={"model": str(path)})
+    return strategy.model_copy(update={"scorecard": card}), []
 
 
 def _problem(source: YamlSource, err: object) -> Problem:
@@ -288,8 +333,8 @@ def _problem(source: YamlSource, err: object) -> Problem:
     return Problem(source.name, source.line_of(loc), dotted(loc), message)
 
 
-def load_source(source: YamlSource) -> LoadedStrategy:
-    strategy, problems = validate_source(source)
+def load_source(source: YamlSource, model_base: Path | None = None) -> LoadedStrategy:
+    strategy, problems = validate_source(source, model_base)
     if strategy is None:
         raise StrategyError(problems)
     digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
@@ -298,7 +343,8 @@ def load_source(source: YamlSource) -> LoadedStrategy:
 
 def load_strategy(path: Path | None = None) -> LoadedStrategy:
     """Read and validate a strategy file (the shipped default when `path` is None)."""
-    return load_source(read(path or DEFAULT_PATH))
+    path = path or DEFAULT_PATH
+    return load_source(read(path), path.parent)
 
 
 def load_text(text: str, name: str = "<strategy>") -> LoadedStrategy:

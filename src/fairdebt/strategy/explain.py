@@ -67,6 +67,7 @@ class Explanation:
     overridden_by_arm: bool
     actions: list[Action]
     checks: list[SegmentCheck]  # every segment up to and including the one that matched
+    model: str | None = None  # the model file that gave the score (None: points)
 
 
 def only(inputs: Inputs, account_id: str) -> Inputs:
@@ -148,4 +149,5 @@ def _assemble(
         if treatment in strategy.treatments
         else [],
         checks=checks,
+        model=strategy.scorecard.model,
     )

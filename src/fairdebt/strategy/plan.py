@@ -49,7 +49,7 @@ def features(
 ) -> ir.Table:
     """Every column segments may test: snapshot, score, arm and roll."""
     t = snapshot(inputs, as_of, strategy.buckets, stage)
-    t = with_score(t, strategy.scorecard)
+    t = with_score(t, strategy.scorecard, inputs, as_of, stage)
     t = left_join(t, arm_slots, "account_id")
     t = t.mutate(arm_slot=t.arm_slot.fill_null(0).cast("int64"))
     t = t.mutate(arm=arm_expr(t.arm_slot, strategy.experiment))

@@ -1,22 +1,33 @@
-"""Propensity to pay: the transparent points scorecard of the strategy YAML, as Ibis.
+"""Propensity to pay: the points scorecard of the strategy YAML as Ibis, or a trained model.
 
-score = base + Σ points of the bin each characteristic's value falls in. Bins are tried in
-order (`max` inclusive, or `values` for a category); the last bin takes the rest, so every
-account scores. Money bins are written in yuan and compared in cents. The optional LightGBM
-model (`fairdebt model train`, see `model.py`) is trained and documented separately.
+Points (the default, transparent): score = base + Σ points of the bin each characteristic's
+value falls in. Bins are tried in order (`max` inclusive, or `values` for a category); the last
+bin takes the rest, so every account scores. Money bins are written in yuan, compared in cents.
+
+Model (`scorecard: {model: model.txt}`, trained by `fairdebt model train`, see model.py): the
+snapshot is computed once, its model features fetched as Arrow, scored by LightGBM in one batch,
+and the scores (per mille) joined back by account id as a view on the same backend.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fairdebt.strategy.config import MONEY_FEATURES, Characteristic, Scorecard
+
+if TYPE_CHECKING:
+    from fairdebt.strategy.inputs import Inputs
+    from fairdebt.strategy.snapshot import Stage
 
 
 def column_of(feature: str) -> str:
@@ -57,9 +68,47 @@ def band_expr(score: ir.IntegerValue, card: Scorecard) -> ir.StringValue:
     return ibis.cases(*arms, else_=card.bands[-1].name)
 
 
-def with_score(t: ir.Table, card: Scorecard) -> ir.Table:
+def with_score(
+    t: ir.Table,
+    card: Scorecard,
+    inputs: Inputs | None = None,
+    as_of: date | None = None,
+    stage: Stage | None = None,
+) -> ir.Table:
+    """`score` and `score_band` of every account; a model needs the run's inputs and as_of."""
+    if card.model is not None:
+        if inputs is None or as_of is None:
+            raise ValueError("a model scorecard scores from the run's inputs and as_of")
+        return with_model_score(t, card, inputs, as_of, stage)
     t = t.mutate(score=score_expr(t, card))
     return t.mutate(score_band=band_expr(t.score, card))
+
+
+def with_model_score(
+    t: ir.Table, card: Scorecard, inputs: Inputs, as_of: date, stage: Stage | None
+) -> ir.Table:
+    """Score the snapshot with the trained model: one batch predict, joined back by id."""
+    from fairdebt.strategy.inputs import as_view, left_join
+    from fairdebt.strategy.model import model_columns
+
+    if stage is not None:
+        t = stage("snapshot", t)  # computed once: read here for the model, later for the plan
+    con = ibis.get_backend(t)
+    rows = con.to_pyarrow(model_columns(t, inputs, as_of))
+    scores = predict_per_mille(Path(str(card.model)), rows, as_of)
+    t = left_join(t, as_view(con, "model_scores", ibis.memtable(scores)), "account_id")
+    t = t.mutate(score=t.score.cast("int64"))
+    return t.mutate(score_band=band_expr(t.score, card))
+
+
+def predict_per_mille(path: Path, rows: pa.Table, day: date) -> pa.Table:
+    """account_id and score: the model's probability of a payment, in per mille (0–1000)."""
+    from fairdebt.strategy.model import frame_of, lightgbm, with_people
+
+    booster = lightgbm().Booster(model_file=str(path))
+    probability = booster.predict(frame_of(with_people(rows, day))) if rows.num_rows else []
+    per_mille = pc.round(pc.multiply(pa.array(probability, pa.float64()), 1000))
+    return pa.table({"account_id": rows["account_id"], "score": pc.cast(per_mille, pa.int64())})
 
 
 def points_of(row: Mapping[str, Any], c: Characteristic) -> int:
