@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from portfolio_files import write_portfolio
 
 from fairdebt.adapters.channels.base import ContactRefusedError, Delivery, OutboundMessage
@@ -14,6 +17,7 @@ from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.case import Hold
+from fairdebt.domain.loan import Component
 from fairdebt.services.audit import verify_all
 from fairdebt.services.contact import ContactGuard, ContactRequest, ask
 from fairdebt.services.importing import ImportOptions, import_portfolio
@@ -151,3 +155,133 @@ def test_a_hold_on_the_case_stops_every_contact(engine, case) -> None:
     asked = _ask(engine, case, MORNING)
 
     assert asked.decision.decision.value == "deny" and asked.decision.allowed_from is None
+
+
+# --- demands above what may be demanded (services.debt_state, RULES.md CN-RATE-29) ----------
+PRIVATE_LOAN = {
+    "account_id": "A0003",
+    "borrower_id": "B0001",
+    "product": "consumer_loan",
+    "lender": "个人出借人",
+    "lender_type": "private",
+    "principal": "10000.00",
+    "interest_rate": "0.24",
+    "penalty_rate": "0.24",
+    "disbursed_on": "2025-06-01",
+}
+PRIVATE_DUE = {
+    "account_id": "A0003",
+    "seq": "1",
+    "due_on": "2025-07-01",
+    "principal": "10000.00",
+    "interest": "200.00",
+}
+
+
+@pytest.fixture
+def private_case(engine, tmp_path) -> str:
+    """B0001 with a 2025 private loan at 24 % (cap 4 x LPR = 12 %) overdue since 2025-07-01."""
+    from portfolio_files import ACCOUNTS, SCHEDULES
+
+    folder = write_portfolio(
+        tmp_path / "p", accounts=[PRIVATE_LOAN, *ACCOUNTS], schedules=[*SCHEDULES, PRIVATE_DUE]
+    )
+    import_portfolio(engine, [folder], ImportOptions(MORNING.date(), MORNING.astimezone(UTC)))
+    return "C-B0001"
+
+
+def _charges(engine, *accounts):
+    from fairdebt.services.charges import account_charges
+
+    order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)
+    with engine.connect() as conn:
+        return [account_charges(conn, a, MORNING.date(), order) for a in accounts]
+
+
+def _demand(engine, case, text):
+    request = ContactRequest(case, "sms", "debtor", "collect", PHONE, "lender-1", "u1", text)
+    return ask(engine, request, MORNING, PACKS, "cn")
+
+
+def _sms(amount: str) -> str:
+    return f"您好，您的账单已逾期，应还金额{amount}，请通过官方渠道还款。"
+
+
+def test_a_demand_within_what_may_be_demanded_goes_ahead(engine, private_case) -> None:
+    charges = _charges(engine, "A0001", "A0003")
+    demandable = sum(c.demandable for c in charges)
+
+    asked = _demand(engine, private_case, _sms(f"¥{demandable:,.2f}"))
+
+    assert any(c.breakdown.excluded > 0 for c in charges)  # the loan has above-cap charges
+    assert asked.decision.decision.value == "allow", asked.decision.to_dict()
+
+
+def test_a_demand_for_the_above_cap_charges_is_denied_and_logged(engine, private_case) -> None:
+    charges = _charges(engine, "A0001", "A0003")
+    owed = sum(c.demandable + c.breakdown.excluded for c in charges)  # as the lender counts it
+    sms = ConsoleChannel()
+
+    asked = _demand(engine, private_case, _sms(f"{owed:.2f}元"))
+
+    assert asked.decision.decision.value == "deny" and asked.decision.allowed_from is None
+    assert "CN-RATE-29" in {r.id for r in asked.decision.rules if r.severity.value == "deny"}
+    with engine.connect() as conn:
+        logged = SqlEventLog(conn).events(private_case)[-1]
+    assert logged.type == "gate_decision" and logged.data["decision_id"] == asked.decision_id
+    with pytest.raises(ContactRefusedError, match="deny"):
+        ContactGuard(engine, {"sms": sms}).send(_message(private_case, asked), MORNING, "u1")
+    assert sms.outbox == []
+
+
+def test_one_cent_above_what_may_be_demanded_is_denied(engine, case) -> None:
+    (charges,) = _charges(engine, "A0001")  # a licensed lender: charges unchecked, all count
+    over = charges.demandable + Decimal("0.01")
+
+    at_limit = _demand(engine, case, _sms(f"¥{charges.demandable:,.2f}"))
+    above = _demand(engine, case, _sms(f"¥{over:,.2f}"))
+
+    assert at_limit.decision.decision.value == "allow"
+    assert above.decision.decision.value == "deny"
+
+
+def test_the_pure_gate_still_allows_the_same_request(engine, private_case) -> None:
+    from fairdebt.compliance.engine import decide
+    from fairdebt.services.contact import _gate_request
+
+    request = ContactRequest(
+        private_case, "sms", "debtor", "collect", PHONE, "lender-1", "u1", _sms("¥999,999.00")
+    )
+    with engine.connect() as conn:
+        gate, _ = _gate_request(conn, request, "B0001", frozenset(), MORNING, "cn")
+
+    assert decide(gate, packs=PACKS).decision.value == "allow"  # the contract is unchanged
+    assert _demand(engine, private_case, _sms("¥999,999.00")).decision.decision.value == "deny"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("应还 ¥1,234.56 元", [("CNY", "1234.56")]),
+        ("应还1234.56元，另有 RMB 20", [("CNY", "1234.56"), ("CNY", "20")]),
+        ("共计1.2万元", [("CNY", "12000.0")]),
+        ("Pay $1,234.56 or USD 50 today", [("USD", "1234.56"), ("USD", "50")]),
+        ("15.4% a year from 2026-03-15, call 95588", []),
+    ],
+)
+def test_the_sums_a_message_demands_are_read_with_their_currency(text, expected) -> None:
+    from fairdebt.services.debt_state import demanded_amounts
+
+    found = [(d.currency, d.amount) for d in demanded_amounts(text)]
+
+    assert found == [(c, Decimal(a)) for c, a in expected]
+
+
+@given(cents=st.integers(min_value=0, max_value=10**12), yuan_sign=st.booleans())
+def test_a_written_amount_is_read_back_to_the_cent(cents: int, yuan_sign: bool) -> None:
+    from fairdebt.services.debt_state import demanded_amounts
+
+    amount = Decimal(cents).scaleb(-2)
+    text = f"请还款¥{amount:,.2f}。" if yuan_sign else f"请还款{amount:.2f}元。"
+
+    assert [d.amount for d in demanded_amounts(text)] == [amount]
