@@ -159,7 +159,7 @@ def bucket_chart(buckets: list[dict[str, Any]], order: list[str], gettext: Any) 
     ]
     return _spec(
         width="container",
-        height=240,
+        height=260,
         data={"values": values},
         encoding={"x": x, "y": y, "tooltip": tooltip},
         layer=[
