@@ -64,6 +64,7 @@ from fairdebt.services.debt_state import (
     above_cap_rule,
     above_demandable,
     account_facts,
+    demanded_amounts,
     limitations,
     us_state_of,
 )
@@ -212,9 +213,11 @@ def _app_rules(
     content = gate.attempt.content
     if not content:
         return ()
-    demandable = _demandable(conn, gate.borrower.debts, facts.day, *charges)
-    above = above_demandable(content, demandable)
-    capped = (above_cap_rule(above, demandable),) if above else ()
+    capped: tuple[FiredRule, ...] = ()
+    if demanded_amounts(content):  # the charge breakdown is read only for a stated sum
+        demandable = _demandable(conn, gate.borrower.debts, facts.day, *charges)
+        above = above_demandable(content, demandable)
+        capped = (above_cap_rule(above, demandable),) if above else ()
     unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
     return capped + _unknown_limitation_review(gate, decision, unknown, packs)
 
