@@ -8,10 +8,9 @@ caps count ("per day" is the borrower's day).
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from itertools import pairwise
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -51,14 +50,15 @@ class Context:
         self.borrower: Borrower = request.borrower
         self.zones = tuple(ZoneInfo(name) for name in request.borrower.timezones)
         self.zone = self.zones[0]
-        now = self.now
-        past = [e for e in request.history if e.at <= now]
-        times = [e.at for e in past]
-        if any(a > b for a, b in pairwise(times)):  # usually in order
-            past.sort(key=_BY_TIME)
-            times = [e.at for e in past]
-        self.history: Sequence[HistoryEvent] = past
-        self.times = times
+        history: Sequence[HistoryEvent] = request.history
+        times = [e.at for e in history]
+        ordered = sorted(times)  # C-speed; the history usually comes in order already
+        if ordered != times:
+            history = sorted(history, key=_BY_TIME)
+            times = ordered
+        cut = bisect_right(times, self.now)  # only events at or before now
+        self.history = history[:cut]
+        self.times = times[:cut]
         self.debts = {d.id: d for d in request.borrower.debts}
 
     def since(self, start: datetime) -> Sequence[HistoryEvent]:

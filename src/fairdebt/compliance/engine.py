@@ -15,6 +15,9 @@ of the pack that can apply to the attempt, and returns a Decision:
   content), it is null;
 - `pack`: the exact version used; `digest`: SHA-256 of the canonical request.
 
+Only rules that can object are asked: the pack's index leaves out the rules whose `needs` the
+request lacks (a hold rule when there is no hold, a content rule when there is no text).
+
 The function is pure: the same request always gives the same decision.
 """
 
@@ -55,7 +58,7 @@ def evaluate(pack: Pack, request: GateRequest) -> Decision:
     """Run `pack` on a typed request."""
     ctx = Context(request)
     attempt = request.attempt
-    rules = pack.rules_for(attempt.channel, attempt.party, attempt.purpose)
+    rules = pack.rules_for_request(attempt, request.borrower)
     hits: list[tuple[Rule, Hit]] = []
     for rule in rules:
         hit = rule.check(ctx, ctx.now)
@@ -83,7 +86,11 @@ def _allowed_from(
     denials = [hit for rule, hit in hits if rule.spec.severity is Severity.DENY]
     if any(hit.next_at is None for hit in denials):
         return None
-    deny_rules = [r for r in rules if r.spec.severity is Severity.DENY]
+    # A timeless rule answers the same at every instant: it did not object at now (or we
+    # would have returned above), so it will not object later either.
+    deny_rules = [
+        r for r in rules if r.spec.severity is Severity.DENY and not getattr(r, "timeless", False)
+    ]
     t = max(hit.next_at for hit in denials if hit.next_at is not None)
     horizon = ctx.now + HORIZON
     for _ in range(MAX_ROUNDS):

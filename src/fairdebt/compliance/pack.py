@@ -8,7 +8,9 @@ stricter — each family marks which way each parameter tightens (`rules.base.st
 fork that relaxes anything is refused with the list of what it relaxed.
 
 Compiling a pack builds every rule once and indexes them by (channel, party, purpose), so a
-decision runs only the rules that can apply to its attempt.
+decision runs only the rules that can apply to its attempt; a second index also knows whether
+the request has a hold, content, a public place — a rule that `needs` one of these (a hold
+rule, a content rule) cannot object without it, and is not even asked.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from fairdebt.compliance.forks import relaxations
 from fairdebt.compliance.rules import FAMILIES
 from fairdebt.compliance.rules.base import Rule, RuleSpec
 from fairdebt.compliance.rules.family import Family
-from fairdebt.compliance.types import Channel, Party, Purpose, Severity
+from fairdebt.compliance.types import Attempt, Borrower, Channel, Party, Purpose, Severity
 
 LOCALES = ("zh-CN", "en")
 _FAMILIES: Mapping[str, Family] = {f.name: f for f in FAMILIES}
@@ -95,6 +97,7 @@ class Pack:
     rules: tuple[Rule, ...]
     extends: str | None = None
     index: Mapping[tuple[Channel, Party, Purpose], tuple[Rule, ...]] = field(default_factory=dict)
+    active: Mapping[tuple[Any, ...], tuple[Rule, ...]] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -102,6 +105,12 @@ class Pack:
 
     def rules_for(self, channel: Channel, party: Party, purpose: Purpose) -> tuple[Rule, ...]:
         return self.index[channel, party, purpose]
+
+    def rules_for_request(self, attempt: Attempt, borrower: Borrower) -> tuple[Rule, ...]:
+        """`rules_for` the attempt, less the rules whose `needs` the request lacks."""
+        key = (attempt.channel, attempt.party, attempt.purpose)
+        facts = (bool(borrower.holds), bool(attempt.content), attempt.public_place)
+        return self.active[(*key, *facts)]
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -185,6 +194,11 @@ def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
         key: tuple(r for r in rules if r.spec.applies(*key))
         for key in product(Channel, Party, Purpose)
     }
+    active = {
+        (*key, *facts): tuple(r for r in applicable if _has_needs(r, facts))
+        for key, applicable in index.items()
+        for facts in product((False, True), repeat=3)
+    }
     return Pack(
         id=model.id,
         version=model.version,
@@ -195,7 +209,16 @@ def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
         rules=rules,
         extends=extends,
         index=index,
+        active=active,
     )
+
+
+_FACTS = ("holds", "content", "public_place")  # the order of the facts in `active`'s keys
+
+
+def _has_needs(rule: Rule, facts: tuple[bool, ...]) -> bool:
+    needs = getattr(rule, "needs", None)
+    return needs is None or facts[_FACTS.index(needs)]
 
 
 def fork_pack(fork: ForkModel, base: Pack) -> Pack:

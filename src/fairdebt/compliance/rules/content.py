@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import field_validator
 
@@ -54,12 +54,19 @@ class ContentParams(Params):
 
 @dataclass(frozen=True, slots=True)
 class ContentRule:
+    timeless: ClassVar[bool] = True  # text does not change with the hour (see engine)
+
     spec: RuleSpec
     test: Callable[[ContentRule, str], Mapping[str, str] | None]
     forbidden: re.Pattern[str] | None
     required: tuple[tuple[re.Pattern[str], str], ...]
     max_percent: Decimal | None
     on_public_place: bool
+
+    @property
+    def needs(self) -> str:
+        """Without content (or a public place) it cannot object (see Pack)."""
+        return "public_place" if self.on_public_place else "content"
 
     def check(self, ctx: Context, at: datetime) -> Hit | None:
         if self.on_public_place:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -32,6 +33,10 @@ class HoldParams(Params):
 
 @dataclass(frozen=True, slots=True)
 class HoldRule:
+    # without a hold it cannot object; and `at` does not matter to it (see Pack, engine)
+    needs: ClassVar[str] = "holds"
+    timeless: ClassVar[bool] = True
+
     spec: RuleSpec
     hold: Hold
     allow_purposes: frozenset[Purpose]

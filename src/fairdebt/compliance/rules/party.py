@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import ClassVar, Literal
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -47,6 +47,8 @@ class PartyParams(Params):
 
 @dataclass(frozen=True, slots=True)
 class PartyRule:
+    timeless: ClassVar[bool] = True  # who is contacted, and the history up to now (see engine)
+
     spec: RuleSpec
     test: Callable[[PartyRule, Context], Mapping[str, str] | None]
     allowed_purposes: frozenset[Purpose]
