@@ -50,6 +50,22 @@ def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) 
     assert result["http"]["fixed_rate"]["target_rate"] == gate.HTTP_RATE
 
 
+def test_each_in_process_depth_has_wall_and_cpu_figures(result: dict[str, Any]) -> None:
+    local = result["in_process"]
+    for depth in ("typed", "json_object", "json_text", "baseline_jsonschema"):
+        figures = local[depth]
+        assert figures["rate"] > 0 and figures["cpu_rate"] > 0
+    assert result["rate"] == local["typed"]["rate"]
+    assert local["typed"]["cpu_rate"] > local["json_text"]["cpu_rate"]  # less work per decision
+
+
+def test_the_server_and_client_cpu_per_request_are_measured(result: dict[str, Any]) -> None:
+    for phase in ("closed_loop", "fixed_rate"):
+        figures = result["http"][phase]
+        assert figures["server_cpu_ms_per_request"] > 0
+        assert figures["client_cpu_ms_per_request"] > 0
+
+
 def test_the_baseline_gives_the_same_answers(result: dict[str, Any]) -> None:
     local = result["in_process"]
     assert local["baseline_same_answers"]

@@ -17,7 +17,8 @@ per request than the server under test, on a machine where both share two cores.
   stalled server is not hidden by the client waiting for it (no coordinated omission).
 
 Input: one JSON object on stdin (host, port, path, seconds, connections, rate, bodies). Output:
-one JSON object on stdout: sent, ok, errors, seconds, rate, p50_ms, p90_ms, p99_ms, max_ms.
+one JSON object on stdout: sent, ok, errors, seconds, rate, p50_ms, p90_ms, p99_ms, max_ms,
+cpu_seconds (the generator's own).
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     host, path = config["host"], config.get("path", PATH)
     config["requests"] = [_request_bytes(host, path, b) for b in config["bodies"]]
     results: list[Any] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     tasks = [
         _connection({**config, "offset": c * 7}, _due(config, start, c), results)
         for c in range(config["connections"])
@@ -245,6 +246,7 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     with contextlib.suppress(TimeoutError):  # answers still missing count below as errors
         await asyncio.wait_for(asyncio.gather(*tasks), config["seconds"] + DRAIN_SECONDS)
     summary = summarize(results, time.perf_counter() - start)
+    summary["cpu_seconds"] = round(time.process_time() - cpu, 3)
     if config["rate"]:
         expected = sum(1 for c in range(config["connections"]) for _ in _due(config, start, c))
         summary["errors"] += max(0, expected - summary["sent"])
