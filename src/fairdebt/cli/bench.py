@@ -13,6 +13,7 @@ import typer
 
 BENCHMARKS: dict[str, str] = {
     "import": "import_",
+    "strategy": "strategy",
     "gate": "gate",
 }
 
