@@ -11,14 +11,18 @@ from datetime import timedelta
 
 import console_data
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.strategy_tables import strategy_plans
 from fairdebt.services.users import create_user
+from fairdebt.settings import load_settings
 from fairdebt.strategy.run import RunOptions, run_strategy
 from fairdebt.web.api.strategy import REPORT_ROLES
+from fairdebt.web.app import create_app
 from fairdebt.web.pages.strategy import charts, roll_matrix
 
 EARLIER = console_data.AS_OF - timedelta(days=30)
@@ -267,3 +271,25 @@ def test_the_page_reads_in_english_and_chinese(open_as, runs):
 
     assert '<h1 class="h3 mb-0">策略报告</h1>' in zh and "滚动率" in zh
     assert '<h1 class="h3 mb-0">Strategy reports</h1>' in en and "Roll rates" in en
+
+
+def test_without_any_run_the_page_says_how_to_make_one(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        create_user(conn, "boss", "supervisor", console_data.PASSWORD, "Boss")
+    engine.dispose()
+    settings = load_settings(
+        database_url=url, secret_key="test-secret-key", locale="en", env="test"
+    )
+
+    with TestClient(create_app(settings), follow_redirects=False) as browser:
+        browser.post("/login", data={"username": "boss", "password": console_data.PASSWORD})
+        page = browser.get("/console/strategy")
+        listed = browser.get("/api/v1/strategy/runs").json()
+
+    assert page.status_code == 200 and listed == {"runs": []}
+    assert 'data-testid="no-runs"' in page.text
+    assert "fairdebt strategy run --as-of DATE" in page.text
+    assert "data-chart=" not in page.text and "vega.min.js" not in page.text

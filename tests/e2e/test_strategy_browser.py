@@ -73,6 +73,20 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> 
     pytest.fail(f"the server did not answer /healthz within 30 s:\n{log.read_text()}")
 
 
+def _warm_up(url: str, passwords: dict[str, str]) -> None:
+    """Build the latest report once: the server's first report imports DuckDB and pandas (some
+    seconds on a busy machine), which is not what these tests time out on."""
+    with httpx.Client(base_url=url, timeout=120) as client:
+        client.post("/login", data={"username": "supervisor", "password": passwords["supervisor"]})
+        client.get("/console/strategy").raise_for_status()
+
+
+@pytest.fixture(autouse=True)
+def patient(page: Page) -> None:
+    """A report page on a loaded two-core machine may take longer than the console's 10 s."""
+    page.set_default_timeout(30_000)
+
+
 @pytest.fixture(scope="module")
 def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """`fairdebt serve` on the demo database (overrides conftest's `server` for this module;
@@ -100,6 +114,7 @@ def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, url, log)
+        _warm_up(url, passwords)
         yield DemoServer(url, passwords)
     finally:
         process.terminate()
