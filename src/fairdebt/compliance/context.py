@@ -32,6 +32,8 @@ class Context:
     """The request, its zones, its sorted history and per-debt facts."""
 
     __slots__ = (
+        "_attempt_debts",
+        "_consents",
         "attempt",
         "borrower",
         "debts",
@@ -60,6 +62,9 @@ class Context:
         self.history = history[:cut]
         self.times = times[:cut]
         self.debts = {d.id: d for d in request.borrower.debts}
+        self._attempt_debts = tuple(self.debts.get(d) for d in self.attempt.debts)
+        # A memo: several rules ask for the same consents of one request.
+        self._consents: dict[bool, tuple[Consent, ...]] = {}
 
     def since(self, start: datetime) -> Sequence[HistoryEvent]:
         """Events at or after `start`, oldest first."""
@@ -74,16 +79,21 @@ class Context:
 
     def attempt_debts(self) -> tuple[DebtState | None, ...]:
         """The borrower's facts for each debt of the attempt (None: not described)."""
-        return tuple(self.debts.get(d) for d in self.attempt.debts)
+        return self._attempt_debts
 
     def consents_for(self, *, direct: bool) -> tuple[Consent, ...]:
         """Consents on the attempt's channel; `direct`: given directly to this collector."""
-        channel, collector = self.attempt.channel, self.attempt.collector
-        return tuple(
-            c
-            for c in self.borrower.consents
-            if c.channel == channel and (not direct or c.given_directly_to == collector)
-        )
+        if not self.borrower.consents:
+            return ()
+        found = self._consents.get(direct)
+        if found is None:
+            channel, collector = self.attempt.channel, self.attempt.collector
+            found = self._consents[direct] = tuple(
+                c
+                for c in self.borrower.consents
+                if c.channel == channel and (not direct or c.given_directly_to == collector)
+            )
+        return found
 
     def timed_consents(self, *, direct: bool) -> tuple[Consent, ...]:
         """Consents that name a window: only these lift a time rule. "Call me back on
