@@ -44,11 +44,27 @@ PLAN_COLUMNS = (
 )
 
 
+def reads_borrowers(strategy: Strategy) -> bool:
+    """Whether anything in the strategy reads a borrower column (region; a model may read any)."""
+    card = strategy.scorecard
+    if getattr(card, "model", None) is not None:
+        return True
+    if any(c.feature == "region" for c in card.characteristics):
+        return True
+    return any(s.when.region is not None for s in strategy.segments)
+
+
 def features(
-    inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table, stage: Stage = inline
+    inputs: Inputs,
+    as_of: date,
+    strategy: Strategy,
+    arm_slots: ir.Table,
+    stage: Stage = inline,
+    *,
+    borrowers: bool = True,
 ) -> ir.Table:
-    """Every column segments may test: snapshot, score, arm and roll."""
-    t = snapshot(inputs, as_of, strategy.buckets, stage)
+    """Every column segments may test: snapshot, score, arm, roll (region if `borrowers`)."""
+    t = snapshot(inputs, as_of, strategy.buckets, stage, borrowers=borrowers)
     t = with_score(t, strategy.scorecard, inputs, as_of, stage)
     t = left_join(t, arm_slots, "account_id")
     t = t.mutate(arm_slot=t.arm_slot.fill_null(0).cast("int64"))
@@ -68,5 +84,8 @@ def build_plan(
     inputs: Inputs, as_of: date, strategy: Strategy, arm_slots: ir.Table, stage: Stage = inline
 ) -> ir.Table:
     """The plan: one row per account, columns PLAN_COLUMNS."""
-    t = with_segments(features(inputs, as_of, strategy, arm_slots, stage), strategy)
+    needed = reads_borrowers(strategy)
+    t = with_segments(
+        features(inputs, as_of, strategy, arm_slots, stage, borrowers=needed), strategy
+    )
     return t.select(*PLAN_COLUMNS)
