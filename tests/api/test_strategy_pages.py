@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
-from fairdebt.adapters.db.strategy_tables import strategy_plans
+from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
 from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
 from fairdebt.strategy.run import RunOptions, run_strategy
@@ -293,3 +293,21 @@ def test_without_any_run_the_page_says_how_to_make_one(tmp_path):
     assert 'data-testid="no-runs"' in page.text
     assert "fairdebt strategy run --as-of DATE" in page.text
     assert "data-chart=" not in page.text and "vega.min.js" not in page.text
+
+
+def test_the_demo_plans_today_and_a_month_ago_once(tmp_path):
+    from fairdebt.demo.scenario import run_strategy_twice
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        console_data.build(conn)
+
+    made = run_strategy_twice(engine, console_data.AS_OF)
+    again = run_strategy_twice(engine, console_data.AS_OF)
+
+    with engine.connect() as conn:
+        days = conn.execute(select(strategy_runs.c.as_of).order_by(strategy_runs.c.as_of)).all()
+    engine.dispose()
+    assert len(made) == 2 and again == []
+    assert [d for (d,) in days] == [EARLIER, console_data.AS_OF]
