@@ -47,9 +47,11 @@ _PARTIES = {p.value: p for p in Party}
 _ALL_WEEKDAYS = frozenset(range(1, 8))
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def digest(request: dict[str, Any]) -> str:
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL(request).encode("utf-8")).hexdigest()
 
 
 def instant(text: str) -> datetime:
@@ -187,8 +189,12 @@ def _debt(raw: dict[str, Any]) -> DebtState:
 def _history(raw: Any) -> tuple[HistoryEvent, ...]:
     # The hot loop of parsing (dozens of events per request): names bound locally on purpose.
     # Times are kept in UTC: aware datetimes sharing one tzinfo compare several times faster,
-    # and the rules compare event times constantly.
+    # and the rules compare event times constantly. An address recurs in most events of a
+    # request: it is normalised once. The tuple is made directly (what the named tuple's own
+    # __new__ does, without its Python-level call).
     from_iso, normalise, debtor = datetime.fromisoformat, normalise_address, Party.DEBTOR
+    make, event_type = tuple.__new__, HistoryEvent
+    addresses: dict[str, str] = {}
     events: list[HistoryEvent] = []
     append = events.append
     for e in raw:
@@ -198,20 +204,24 @@ def _history(raw: Any) -> tuple[HistoryEvent, ...]:
             when = from_iso(at).astimezone(UTC)
         except ValueError:
             when = from_iso(at.upper()).astimezone(UTC)
-        append(
-            HistoryEvent(
-                when,
-                _CHANNELS[e["channel"]],
-                _DIRECTIONS[e["direction"]],
-                _OUTCOMES[e["outcome"]],
-                tuple(debts) if debts else (),
-                _PARTIES[party] if party else debtor,
-                to,
-                get("collector"),
-                get("consent_given", False),
-                None if to is None else normalise(to),
-            )
+        address = None
+        if to is not None:
+            address = addresses.get(to)
+            if address is None:
+                address = addresses[to] = normalise(to)
+        fields = (
+            when,
+            _CHANNELS[e["channel"]],
+            _DIRECTIONS[e["direction"]],
+            _OUTCOMES[e["outcome"]],
+            tuple(debts) if debts else (),
+            _PARTIES[party] if party else debtor,
+            to,
+            get("collector"),
+            get("consent_given", False),
+            address,
         )
+        append(make(event_type, fields))
     return tuple(events)
 
 

@@ -151,7 +151,8 @@ class _Source:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"_MISSING": _MISSING}
+        self.names: dict[str, Any] = {"_MISSING": _MISSING, "_FROM_ISO": _FROM_ISO}
+        self.names["_FULLMATCH_DATE_TIME"] = _FULLMATCH_DATE_TIME
         self.count = 0
 
     def const(self, value: Any) -> str:
@@ -208,7 +209,12 @@ def _string(src: _Source, node: Mapping[str, Any], v: str, depth: int) -> None:
         search = src.const(re.compile(node["pattern"]).search)
         src.fail_if(depth, f"{search}({v}) is None")
     fmt = FORMATS.get(node.get("format", ""))
-    if fmt is not None:
+    if fmt is is_date_time:  # inlined (parse_instant): every history event has one
+        pad = "    " * depth
+        src.fail_if(depth, f"_FULLMATCH_DATE_TIME({v}) is None")
+        src.lines += [f"{pad}try: _FROM_ISO({v})", f"{pad}except ValueError:"]
+        src.fail_if(depth + 1, f"not {src.const(fmt)}({v})")
+    elif fmt is not None:
         src.fail_if(depth, f"not {src.const(fmt)}({v})")
 
 
