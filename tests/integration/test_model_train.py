@@ -237,3 +237,17 @@ def test_bad_training_options_are_clean_errors(
         train_model(portfolio, tmp_path, options)
 
     assert message in raised.value.cause
+
+
+def test_strategy_check_warns_when_model_bands_pass_the_per_mille_scale(
+    model_strategy: Path,
+) -> None:
+    text = model_strategy.read_text(encoding="utf-8")
+    wide = model_strategy.with_name("wide.yaml")
+    wide.write_text(text.replace("max: 799}", "max: 1200}"), encoding="utf-8")
+
+    done = fairdebt("strategy", "check", str(wide))
+
+    assert done.returncode == 0, done.stdout
+    assert "scorecard.bands[1].max: band 'medium' reaches 1200" in done.stdout
+    assert "0 error(s), 1 warning(s)" in done.stderr

@@ -10,7 +10,8 @@ numeric ranges and category sets — and comparing boxes in order:
   both constrain DPD) and neither contains the other — order, not intent, decides those
   accounts. A segment inside a broader one below it is a deliberate exception, not a warning;
 - *no catch-all*: no segment is unconditional, so some accounts may get no treatment;
-- *unused treatment*.
+- *unused treatment*;
+- *model bands beyond 1000*: a model's score is a per-mille probability.
 """
 
 from __future__ import annotations
@@ -75,12 +76,29 @@ def warnings(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:
                 "is 'unsegmented' and gets no treatment",
             )
         )
+    found += _model_bands(strategy)
     used = {s.treatment for s in strategy.segments}
     used |= {t for arm in strategy.experiment.arms for t in arm.treatments.values()}
     for name in strategy.treatments:
         if name not in used:
             found.append((("treatments", name), f"treatment {name!r} is never used"))
     return found
+
+
+def _model_bands(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:
+    """A model scores 0–1000 (per mille): a band reaching 1000 leaves the bands after it empty."""
+    card = strategy.scorecard
+    if card.model is None:
+        return []
+    return [
+        (
+            ("scorecard", "bands", i, "max"),
+            f"band {b.name!r} reaches {b.max}, but a model's score is at most 1000 "
+            "(per mille): the bands after it stay empty",
+        )
+        for i, b in enumerate(card.bands)
+        if b.max is not None and b.max >= 1000
+    ]
 
 
 def _catches_all(boxes: list[Box | None]) -> bool:
