@@ -23,7 +23,7 @@ from fairdebt.settings import load_settings
 from fairdebt.strategy.run import RunOptions, run_strategy
 from fairdebt.web.api.strategy import REPORT_ROLES
 from fairdebt.web.app import create_app
-from fairdebt.web.pages.strategy import charts, roll_matrix
+from fairdebt.web.pages.strategy import FORMATS, charts, roll_matrix
 
 EARLIER = console_data.AS_OF - timedelta(days=30)
 ALLOWED = ("supervisor", "compliance", "admin")
@@ -204,6 +204,13 @@ def test_the_chart_specs_carry_the_report_numbers():
         {"was": "M0", "now": "M1", "n": 3, "share": 0.75},
     ]
     assert roll_matrix(data)["columns"] == ["M0", "M1"]
+
+
+def test_a_share_of_a_few_accounts_is_never_written_as_zero():
+    share = FORMATS["row_share"]
+
+    assert [share(0.001), share(0.0), share(0.25), share(1.0)] == ["<1%", "0%", "25%", "100%"]
+    assert [FORMATS["pct"](0.0004), FORMATS["pct"](0.1834)] == ["<0.1%", "18.3%"]
 
 
 @pytest.mark.parametrize("username", ALLOWED)

@@ -78,10 +78,19 @@ def _interval(ci: dict[str, float] | None, fmt: Callable[[float], str]) -> str:
     return f"{fmt(ci['value'])} [{fmt(ci['low'])}, {fmt(ci['high'])}]"
 
 
+def _pct(value: float, digits: int = 1) -> str:
+    """0.1834 -> '18.3%'; a share too small for the digits is '<0.1%', never '0.0%' for someone."""
+    smallest = 10.0 ** -(digits + 2)
+    if 0 < value < smallest / 2:
+        return f"<{smallest:.{digits}%}"
+    return f"{value:.{digits}%}"
+
+
 # Shares and measured outcomes are floats by nature (not money): shown rounded, as the CLI does.
 FORMATS: dict[str, Any] = {
-    "pct": lambda v, digits=1: f"{v:.{digits}%}",
-    "pct2": lambda v: f"{v:.2%}",
+    "pct": _pct,
+    "pct2": lambda v: _pct(v, 2),
+    "row_share": lambda v: _pct(v, 0),
     "yuan": lambda v: f"{v:,.2f}",
     "interval": _interval,
 }
@@ -186,6 +195,10 @@ def roll_chart(matrix: dict[str, Any], gettext: Any) -> dict[str, Any]:
         width="container",
         height=max(120, 30 * len(rows)),
         data={"values": values},
+        # Written in the cell as in the table: "<1%" rather than "0%" for a few accounts.
+        transform=[
+            {"calculate": "datum.share < 0.005 ? '<1%' : format(datum.share, '.0%')", "as": "label"}
+        ],
         encoding={
             "x": {
                 "field": "now",
@@ -216,7 +229,7 @@ def roll_chart(matrix: dict[str, Any], gettext: Any) -> dict[str, Any]:
             {
                 "mark": {"type": "text", "fontSize": 11},
                 "encoding": {
-                    "text": share,
+                    "text": {"field": "label", "type": "nominal"},
                     "color": {
                         "condition": {"test": "datum.share > 0.55", "value": "white"},
                         "value": "#212529",
