@@ -48,6 +48,7 @@ def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) 
         assert figures["ok"] > 0 and figures["errors"] == 0
         assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["max_ms"]
     assert result["http"]["fixed_rate"]["target_rate"] == gate.HTTP_RATE
+    assert result["http"]["capacity_of_2_idle_cores_per_s"] > 0
 
 
 def test_each_in_process_depth_has_wall_and_cpu_figures(result: dict[str, Any]) -> None:
