@@ -26,6 +26,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an id; never fetched
 FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", system-ui, sans-serif'
 BAR_COLOUR = "#4c78a8"
+SHARE_EXPR = "format(datum.share, '.0%')"
 RUN_STATUS = {"current": N_("Current"), "superseded": N_("Superseded")}
 
 
@@ -144,41 +145,49 @@ def _spec(**parts: Any) -> dict[str, Any]:
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#6c757d"},
             "legend": {"labelFontSize": 11, "titleFontSize": 11},
+            "text": {"fontSize": 11},
         },
     } | parts
 
 
+def _field(name: str, kind: str, title: str | None = None, **more: Any) -> dict[str, Any]:
+    """An encoding channel: a field of the data, its type, its (translated) title if any."""
+    return {"field": name, "type": kind} | ({"title": title} if title else {}) | more
+
+
 def bucket_chart(buckets: list[dict[str, Any]], order: list[str], gettext: Any) -> dict[str, Any]:
-    accounts = gettext(N_("Accounts"))
+    accounts, bucket = gettext(N_("Accounts")), gettext(N_("Bucket"))
     values = [
         {"bucket": b["bucket"], "accounts": b["accounts"], "share": b["share"]} for b in buckets
     ]
-    x = {
-        "field": "bucket",
-        "type": "ordinal",
-        "sort": order,
-        "title": gettext(N_("Bucket")),
-        "axis": {"labelAngle": 0},
-    }
-    y = {"field": "accounts", "type": "quantitative", "title": accounts}
+    x = _field("bucket", "ordinal", bucket, sort=order, axis={"labelAngle": 0})
     tooltip = [
-        {"field": "bucket", "title": gettext(N_("Bucket"))},
-        {"field": "accounts", "title": accounts, "format": ","},
-        {"field": "share", "title": gettext(N_("Share")), "format": ".1%"},
+        _field("bucket", "ordinal", bucket),
+        _field("accounts", "quantitative", accounts, format=","),
+        _field("share", "quantitative", gettext(N_("Share")), format=".1%"),
     ]
+    share_label = {"text": _field("share", "quantitative", format=".1%")}
     return _spec(
         width="container",
         height=260,
         data={"values": values},
-        encoding={"x": x, "y": y, "tooltip": tooltip},
+        encoding={"x": x, "y": _field("accounts", "quantitative", accounts), "tooltip": tooltip},
         layer=[
             {"mark": {"type": "bar", "color": BAR_COLOUR, "cornerRadiusEnd": 2}},
-            {
-                "mark": {"type": "text", "dy": -7, "fontSize": 11, "color": "#495057"},
-                "encoding": {"text": {"field": "share", "type": "quantitative", "format": ".1%"}},
-            },
+            {"mark": {"type": "text", "dy": -7, "color": "#495057"}, "encoding": share_label},
         ],
     )
+
+
+def _roll_layers(legend: str) -> list[dict[str, Any]]:
+    """Cells coloured by the share of their row, with the share written in them."""
+    colour = _field("share", "quantitative", scale={"scheme": "blues", "domain": [0, 1]})
+    colour["legend"] = {"title": legend, "format": ".0%"}
+    ink = {"condition": {"test": "datum.share > 0.55", "value": "white"}, "value": "#212529"}
+    return [
+        {"mark": {"type": "rect", "stroke": "white"}, "encoding": {"color": colour}},
+        {"mark": {"type": "text"}, "encoding": {"text": _field("label", "nominal"), "color": ink}},
+    ]
 
 
 def roll_chart(matrix: dict[str, Any], gettext: Any) -> dict[str, Any]:
@@ -190,87 +199,39 @@ def roll_chart(matrix: dict[str, Any], gettext: Any) -> dict[str, Any]:
         if cell["n"]
     ]
     rows = [row["was"] for row in matrix["rows"]]
-    share = {"field": "share", "type": "quantitative", "format": ".0%"}
+    x = _field("now", "ordinal", gettext(N_("Bucket now")), sort=matrix["columns"])
+    x["axis"] = {"orient": "top", "labelAngle": 0}
+    y = _field("was", "ordinal", gettext(N_("Bucket at the previous run")), sort=rows)
+    tooltip = [{"field": "was"}, {"field": "now"}, {"field": "n", "format": ","}]
     return _spec(
         width="container",
         height=max(120, 30 * len(rows)),
         data={"values": values},
         # Written in the cell as in the table: "<1%" rather than "0%" for a few accounts.
-        transform=[
-            {"calculate": "datum.share < 0.005 ? '<1%' : format(datum.share, '.0%')", "as": "label"}
-        ],
-        encoding={
-            "x": {
-                "field": "now",
-                "type": "ordinal",
-                "sort": matrix["columns"],
-                "title": gettext(N_("Bucket now")),
-                "axis": {"orient": "top", "labelAngle": 0},
-            },
-            "y": {
-                "field": "was",
-                "type": "ordinal",
-                "sort": rows,
-                "title": gettext(N_("Bucket at the previous run")),
-            },
-            "tooltip": [{"field": "was"}, {"field": "now"}, {"field": "n", "format": ","}, share],
-        },
-        layer=[
-            {
-                "mark": {"type": "rect", "stroke": "white", "strokeWidth": 1},
-                "encoding": {
-                    "color": share
-                    | {
-                        "scale": {"scheme": "blues", "domain": [0, 1]},
-                        "legend": {"title": gettext(N_("Share of row")), "format": ".0%"},
-                    }
-                },
-            },
-            {
-                "mark": {"type": "text", "fontSize": 11},
-                "encoding": {
-                    "text": {"field": "label", "type": "nominal"},
-                    "color": {
-                        "condition": {"test": "datum.share > 0.55", "value": "white"},
-                        "value": "#212529",
-                    },
-                },
-            },
-        ],
+        transform=[{"calculate": f"datum.share < 0.005 ? '<1%' : {SHARE_EXPR}", "as": "label"}],
+        encoding={"x": x, "y": y, "tooltip": [*tooltip, {"field": "label"}]},
+        layer=_roll_layers(gettext(N_("Share of row"))),
     )
 
 
 def _arm_panel(arms: list[dict[str, Any]], key: str, title: str, fmt: str) -> dict[str, Any]:
     """One measure of every arm: the point estimate and its 95 % interval as an error bar."""
     values = [{"arm": a["arm"], **a[key]} for a in arms if a[key] is not None]
-    x = {
-        "field": "low",
-        "type": "quantitative",
-        "title": title,
-        "axis": {"format": fmt},
-        "scale": {"zero": False},
-    }
+    low = _field("low", "quantitative", title, axis={"format": fmt}, scale={"zero": False})
+    tooltip = [{"field": "arm"}] + [{"field": f, "format": fmt} for f in ("value", "low", "high")]
     return {
         "width": 230,
         "height": {"step": 34},
         "data": {"values": values},
-        "encoding": {
-            "y": {"field": "arm", "type": "nominal", "title": None},
-            "tooltip": [
-                {"field": "arm"},
-                {"field": "value", "format": fmt},
-                {"field": "low", "format": fmt},
-                {"field": "high", "format": fmt},
-            ],
-        },
+        "encoding": {"y": _field("arm", "nominal") | {"title": None}, "tooltip": tooltip},
         "layer": [
             {
                 "mark": {"type": "errorbar", "ticks": True, "color": "#6c757d"},
-                "encoding": {"x": x, "x2": {"field": "high"}},
+                "encoding": {"x": low, "x2": {"field": "high"}},
             },
             {
                 "mark": {"type": "point", "filled": True, "size": 70, "color": BAR_COLOUR},
-                "encoding": {"x": {"field": "value", "type": "quantitative"}},
+                "encoding": {"x": _field("value", "quantitative")},
             },
         ],
     }
