@@ -244,3 +244,20 @@ def test_a_message_without_a_threat_on_a_barred_debt_is_not_a_tbd_denial(
     asked = _ask(engine, case, US_NOW, "us-regf", polite, channel=channel)
 
     assert "US-TBD" not in _ids(asked)
+
+
+@pytest.mark.parametrize(
+    ("address", "city", "state"),
+    [
+        ("100 Main St, Columbus, OH 43004", None, "oh"),
+        ("100 Main St", "Miami, FL 33101-1234", "fl"),
+        ("100 Main St, Austin, tx", "", "tx"),
+        ("1 Elm St, Springfield, ZZ 12345", None, None),  # not a state the table knows
+        ("北京市朝阳区建国路88号", "北京", None),
+        (None, None, None),
+    ],
+)
+def test_the_borrowers_state_is_read_from_the_end_of_the_address(address, city, state) -> None:
+    from fairdebt.services.debt_state import us_state_of
+
+    assert us_state_of(address, city) == state
