@@ -93,8 +93,11 @@ def with_model_score(
 
     if stage is not None:
         t = stage("snapshot", t)  # computed once: read here for the model, later for the plan
+    features = model_columns(t, inputs, as_of)
+    if stage is not None:
+        features = stage("model_features", features)
     con = ibis.get_backend(t)
-    rows = con.to_pyarrow(model_columns(t, inputs, as_of))
+    rows = con.to_pyarrow(features)
     scores = predict_per_mille(Path(str(card.model)), rows, as_of)
     t = left_join(t, as_view(con, "model_scores", ibis.memtable(scores)), "account_id")
     t = t.mutate(score=t.score.cast("int64"))
