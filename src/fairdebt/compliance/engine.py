@@ -93,15 +93,17 @@ def _allowed_from(
     ]
     t = max(hit.next_at for hit in denials if hit.next_at is not None)
     horizon = ctx.now + HORIZON
-    for _ in range(MAX_ROUNDS):
-        moved = False
-        for rule in deny_rules:
-            hit = rule.check(ctx, t)
-            if hit is None:
-                continue
-            if hit.next_at is None or hit.next_at <= t or hit.next_at > horizon:
-                return None
-            t, moved = hit.next_at, True
-        if not moved:
-            return t
+    # Round robin: t is the answer once every rule in a row has let it through; after a move
+    # the count starts again, so rules already asked since the move are not asked twice.
+    count, passed = len(deny_rules), 0
+    for i in range(MAX_ROUNDS * count):
+        hit = deny_rules[i % count].check(ctx, t)
+        if hit is None:
+            passed += 1
+            if passed == count:
+                return t
+            continue
+        if hit.next_at is None or hit.next_at <= t or hit.next_at > horizon:
+            return None
+        t, passed = hit.next_at, 0
     return None
