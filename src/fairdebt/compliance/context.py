@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ class Context:
     __slots__ = (
         "_attempt_debts",
         "_consents",
+        "_days",
         "attempt",
         "borrower",
         "debts",
@@ -65,10 +66,22 @@ class Context:
         self._attempt_debts = tuple(self.debts.get(d) for d in self.attempt.debts)
         # A memo: several rules ask for the same consents of one request.
         self._consents: dict[bool, tuple[Consent, ...]] = {}
+        self._days: dict[tuple[datetime, int], Sequence[HistoryEvent]] = {}
 
     def since(self, start: datetime) -> Sequence[HistoryEvent]:
         """Events at or after `start`, oldest first."""
         return self.history[bisect_left(self.times, start.astimezone(UTC)) :]
+
+    def in_days(self, at: datetime, days: int) -> Sequence[HistoryEvent]:
+        """Events on the borrower's calendar day of `at` and the `days - 1` days before (up to
+        now). Every calendar-day cap and the conversation rule ask this, often for the same
+        instant and count: it is answered once."""
+        key = (at, days)
+        events = self._days.get(key)
+        if events is None:
+            first_day = self.day(at) - timedelta(days=days - 1)
+            events = self._days[key] = self.since(self.day_start(first_day))
+        return events
 
     def day(self, instant: datetime) -> date:
         """The borrower's calendar day (first time zone) of `instant`."""

@@ -49,8 +49,7 @@ class AfterConversation:
         consents = valid_consents(ctx, self.consent_days)
         if consents and consent_exempts(ctx, consents, self.consent_days, at):
             return None
-        first_day = ctx.day(at) - timedelta(days=self.days - 1)
-        spoken = self.counter.matching(ctx, ctx.since(ctx.day_start(first_day)))
+        spoken = self.counter.matching(ctx, ctx.in_days(at, self.days))
         ends: list[tuple[datetime, str, datetime]] = []
         for debt, events in self.counter.groups(ctx, spoken):
             if events:

@@ -147,8 +147,7 @@ class Frequency:
             start = at - self.rolling
             return [e for e in ctx.since(start) if e.at > start]
         assert self.calendar_days is not None
-        first_day = ctx.day(at) - timedelta(days=self.calendar_days - 1)
-        return ctx.since(ctx.day_start(first_day))
+        return ctx.in_days(at, self.calendar_days)
 
     def _after_last_inbound(self, ctx: Context, events: list[HistoryEvent]) -> list[HistoryEvent]:
         party = ctx.attempt.party
