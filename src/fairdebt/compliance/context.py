@@ -111,6 +111,8 @@ class Context:
     def timed_consents(self, *, direct: bool) -> tuple[Consent, ...]:
         """Consents that name a window: only these lift a time rule. "Call me back on
         Thursday" consents to a call that day, not to a call at 03:00."""
+        if not self.borrower.consents:
+            return ()
         return tuple(c for c in self.consents_for(direct=direct) if c.window is not None)
 
     @property
