@@ -87,7 +87,7 @@ def spark_session(threads: int | None = None) -> Any:
     import shutil
 
     try:
-        from pyspark import SparkConf
+        from pyspark import SparkConf, SparkContext
         from pyspark.sql import SparkSession
     except ImportError:
         raise BackendError(
@@ -96,7 +96,7 @@ def spark_session(threads: int | None = None) -> Any:
     if shutil.which("java") is None:
         raise BackendError("Spark needs Java, and `java` is not on PATH", hint="install JDK 17")
     builder = SparkSession.builder.appName("fairdebt-strategy")
-    if not SparkConf().contains("spark.master"):
+    if _configured_master(SparkConf, SparkContext) is None:
         builder = builder.master(f"local[{threads or 2}]")
     for key, value in SPARK_DEFAULTS.items():
         builder = builder.config(key, value)
@@ -109,6 +109,18 @@ def spark_session(threads: int | None = None) -> Any:
         ) from None
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _configured_master(conf: Any, context: Any) -> str | None:
+    """The master set by spark-submit, PYSPARK_SUBMIT_ARGS or spark-defaults.conf, if any.
+
+    Those reach Spark only once its JVM runs, so it is started first (a bare SparkConf() before
+    that is empty, and our local default would silently override a cluster). `local[*]` is
+    spark-submit's own fallback when nothing is set, so it counts as not configured.
+    """
+    context._ensure_initialized()  # no public way to load the launch configuration early
+    master = conf().get("spark.master", None)
+    return None if master in (None, "local[*]") else str(master)
 
 
 SPARK_DEFAULTS = {

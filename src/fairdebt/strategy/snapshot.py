@@ -105,7 +105,7 @@ def snapshot(
     `stage(name, table)` may materialise the per-account intermediate results (run.py does,
     so the backend computes each once); by default everything stays one expression.
     `borrowers=False` leaves region and national_id empty instead of joining the borrowers,
-    for a strategy that reads neither (the join is a tenth of a ten-million-account run).
+    for a strategy that reads neither: one join of millions of borrower rows less.
     """
     today = epoch_day(as_of)
     due = stage("dues", dues(inputs, as_of))
