@@ -221,21 +221,7 @@ def report_json(r: Any) -> dict[str, Any]:
 
 def model_card_view(card: dict[str, Any]) -> RenderableType:
     """The card's facts, the holdout AUCs, feature gains, the outcome table and the caveats."""
-    head = Table(title=f"model card: {card['model']}", show_header=False)
-    for key in ("label", "population", "trained_on", "holdout", "rows_train", "rows_holdout"):
-        head.add_row(
-            key.replace("_", " "), f"{card[key]:,}" if isinstance(card[key], int) else card[key]
-        )
-    head.add_row(
-        "payment rate",
-        f"{card['positive_rate']:.1%} train, {card['positive_rate_holdout']:.1%} holdout",
-    )
-    head.add_row("AUC on the holdout", _auc(card["auc_holdout"]))
-    head.add_row("  points scorecard, same rows", _auc(card["auc_holdout_points_scorecard"]))
-    head.add_row(
-        f"  delinquent rows only ({card['rows_holdout_delinquent']:,})",
-        _auc(card["auc_holdout_delinquent"]),
-    )
+    head = _card_head(card)
     imp = Table(title="feature importance (total gain)")
     imp.add_column("feature")
     imp.add_column("gain", justify="right")
@@ -255,6 +241,25 @@ def model_card_view(card: dict[str, Any]) -> RenderableType:
         )
     caveats = Text("\n".join(f"• {c}" for c in card["caveats"]), style="dim")
     return Group(head, imp, fair, caveats)
+
+
+def _card_head(card: dict[str, Any]) -> Table:
+    head = Table(title=f"model card: {card['model']}", show_header=False)
+    for key in ("label", "population", "trained_on", "holdout", "rows_train", "rows_holdout"):
+        head.add_row(
+            key.replace("_", " "), f"{card[key]:,}" if isinstance(card[key], int) else card[key]
+        )
+    head.add_row(
+        "payment rate",
+        f"{card['positive_rate']:.1%} train, {card['positive_rate_holdout']:.1%} holdout",
+    )
+    head.add_row("AUC on the holdout", _auc(card["auc_holdout"]))
+    head.add_row("  points scorecard, same rows", _auc(card["auc_holdout_points_scorecard"]))
+    head.add_row(
+        f"  delinquent rows only ({card['rows_holdout_delinquent']:,})",
+        _auc(card["auc_holdout_delinquent"]),
+    )
+    return head
 
 
 def _auc(value: float | None) -> str:

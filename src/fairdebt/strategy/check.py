@@ -76,13 +76,12 @@ def warnings(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:
                 "is 'unsegmented' and gets no treatment",
             )
         )
-    found += _model_bands(strategy)
     used = {s.treatment for s in strategy.segments}
     used |= {t for arm in strategy.experiment.arms for t in arm.treatments.values()}
     for name in strategy.treatments:
         if name not in used:
             found.append((("treatments", name), f"treatment {name!r} is never used"))
-    return found
+    return [*found, *_model_bands(strategy)]
 
 
 def _model_bands(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:

@@ -312,7 +312,7 @@ def _with_model_path(
     source: YamlSource, strategy: Strategy, base: Path
 ) -> tuple[Strategy, list[Problem]]:
     """Resolve `scorecard.model` against `base` and check that it is a usable model."""
-    from fairdebt.strategy.model import model_problem
+    from fairdebt.strategy.score import model_problem
 
     card = strategy.scorecard
     if card.model is None:

@@ -198,28 +198,9 @@ def lightgbm() -> Any:
 
 def train_model(portfolio: Path, out_dir: Path, options: TrainOptions) -> dict[str, Any]:
     """Train on the snapshots before the holdout, test on it, write model + card; the card."""
-    from fairdebt.strategy.backend import connect
-    from fairdebt.strategy.inputs import read_portfolio
-
     lgb = lightgbm()
     days = snapshot_days(options)
-    points = load_strategy().strategy.scorecard
-    backend = connect("duckdb")
-    try:
-        backend.con.con.execute("SET enable_progress_bar = false")  # the CLI shows its own
-        inputs = read_portfolio(backend, Path(portfolio))
-        parts = [
-            with_people(training_rows(backend.con, inputs, d, options.horizon, points), d)
-            for d in days
-        ]
-    finally:
-        backend.close()
-    train, holdout = pa.concat_tables(parts[:-1]), parts[-1]
-    if train.num_rows == 0 or holdout.num_rows == 0:
-        raise ModelError(
-            f"no accounts owing at the snapshot dates {days[0]} … {days[-1]}",
-            hint="is --as-of within the portfolio's history?",
-        )
+    train, holdout = training_data(Path(portfolio), days, options.horizon)
     labels = train["label"].to_numpy()
     dataset = lgb.Dataset(frame_of(train), label=labels, categorical_feature=list(CATEGORICAL))
     booster = lgb.train(PARAMS, dataset, num_boost_round=ROUNDS)
@@ -234,6 +215,30 @@ def train_model(portfolio: Path, out_dir: Path, options: TrainOptions) -> dict[s
     return card
 
 
+def training_data(portfolio: Path, days: list[date], horizon: int) -> tuple[pa.Table, pa.Table]:
+    """(train, holdout): the rows of every snapshot date but the last, and of the last."""
+    from fairdebt.strategy.backend import connect
+    from fairdebt.strategy.inputs import read_portfolio
+
+    points = load_strategy().strategy.scorecard
+    backend = connect("duckdb")
+    try:
+        backend.con.con.execute("SET enable_progress_bar = false")  # the CLI shows its own
+        inputs = read_portfolio(backend, portfolio)
+        parts = [
+            with_people(training_rows(backend.con, inputs, d, horizon, points), d) for d in days
+        ]
+    finally:
+        backend.close()
+    train, holdout = pa.concat_tables(parts[:-1]), parts[-1]
+    if train.num_rows == 0 or holdout.num_rows == 0:
+        raise ModelError(
+            f"no accounts owing at the snapshot dates {days[0]} … {days[-1]}",
+            hint="is --as-of within the portfolio's history?",
+        )
+    return train, holdout
+
+
 def build_card(
     portfolio: Path,
     options: TrainOptions,
@@ -244,9 +249,8 @@ def build_card(
 ) -> dict[str, Any]:
     """The model card: what was learnt from what, how well it ranks unseen months, for whom."""
     train, holdout = data
-    y = holdout["label"].to_pylist()
-    late = [i for i, d in enumerate(holdout["dpd"].to_pylist()) if d > 0]
     gains = zip(booster.feature_name(), booster.feature_importance("gain"), strict=True)
+    importance = {name: round(float(g), 1) for name, g in sorted(gains, key=lambda g: -g[1])}
     return {
         "model": "LightGBM propensity to pay",
         "lightgbm": lightgbm().__version__,
@@ -257,6 +261,20 @@ def build_card(
         "score": "the predicted probability × 1000, rounded: an integer from 0 to 1000",
         "trained_on": f"{days[0]} … {days[-2]} ({len(days) - 1} monthly snapshots)",
         "holdout": f"{days[-1]} (labels seen to {days[-1] + timedelta(days=options.horizon)})",
+        **performance(train, holdout, predicted),
+        "features": list(FEATURES),
+        "feature_importance": importance,
+        "outcome_rates": outcome_rates(holdout, predicted),
+        "parameters": {**PARAMS, "rounds": ROUNDS},
+        "caveats": list(CAVEATS),
+    }
+
+
+def performance(train: pa.Table, holdout: pa.Table, predicted: list[float]) -> dict[str, Any]:
+    """Rows, payment rates and holdout AUCs: the model's, the points scorecard's, the late's."""
+    y = holdout["label"].to_pylist()
+    late = [i for i, d in enumerate(holdout["dpd"].to_pylist()) if d > 0]
+    return {
         "rows_train": train.num_rows,
         "rows_holdout": holdout.num_rows,
         "positive_rate": _rate(train["label"].to_pylist()),
@@ -265,13 +283,6 @@ def build_card(
         "auc_holdout_points_scorecard": _round(auc(y, holdout["score"].to_pylist())),
         "rows_holdout_delinquent": len(late),
         "auc_holdout_delinquent": _round(auc([y[i] for i in late], [predicted[i] for i in late])),
-        "features": list(FEATURES),
-        "feature_importance": {
-            name: round(float(gain), 1) for name, gain in sorted(gains, key=lambda g: -g[1])
-        },
-        "outcome_rates": outcome_rates(holdout, predicted),
-        "parameters": {**PARAMS, "rounds": ROUNDS},
-        "caveats": list(CAVEATS),
     }
 
 
@@ -333,34 +344,28 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def read_features(path: Path) -> list[str] | None:
-    """The feature names written in a LightGBM text model, or None if it is not one."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            head = [next(handle, "") for _ in range(40)]
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not head or head[0].strip() != "tree":
-        return None
-    names = next((line for line in head if line.startswith("feature_names=")), None)
-    return names.strip().removeprefix("feature_names=").split(" ") if names else None
-
-
-def model_problem(path: Path) -> str | None:
-    """Why `path` cannot score a strategy run, or None when it can."""
-    if not path.is_file():
-        return f"model file not found: {path} (train one with `fairdebt model train`)"
-    names = read_features(path)
-    if names is None:
-        return f"{path} is not a LightGBM text model (model.txt from `fairdebt model train`)"
-    if names != list(FEATURES):
-        return f"{path} was trained on other features ({', '.join(names)}); train it again"
-    return None
-
-
 def card_markdown(card: dict[str, Any]) -> str:
     """The card for people: the same facts as model_card.json, as Markdown tables."""
-    facts = [
+    lines = [f"# Model card: {card['model']}", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _facts(card)]
+    lines += ["", "## Feature importance (total gain)", "", "| feature | gain |", "|---|---:|"]
+    lines += [f"| {k} | {v:,.1f} |" for k, v in card["feature_importance"].items()]
+    lines += ["", "## Outcome rates on the holdout, by group (descriptive)", ""]
+    lines += [
+        "| group | value | rows | paid | mean predicted | AUC |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['group']} | {r['value']} | {r['rows']:,} | {r['actual']:.1%} | "
+        f"{r['predicted']:.1%} | {r['auc'] if r['auc'] is not None else '—'} |"
+        for r in card["outcome_rates"]
+    ]
+    lines += ["", "## Caveats", "", *[f"- {c}" for c in card["caveats"]], ""]
+    return "\n".join(lines)
+
+
+def _facts(card: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
         ("label", card["label"]),
         ("population", card["population"]),
         ("score", card["score"]),
@@ -380,19 +385,3 @@ def card_markdown(card: dict[str, Any]) -> str:
         ("portfolio / as of", f"{card['portfolio']} / {card['as_of']}"),
         ("LightGBM / model sha256", f"{card['lightgbm']} / {card.get('model_sha256', '')}"),
     ]
-    lines = [f"# Model card: {card['model']}", "", "| | |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in facts]
-    lines += ["", "## Feature importance (total gain)", "", "| feature | gain |", "|---|---:|"]
-    lines += [f"| {k} | {v:,.1f} |" for k, v in card["feature_importance"].items()]
-    lines += ["", "## Outcome rates on the holdout, by group (descriptive)", ""]
-    lines += [
-        "| group | value | rows | paid | mean predicted | AUC |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {r['group']} | {r['value']} | {r['rows']:,} | {r['actual']:.1%} | "
-        f"{r['predicted']:.1%} | {r['auc'] if r['auc'] is not None else '—'} |"
-        for r in card["outcome_rates"]
-    ]
-    lines += ["", "## Caveats", "", *[f"- {c}" for c in card["caveats"]], ""]
-    return "\n".join(lines)

@@ -123,3 +123,30 @@ def points_of(row: Mapping[str, Any], c: Characteristic) -> int:
         if b.max is not None and value is not None and value <= threshold(c.feature, b.max):
             return b.points
     return c.bins[-1].points
+
+
+def read_features(path: Path) -> list[str] | None:
+    """The feature names written in a LightGBM text model, or None if it is not one."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            head = [next(handle, "") for _ in range(40)]
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not head or head[0].strip() != "tree":
+        return None
+    names = next((line for line in head if line.startswith("feature_names=")), None)
+    return names.strip().removeprefix("feature_names=").split(" ") if names else None
+
+
+def model_problem(path: Path) -> str | None:
+    """Why `path` cannot score a strategy run, or None when it can."""
+    if not path.is_file():
+        return f"model file not found: {path} (train one with `fairdebt model train`)"
+    names = read_features(path)
+    if names is None:
+        return f"{path} is not a LightGBM text model (model.txt from `fairdebt model train`)"
+    from fairdebt.strategy.model import FEATURES
+
+    if names != list(FEATURES):
+        return f"{path} was trained on other features ({', '.join(names)}); train it again"
+    return None
