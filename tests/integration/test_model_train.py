@@ -117,6 +117,7 @@ def test_card_has_every_section_in_json_and_markdown(trained: tuple[Path, dict])
     assert (out / MODEL_FILE).read_text(encoding="utf-8").startswith("tree\n")
 
 
+@pytest.mark.slow
 def test_training_twice_gives_the_same_model_byte_for_byte(
     portfolio: Path, trained: tuple[Path, dict], tmp_path: Path
 ) -> None:
@@ -142,6 +143,7 @@ def test_a_strategy_with_the_model_scores_every_account_in_per_mille_bands(
     assert sum(current) / len(current) > sum(written_off) / len(written_off) + 300
 
 
+@pytest.mark.slow
 def test_duckdb_and_spark_give_the_same_model_scores(portfolio: Path, model_strategy: Path) -> None:
     columns = ["account_id", "score", "score_band", "segment", "treatment"]
     duck = _plan("duckdb", portfolio, model_strategy).select(columns).to_pylist()
