@@ -123,17 +123,25 @@ class Packs:
     """Every loaded pack version, by `id@version`; a bare id means its latest version."""
 
     by_ref: Mapping[str, Pack]
+    # each bare id's latest version, found once: a request names its pack on every decision
+    latest: Mapping[str, Pack] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        latest: dict[str, Pack] = {}
+        for pack in self.by_ref.values():
+            known = latest.get(pack.id)
+            if known is None or version_key(pack.version) > version_key(known.version):
+                latest[pack.id] = pack
+        object.__setattr__(self, "latest", latest)  # frozen: set once, here
 
     def available(self) -> tuple[str, ...]:
         return tuple(sorted(self.by_ref))
 
     def resolve(self, name: str) -> Pack:
-        if name in self.by_ref:
-            return self.by_ref[name]
-        versions = [p for p in self.by_ref.values() if p.id == name]
-        if not versions:
+        pack = self.by_ref.get(name) or self.latest.get(name)
+        if pack is None:
             raise UnknownPackError(name, self.available())
-        return max(versions, key=lambda p: version_key(p.version))
+        return pack
 
     def with_packs(self, packs: Iterable[Pack]) -> Packs:
         return Packs({**self.by_ref, **{p.ref: p for p in packs}})

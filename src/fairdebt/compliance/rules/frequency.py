@@ -132,6 +132,8 @@ class Frequency:
         counted = self.counter.matching(ctx, self._window(ctx, at))
         if self.reset_on_inbound:
             counted = self._after_last_inbound(ctx, counted)
+        if len(counted) < self.max:  # each group is a part of these: none can reach the cap
+            return None
         over = [(d, ev) for d, ev in self.counter.groups(ctx, counted) if len(ev) >= self.max]
         if not over:
             return None
