@@ -29,6 +29,7 @@ def test_the_result_has_the_benchmark_json_shape(result: dict[str, Any]) -> None
     assert result["name"] == "gate" and result["size"] == 40
     assert result["seconds"] > 0 and result["rate"] > 0 and result["peak_rss_mb"] > 0
     assert isinstance(result["load_avg_1m"], float)
+    assert result["calibration_loop_cpu_us"] > 0
     (ratio,) = result["baselines"].values()
     assert ratio > 0
     assert json.loads(json.dumps(result)) == result  # plain JSON all the way down

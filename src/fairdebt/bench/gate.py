@@ -20,7 +20,8 @@ debtor and sometimes a third party — each borrower with exactly 50 earlier eve
 
 Checks: the HTTP answers are byte for byte the in-process ones (on a sample), no HTTP errors,
 and the targets of the issue as booleans. `load_avg_1m` (at the start; `load_avg_1m_at_end`)
-says how busy the machine was: on a shared machine, read the CPU figures beside the rates.
+says how busy the machine was, and `calibration_loop_cpu_us` how fast one core was (a fixed
+pure-Python loop): on a shared machine, read the CPU figures beside the rates.
 """
 
 from __future__ import annotations
@@ -51,26 +52,13 @@ def run(size: int | None, quiet: bool, *, http_seconds: float = HTTP_SECONDS) ->
 
     size = size or DEFAULT_SIZE
     say = (lambda _m: None) if quiet else _say
-    load_avg = round(os.getloadavg()[0], 2)
+    load_avg, calibration = round(os.getloadavg()[0], 2), _calibration_us()
     bodies = [json.dumps(r, ensure_ascii=False) for r in requests(size, SEED, HISTORY)]
     say(f"{size:,} requests, {HISTORY} events each; deciding in process…")
     local = _in_process(bodies)
     typed, text = local["typed"], local["json_text"]
     say(f"{typed['rate']:,.0f} decisions/s in process; starting the HTTP server…")
     http = _over_http(bodies, local.pop("answers"), http_seconds, say)
-    checks = {
-        f"decisions identical in process and over HTTP (sample of {http['compared']})": http[
-            "identical"
-        ],
-        "0 errors over HTTP": http["closed_loop"]["errors"] == 0
-        and http["fixed_rate"]["errors"] == 0,
-        f"in process >= {TARGET_IN_PROCESS:,} decisions/s per core (CPU time)": (
-            typed["cpu_rate"] or 0
-        )
-        >= TARGET_IN_PROCESS,
-        f"HTTP >= {HTTP_RATE:,} decisions/s": http["closed_loop"]["rate"] >= HTTP_RATE,
-        f"HTTP p99 <= {TARGET_P99_MS:g} ms at {HTTP_RATE:,}/s": _p99_ok(http["fixed_rate"]),
-    }
     return {
         "name": "gate",
         "size": size,
@@ -82,13 +70,43 @@ def run(size: int | None, quiet: bool, *, http_seconds: float = HTTP_SECONDS) ->
                 local["baseline_jsonschema"]["cpu_seconds"] / text["cpu_seconds"], 1
             )
         },
-        "checks": checks,
+        "checks": _checks(typed, http),
         "load_avg_1m": load_avg,
         "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
+        "calibration_loop_cpu_us": calibration,
         "history_events_per_request": HISTORY,
         "in_process": local,
         "http": {k: v for k, v in http.items() if k not in ("identical", "compared")},
     }
+
+
+def _checks(typed: dict[str, Any], http: dict[str, Any]) -> dict[str, bool]:
+    closed, fixed = http["closed_loop"], http["fixed_rate"]
+    return {
+        f"decisions identical in process and over HTTP (sample of {http['compared']})": http[
+            "identical"
+        ],
+        "0 errors over HTTP": closed["errors"] == 0 and fixed["errors"] == 0,
+        f"in process >= {TARGET_IN_PROCESS:,} decisions/s per core (CPU time)": (
+            typed["cpu_rate"] or 0
+        )
+        >= TARGET_IN_PROCESS,
+        f"HTTP >= {HTTP_RATE:,} decisions/s": closed["rate"] >= HTTP_RATE,
+        f"HTTP p99 <= {TARGET_P99_MS:g} ms at {HTTP_RATE:,}/s": _p99_ok(fixed),
+    }
+
+
+def _calibration_us() -> float:
+    """CPU microseconds of a fixed pure-Python loop, best of 5: how fast one core is at the
+    moment (a busy neighbour slows even CPU time), to compare runs on a shared machine."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(100_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return round(best * 1e6, 1)
 
 
 def _say(message: str) -> None:

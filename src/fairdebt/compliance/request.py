@@ -188,13 +188,10 @@ def _debt(raw: dict[str, Any]) -> DebtState:
 
 def _history(raw: Any) -> tuple[HistoryEvent, ...]:
     # The hot loop of parsing (dozens of events per request): names bound locally on purpose.
-    # Times are kept in UTC: aware datetimes sharing one tzinfo compare several times faster,
-    # and the rules compare event times constantly. An address recurs in most events of a
-    # request: it is normalised once. The tuple is made directly (what the named tuple's own
-    # __new__ does, without its Python-level call).
-    from_iso, normalise, debtor = datetime.fromisoformat, normalise_address, Party.DEBTOR
-    make, event_type = tuple.__new__, HistoryEvent
-    addresses: dict[str, str] = {}
+    # Times in UTC: aware datetimes sharing one tzinfo compare several times faster. Each
+    # address is normalised once; tuples are made as the named tuple's __new__ would.
+    from_iso, debtor, make = datetime.fromisoformat, Party.DEBTOR, tuple.__new__
+    addresses = {to: normalise_address(to) for to in {e.get("to") for e in raw} if to is not None}
     events: list[HistoryEvent] = []
     append = events.append
     for e in raw:
@@ -204,11 +201,6 @@ def _history(raw: Any) -> tuple[HistoryEvent, ...]:
             when = from_iso(at).astimezone(UTC)
         except ValueError:
             when = from_iso(at.upper()).astimezone(UTC)
-        address = None
-        if to is not None:
-            address = addresses.get(to)
-            if address is None:
-                address = addresses[to] = normalise(to)
         fields = (
             when,
             _CHANNELS[e["channel"]],
@@ -219,9 +211,9 @@ def _history(raw: Any) -> tuple[HistoryEvent, ...]:
             to,
             get("collector"),
             get("consent_given", False),
-            address,
+            addresses.get(to),  # None when `to` is
         )
-        append(make(event_type, fields))
+        append(make(HistoryEvent, fields))
     return tuple(events)
 
 
