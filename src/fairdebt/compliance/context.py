@@ -54,7 +54,7 @@ class Context:
         self.zones = tuple(ZoneInfo(name) for name in request.borrower.timezones)
         self.zone = self.zones[0]
         history: Sequence[HistoryEvent] = request.history
-        times = [e.at for e in history]
+        times = list(map(_BY_TIME, history))  # each event's `at`, at C speed
         ordered = sorted(times)  # C-speed; the history usually comes in order already
         if ordered != times:
             history = sorted(history, key=_BY_TIME)
