@@ -45,7 +45,8 @@ def _demo_database(folder: Path) -> tuple[str, dict[str, str]]:
     as_of = NOW.astimezone().date()
     scenario.ensure_portfolio(folder / "portfolio", ACCOUNTS, as_of)
     import_portfolio(engine, [folder / "portfolio"], ImportOptions(as_of=as_of, now=NOW))
-    scenario.assign_cases(engine, NOW)  # and the two strategy runs
+    scenario.assign_cases(engine, NOW)
+    scenario.run_strategy_twice(engine, as_of)
     users = scenario.demo_users(engine)
     scenario.create_users(engine, users, create_user)
     engine.dispose()

@@ -46,6 +46,9 @@ def demo(
     console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
     placed = scenario.assign_cases(engine, now)
     console.print(f"assigned {placed:,} cases to collectors and agencies")
+    with console.status("running the strategy for last month and today…"):
+        runs = scenario.run_strategy_twice(engine, as_of)  # plans see the cases as assigned
+    console.print(f"strategy runs made: {len(runs)} (reports at /console/strategy)")
     users = scenario.demo_users(engine)
     scenario.create_users(engine, users, create_user)
     _print_users(out, users)

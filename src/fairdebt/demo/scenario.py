@@ -61,11 +61,7 @@ def run_strategy_twice(engine: Engine, as_of: date) -> list[str]:
 
 
 def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
-    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once; then plan.
-
-    The strategy runs follow here because this is the step the demo takes right after the
-    import, and the plans should see the cases as assigned: see `run_strategy_twice`.
-    """
+    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(t.cases.c.id, t.cases.c.bucket)
@@ -86,7 +82,6 @@ def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
             uow.events.append(case_id, event, now)
             assigned += 1
         uow.commit()
-    run_strategy_twice(engine, now.astimezone().date())  # the import's date.today()
     return assigned
 
 

@@ -1,0 +1,73 @@
+"""`fairdebt demo` as a new user runs it (without serving): the README's first command.
+
+It runs in a fresh data directory (the autouse fixture's), so what it builds is its own: the
+SQLite database, the generated portfolio, cases placed with agencies and collectors, two
+strategy runs, and a user per role whose printed password really signs in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.strategy_tables import strategy_runs
+from fairdebt.services.users import authenticate
+
+ROLES = ("admin", "supervisor", "collector", "field_agent", "compliance", "agency", "borrower")
+
+
+def _demo(data_dir: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAIRDEBT_DATA_DIR": data_dir, "COLUMNS": "200"}
+    env.pop("FAIRDEBT_DATABASE_URL", None)  # the demo's own embedded default
+    return subprocess.run(
+        [sys.executable, "-m", "fairdebt", "demo", "--accounts", "1500", "--no-serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+
+
+def _users(stdout: str) -> dict[str, tuple[str, str]]:
+    """role -> (user, password) from the printed table."""
+    found = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃|]", line) if c.strip()]
+        if len(cells) == 3 and cells[0] in ROLES:
+            found[cells[0]] = (cells[1], cells[2])
+    return found
+
+
+def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -> None:
+    first = _demo(str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    users = _users(first.stdout)
+    assert set(users) == set(ROLES), first.stdout
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fairdebt.db'}")
+    with engine.connect() as conn:
+        accounts = conn.scalar(select(func.count()).select_from(t.accounts))
+        placed = conn.scalar(
+            select(func.count()).select_from(t.cases).where(t.cases.c.assignee_kind == "agency")
+        )
+        runs = conn.execute(select(strategy_runs.c.as_of)).scalars().all()
+        user, password = users["supervisor"]
+        assert authenticate(conn, user, password) is not None
+        assert authenticate(conn, user, password + "x") is None
+    engine.dispose()
+    assert accounts == 1500
+    assert placed and placed > 0
+    assert len(runs) == 2 and (max(runs) - min(runs)).days == 30
+
+    second = _demo(str(tmp_path))
+    assert second.returncode == 0, second.stderr
+    assert "using the portfolio already in" in second.stderr
+    assert "0 new rows" in second.stderr
+    assert "strategy runs made: 0" in second.stderr
