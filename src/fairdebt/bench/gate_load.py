@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 PATH = "/api/v1/gate/check"
+STAGGER_SECONDS = 0.02  # between opening two connections (see _open)
 DRAIN_SECONDS = (
     30.0  # after the run, how long answers still due may take before they count as errors
 )
@@ -207,14 +208,29 @@ def _due(config: dict[str, Any], start: float, connection: int) -> Iterator[floa
         due += step
 
 
-async def _connection(config: dict[str, Any], due: Iterator[float], results: list[Any]) -> None:
+async def _open(config: dict[str, Any]) -> list[Any]:
+    """The connections, opened one at a time: a server's workers share one listening socket,
+    and a worker woken by a burst of connections accepts them all — 32 opened at once would
+    pin nearly all of them to one worker for the whole run."""
+    connections: list[Any] = []
+    for _ in range(config["connections"]):
+        try:
+            connections.append(await asyncio.open_connection(config["host"], config["port"]))
+        except OSError:
+            connections.append(None)
+        await asyncio.sleep(STAGGER_SECONDS)
+    return connections
+
+
+async def _connection(
+    config: dict[str, Any], connection: Any, due: Iterator[float], results: list[Any]
+) -> None:
     requests_ = config["requests"]
     index = config["offset"]
-    try:
-        reader, writer = await asyncio.open_connection(config["host"], config["port"])
-    except OSError:
+    if connection is None:
         results.extend((0.0, 0) for _ in due)  # every request it owed is an error
         return
+    reader, writer = connection
     try:
         for scheduled in due:
             now = time.perf_counter()
@@ -238,10 +254,12 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     host, path = config["host"], config.get("path", PATH)
     config["requests"] = [_request_bytes(host, path, b) for b in config["bodies"]]
     results: list[Any] = []
-    start, cpu = time.perf_counter(), time.process_time()
+    cpu = time.process_time()
+    connections = await _open(config)
+    start = time.perf_counter()  # the schedule starts once every connection is open
     tasks = [
-        _connection({**config, "offset": c * 7}, _due(config, start, c), results)
-        for c in range(config["connections"])
+        _connection({**config, "offset": c * 7}, conn, _due(config, start, c), results)
+        for c, conn in enumerate(connections)
     ]
     with contextlib.suppress(TimeoutError):  # answers still missing count below as errors
         await asyncio.wait_for(asyncio.gather(*tasks), config["seconds"] + DRAIN_SECONDS)
