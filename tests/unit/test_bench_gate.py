@@ -44,7 +44,7 @@ def test_every_check_is_a_computed_boolean(result: dict[str, Any]) -> None:
 
 
 def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) -> None:
-    for phase in ("closed_loop", "fixed_rate"):
+    for phase in ("closed_loop", "fixed_rate", "fixed_rate_at_70pct_of_closed_loop"):
         figures = result["http"][phase]
         assert figures["ok"] > 0 and figures["errors"] == 0
         assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["max_ms"]
