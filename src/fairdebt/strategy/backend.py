@@ -72,9 +72,16 @@ class Backend:
         self.temps.clear()
 
 
+# Row order carries no meaning in a plan (the store and every comparison sort by account), so
+# DuckDB need not keep it: materialised stages and the result are then written in parallel.
+DUCKDB_DEFAULTS: dict[str, Any] = {"preserve_insertion_order": False}
+
+
 def connect(kind: str = "duckdb", *, threads: int | None = None) -> Backend:
     if kind == "duckdb":
-        config = {"threads": threads} if threads else {}
+        config: dict[str, Any] = dict(DUCKDB_DEFAULTS)
+        if threads:
+            config["threads"] = threads
         return Backend("duckdb", ibis.duckdb.connect(**config))
     if kind == "pyspark":
         session = spark_session(threads)
