@@ -39,6 +39,7 @@ class Context:
         "borrower",
         "debts",
         "history",
+        "known_debts",
         "now",
         "request",
         "times",
@@ -51,7 +52,7 @@ class Context:
         self.now = request.now.astimezone(UTC)  # the history's zone: see request._history
         self.attempt: Attempt = request.attempt
         self.borrower: Borrower = request.borrower
-        self.zones = tuple(ZoneInfo(name) for name in request.borrower.timezones)
+        self.zones = tuple(map(ZoneInfo, request.borrower.timezones))
         self.zone = self.zones[0]
         history: Sequence[HistoryEvent] = request.history
         times = list(map(_BY_TIME, history))  # each event's `at`, at C speed
@@ -64,6 +65,8 @@ class Context:
         self.times = times[:cut]
         self.debts = {d.id: d for d in request.borrower.debts}
         self._attempt_debts = tuple(self.debts.get(d) for d in self.attempt.debts)
+        # the facts of the attempt's debts that the request describes (several rules ask)
+        self.known_debts = tuple(d for d in self._attempt_debts if d is not None)
         # A memo: several rules ask for the same consents of one request.
         self._consents: dict[bool, tuple[Consent, ...]] = {}
         self._days: dict[tuple[datetime, int], Sequence[HistoryEvent]] = {}

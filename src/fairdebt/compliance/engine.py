@@ -60,8 +60,9 @@ def evaluate(pack: Pack, request: GateRequest) -> Decision:
     attempt = request.attempt
     rules = pack.rules_for_request(attempt, request.borrower)
     hits: list[tuple[Rule, Hit]] = []
+    now = ctx.now
     for rule in rules:
-        hit = rule.check(ctx, ctx.now)
+        hit = rule.check(ctx, now)
         if hit is not None:
             hits.append((rule, hit))
     severities = {rule.spec.severity for rule, _ in hits}

@@ -52,8 +52,8 @@ class DebtRule:
         return self.test(self, ctx, at)
 
 
-def _known(ctx: Context) -> list[DebtState]:
-    return [d for d in ctx.attempt_debts() if d is not None]
+def _known(ctx: Context) -> tuple[DebtState, ...]:
+    return ctx.known_debts
 
 
 def _time_barred(_rule: DebtRule, ctx: Context, _at: datetime) -> Hit | None:
