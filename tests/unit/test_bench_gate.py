@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -93,7 +94,10 @@ def test_a_fixed_rate_run_against_no_server_counts_every_due_request_as_an_error
     config = {"host": "127.0.0.1", "port": port, "seconds": 0.2, "connections": 2}
     config |= {"rate": 100, "bodies": ["{}"]}
 
-    summary = asyncio.run(gate_load.run(config))
+    # A thread of its own: browser tests in the same worker leave an event loop running in
+    # the main thread, and asyncio.run refuses to start inside one.
+    with ThreadPoolExecutor(1) as pool:
+        summary = pool.submit(asyncio.run, gate_load.run(config)).result()
 
     assert summary["ok"] == 0 and summary["p99_ms"] is None
     assert summary["errors"] == 20  # 100/s for 0.2 s, none of them answered
