@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from fairdebt.cli._common import parse_date
+
 strategy_app = typer.Typer(help="The daily strategy run: buckets, segments, treatments, plans.")
 model_app = typer.Typer(help="Propensity-to-pay models.")
 
@@ -15,15 +17,6 @@ model_app = typer.Typer(help="Propensity-to-pay models.")
 def register(app: typer.Typer) -> None:
     app.add_typer(strategy_app, name="strategy")
     app.add_typer(model_app, name="model")
-
-
-def _date(text: str) -> date:
-    from fairdebt.errors import InputFileError
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputFileError(f"not a date: {text!r}", hint="write it as YYYY-MM-DD") from None
 
 
 @strategy_app.command("run")
@@ -45,7 +38,7 @@ def run(
         raise InputFileError("--portfolio and --db exclude each other", hint="pick one source")
     if backend not in BACKENDS:
         raise InputFileError(f"unknown --backend {backend!r}", hint="duckdb or pyspark")
-    day = _date(as_of)
+    day = parse_date(as_of)
     if explain:
         _explain(day, portfolio, backend, strategy, explain)
         return
@@ -153,7 +146,7 @@ def train(
     from fairdebt.cli._strategy_views import model_card_view
     from fairdebt.strategy.model import TrainOptions, train_model
 
-    options = TrainOptions(_date(as_of), snapshots, horizon)
+    options = TrainOptions(parse_date(as_of), snapshots, horizon)
     with console.status("training", spinner="dots") if not quiet else _nothing():
         card: dict[str, Any] = train_model(portfolio, out_dir, options)
     out.print(model_card_view(card))

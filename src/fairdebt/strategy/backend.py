@@ -82,7 +82,10 @@ def connect(kind: str = "duckdb", *, threads: int | None = None) -> Backend:
         config: dict[str, Any] = dict(DUCKDB_DEFAULTS)
         if threads:
             config["threads"] = threads
-        return Backend("duckdb", ibis.duckdb.connect(**config))
+        con = ibis.duckdb.connect(**config)
+        # A session option: DuckDB would otherwise draw its own bar over Rich's on long queries.
+        con.raw_sql("SET enable_progress_bar = false")
+        return Backend("duckdb", con)
     if kind == "pyspark":
         session = spark_session(threads)
         return Backend("pyspark", ibis.pyspark.connect(session), session)
