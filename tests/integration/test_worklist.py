@@ -1,0 +1,328 @@
+"""The plan feeds the work: a strategy run's plan dispatched into tasks, placed with agencies,
+and contact tasks executed through the gate — on SQLite and PostgreSQL.
+
+The portfolio is tests/console_data.py (60 one-account cases, every bucket, some placed with
+AG-EAST/AG-WEST); the plan rows are written here, so each test states the treatment it means.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import console_data
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from fairdebt.adapters.channels.console import ConsoleChannel
+from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.repositories import SqlEventLog
+from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.adapters.db.worklist_tables import tasks
+from fairdebt.compliance.pack import builtin_packs
+from fairdebt.errors import FairdebtError
+from fairdebt.services.worklist import dispatch, place_with_agencies
+from fairdebt.services.worklist_execute import execute
+from fairdebt.strategy.config import DEFAULT_PATH
+
+AS_OF = console_data.AS_OF
+NOW = console_data.NOW
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PACKS = builtin_packs()
+# bucket of the case -> treatment of the shipped ladder (strategy/default.yaml)
+LADDER = {"M0": "none", "M1": "calls", "M2": "agency", "M3": "agency"}
+
+
+@pytest.fixture
+def portfolio(engine) -> console_data.Portfolio:
+    with engine.begin() as conn:
+        return console_data.build(conn, count=20)
+
+
+def plan_row(run_id: str, i: int, treatment: str, **more: object) -> dict[str, object]:
+    flags = {"agency": {"agency_placement": True}, "lawyers_letter": {"lawyers_letter": True}}
+    row = {
+        "run_id": run_id,
+        "account_id": f"A{i:04d}",
+        "borrower_id": f"B{i:04d}",
+        "dpd": 30,
+        "bucket": "M1",
+        "prev_bucket": None,
+        "roll": "new",
+        "overdue_cents": 100_00,
+        "outstanding_cents": 500_00,
+        "paid_cents": 0,
+        "collected_cents": 0,
+        "complaints": 0,
+        "limitation": "in_time",
+        "score": 500,
+        "score_band": "mid",
+        "segment": treatment,
+        "arm_slot": 0,
+        "arm": "champion",
+        "treatment": treatment,
+        "priority": 5,
+        "channels": "",
+        "agency_placement": False,
+        "field_visit": False,
+        "lawyers_letter": False,
+        "litigation_review": False,
+    }
+    return row | flags.get(treatment, {}) | more
+
+
+def save_run(engine, run_id: str, as_of: date, plans: list[dict], supersedes: str | None = None):
+    run = {
+        "id": run_id,
+        "as_of": as_of,
+        "status": "current",
+        "strategy_name": "default",
+        "strategy_sha256": "0" * 64,
+        "strategy_yaml": DEFAULT_PATH.read_text(encoding="utf-8"),
+        "backend": "duckdb",
+        "source": "db",
+        "accounts": len(plans),
+        "started_at": NOW.isoformat(),
+        "finished_at": NOW.isoformat(),
+        "timings": "{}",
+        "supersedes": supersedes,
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(strategy_runs).values(**run))
+        conn.execute(insert(strategy_plans), [p | {"run_id": run_id} for p in plans])
+        if supersedes:
+            conn.execute(
+                update(strategy_runs)
+                .where(strategy_runs.c.id == supersedes)
+                .values(status="superseded")
+            )
+            conn.execute(
+                update(strategy_current)
+                .where(strategy_current.c.as_of == as_of)
+                .values(run_id=run_id)
+            )
+        else:
+            conn.execute(insert(strategy_current).values(as_of=as_of, run_id=run_id))
+
+
+def ladder_plans(run_id: str, count: int = 20) -> list[dict[str, object]]:
+    from console_data import DPD_PLAN
+
+    from fairdebt.domain.delinquency import bucket_of
+
+    rows = []
+    for i in range(count):
+        dpd = DPD_PLAN[i % len(DPD_PLAN)]
+        bucket = bucket_of(dpd)
+        rows.append(plan_row(run_id, i, LADDER.get(bucket, "lawyers_letter"), dpd=dpd))
+    return rows
+
+
+def task_rows(engine, **where: object) -> list:
+    query = select(tasks).order_by(tasks.c.case_id, tasks.c.action_no)
+    for name, value in where.items():
+        query = query.where(tasks.c[name] == value)
+    with engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+def test_dispatching_makes_one_task_per_action_and_twice_adds_nothing(engine, portfolio) -> None:
+    save_run(engine, "R1", AS_OF, ladder_plans("R1"))
+
+    first = dispatch(engine, "R1", NOW)
+    made = task_rows(engine)
+    second = dispatch(engine, "R1", NOW + timedelta(hours=1))
+
+    calls = [r for r in made if r.treatment == "calls"]
+    assert {(r.kind, r.due_on - AS_OF) for r in calls} == {
+        ("sms", timedelta(0)),
+        ("call", timedelta(days=1)),
+    }
+    letters = sum(r.treatment == "lawyers_letter" for r in made) // 2
+    assert first.kinds["sms"] == len(calls) // 2  # only the calls treatment texts
+    assert first.kinds["call"] == len(calls) // 2 + letters  # a call follows a lawyer's letter
+    assert first.kinds["agency_placement"] == sum(r.treatment == "agency" for r in made)
+    assert "none" not in {r.treatment for r in made}  # nothing to do: no task
+    assert second.kinds == {} and second.cases == 0
+    assert second.skipped["already dispatched"] == first.cases
+    assert len(task_rows(engine)) == len(made)
+
+
+def test_each_dispatched_case_gets_one_tasks_planned_event(engine, portfolio) -> None:
+    save_run(engine, "R1", AS_OF, ladder_plans("R1"))
+
+    result = dispatch(engine, "R1", NOW)
+
+    with engine.connect() as conn:
+        events = conn.execute(
+            select(t.case_events.c.case_id, t.case_events.c.data).where(
+                t.case_events.c.type == "tasks_planned"
+            )
+        ).all()
+    assert len(events) == result.cases == len({r.case_id for r in task_rows(engine)})
+    assert all('"run_id":"R1"' in data for _case, data in events)
+
+
+def test_a_case_takes_its_most_urgent_accounts_treatment_and_all_eligibilities(
+    engine, portfolio
+) -> None:
+    with engine.begin() as conn:  # a second account for borrower B0001
+        conn.execute(
+            insert(t.accounts).values(
+                id="A9001",
+                borrower_id="B0001",
+                product="credit_card",
+                lender="示例银行",
+                lender_type="licensed_bank",
+                currency="CNY",
+                principal_cents=100_000,
+                interest_rate="0.18",
+                penalty_rate="0",
+                fee_rate="0",
+                contract_date=date(2025, 1, 1),
+                disbursed_on=date(2025, 1, 1),
+            )
+        )
+    plans = [
+        plan_row("R1", 1, "calls", priority=4, dpd=10),
+        plan_row("R1", 1, "lawyers_letter", account_id="A9001", priority=3, dpd=200),
+        plan_row("R1", 2, "calls", priority=4, dpd=10),
+    ]
+    plans[0]["agency_placement"] = True
+    save_run(engine, "R1", AS_OF, plans)
+
+    dispatch(engine, "R1", NOW)
+
+    mine = task_rows(engine, case_id="C-B0001")
+    assert {r.treatment for r in mine} == {"lawyers_letter"}
+    assert {r.dpd for r in mine} == {200}
+    # the treatment's own actions, then the other account's eligibility as a candidate
+    assert [r.kind for r in mine] == ["lawyers_letter", "call", "agency_placement"]
+
+
+def test_held_and_closed_cases_get_no_tasks(engine, portfolio) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(t.cases).where(t.cases.c.id == "C-B0001").values(holds="complaint"))
+        conn.execute(update(t.cases).where(t.cases.c.id == "C-B0002").values(status="closed"))
+    save_run(engine, "R1", AS_OF, [plan_row("R1", i, "calls") for i in (1, 2, 3)])
+
+    result = dispatch(engine, "R1", NOW)
+
+    assert {r.case_id for r in task_rows(engine)} == {"C-B0003"}
+    assert result.skipped == {"on hold": 1, "closed": 1}
+
+
+def test_a_replacing_run_supersedes_the_old_runs_open_tasks_only(engine, portfolio) -> None:
+    save_run(engine, "R1", AS_OF, [plan_row("R1", i, "calls") for i in (1, 2)])
+    dispatch(engine, "R1", NOW)
+    with engine.begin() as conn:  # one task already worked: history, not superseded
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.case_id == "C-B0001", tasks.c.kind == "sms")
+            .values(status="done")
+        )
+    save_run(engine, "R2", AS_OF, [plan_row("R2", i, "calls") for i in (1, 2)], supersedes="R1")
+
+    result = dispatch(engine, "R2", NOW + timedelta(hours=1))
+
+    old = {(r.case_id, r.kind): r.status for r in task_rows(engine, run_id="R1")}
+    assert old[("C-B0001", "sms")] == "done"
+    assert {s for k, s in old.items() if k != ("C-B0001", "sms")} == {"superseded"}
+    assert result.superseded == 3
+    assert {r.status for r in task_rows(engine, run_id="R2")} == {"open"}
+    with pytest.raises(FairdebtError, match="superseded"):
+        dispatch(engine, "R1", NOW)
+
+
+def test_placement_goes_to_the_least_loaded_agency_and_the_tasks_follow(engine, portfolio) -> None:
+    placed_before = {a: len(c) for a, c in portfolio.agency_cases.items()}
+    free = [i for i in range(20) if console_data.agency_of(i) is None][:4]
+    save_run(engine, "R1", AS_OF, [plan_row("R1", i, "agency") for i in free])
+    dispatch(engine, "R1", NOW)
+
+    placed = place_with_agencies(engine, ["AG-EAST", "AG-WEST"], NOW, "supervisor:test")
+
+    assert sum(placed.values()) == 4
+    load = {a: placed_before[a] + placed.get(a, 0) for a in placed_before}
+    assert abs(load["AG-EAST"] - load["AG-WEST"]) <= 1
+    with engine.connect() as conn:
+        kinds = conn.execute(
+            select(t.cases.c.assignee_kind).where(t.cases.c.id.in_([f"C-B{i:04d}" for i in free]))
+        ).scalars()
+        assert set(kinds) == {"agency"}
+        assigned = conn.scalar(
+            select(func.count())
+            .select_from(t.case_events)
+            .where(
+                t.case_events.c.type == "case_assigned", t.case_events.c.actor == "supervisor:test"
+            )
+        )
+    assert assigned == 4
+    assert {r.status for r in task_rows(engine, kind="agency_placement")} == {"done"}
+    assert place_with_agencies(engine, ["AG-EAST"], NOW, "x") == {}  # nothing open is left
+
+
+def _call_task(engine, case_id: str = "C-B0003") -> int:
+    save_run(engine, "R1", AS_OF, [plan_row("R1", 3, "calls")])
+    dispatch(engine, "R1", NOW)
+    return next(r.id for r in task_rows(engine, case_id=case_id) if r.kind == "sms")
+
+
+def test_an_allowed_task_is_sent_after_the_logged_decision_and_done(engine, portfolio) -> None:
+    task_id = _call_task(engine)
+    sms = ConsoleChannel()
+    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
+
+    done = execute(engine, task_id, "system:test", morning, PACKS, {"sms": sms})
+
+    assert done.status == "done" and done.outcome == "delivered"
+    assert len(sms.outbox) == 1 and sms.outbox[0].decision_id == done.decision.id
+    assert "逾期" in sms.outbox[0].body  # the pack's reminder, filled in
+    with engine.connect() as conn:
+        types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
+    assert types[-2:] == ["gate_decision", "contact_recorded"]
+    assert task_rows(engine, id=task_id)[0].decision_id == done.decision.id
+
+
+def test_a_task_run_at_23_00_china_time_is_deferred_to_the_morning_and_not_sent(
+    engine, portfolio
+) -> None:
+    task_id = _call_task(engine)
+    sms = ConsoleChannel()
+    late = datetime(2026, 6, 30, 23, 0, tzinfo=SHANGHAI)
+
+    result = execute(engine, task_id, "system:test", late.astimezone(UTC), PACKS, {"sms": sms})
+
+    assert result.status == "deferred"
+    assert "CBA26-TIME" in result.note
+    assert result.decision.allowed_from.astimezone(SHANGHAI).hour == 8
+    assert result.due_on == date(2026, 7, 1)
+    assert sms.outbox == []
+    row = task_rows(engine, id=task_id)[0]
+    assert (row.status, row.due_on) == ("deferred", date(2026, 7, 1))
+
+
+def test_a_task_of_a_case_put_on_hold_after_dispatch_is_refused_with_the_rule(
+    engine, portfolio
+) -> None:
+    task_id = _call_task(engine)
+    with engine.begin() as conn:
+        conn.execute(update(t.cases).where(t.cases.c.id == "C-B0003").values(holds="dispute"))
+    sms = ConsoleChannel()
+
+    result = execute(engine, task_id, "system:test", NOW, PACKS, {"sms": sms})
+
+    assert result.status == "refused"
+    assert "FD-HOLD.dispute" in result.note
+    assert sms.outbox == []
+
+
+def test_a_candidate_or_finished_task_cannot_be_executed(engine, portfolio) -> None:
+    save_run(engine, "R1", AS_OF, [plan_row("R1", 3, "agency")])
+    dispatch(engine, "R1", NOW)
+    placement = task_rows(engine, kind="agency_placement")[0].id
+
+    with pytest.raises(FairdebtError, match="not a contact"):
+        execute(engine, placement, "x", NOW, PACKS, {"sms": ConsoleChannel()})
+    with pytest.raises(FairdebtError, match="no task"):
+        execute(engine, 999_999, "x", NOW, PACKS, {"sms": ConsoleChannel()})
