@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "repayment",
     "gate",
     "strategy",
+    "tasks",
 )
 
 app = typer.Typer(

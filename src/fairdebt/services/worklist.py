@@ -263,8 +263,8 @@ def place_with_agencies(
 ) -> dict[str, int]:
     """Place every case with an open agency_placement task (of `run_id`, or of any run) with the
     least-loaded agency (ties: the order given), through Case.assign and its event; the placement
-    task is done and the case's other open tasks follow it to the agency. Returns cases placed
-    per agency (a case already with one of `agencies` counts as placed there, unchanged)."""
+    task is done and the case's open tasks follow it to the agency. Returns cases per agency
+    (a case already placed with an agency stays there and counts there)."""
     if not agencies:
         raise FairdebtError("no agencies to place with", hint="name at least one agency id")
     placed: Counter[str] = Counter()
@@ -276,8 +276,8 @@ def place_with_agencies(
             if case is None or case.status is CaseStatus.CLOSED or case.is_on_hold:
                 continue  # left open: placement waits until the case may be worked again
             current = case.assignee
-            if current is not None and current.kind is AssigneeKind.AGENCY and current.id in load:
-                agency = current.id
+            if current is not None and current.kind is AssigneeKind.AGENCY:
+                agency = current.id  # already placed: a plan does not move a case between agencies
             else:
                 agency = min(agencies, key=lambda a: (load[a], agencies.index(a)))
                 case, event = case.assign(Assignee(AssigneeKind.AGENCY, agency), actor)
@@ -316,13 +316,13 @@ def _follow(conn: Connection, task_id: int, case_id: str, agency: str, now: date
     """The placement task is done; the case's workable tasks are now the agency's."""
     conn.execute(
         update(tasks)
-        .where(tasks.c.id == task_id)
-        .values(status="done", note=f"placed with {agency}", updated_at=_iso(now))
+        .where(tasks.c.case_id == case_id, tasks.c.status.in_(WORKABLE))
+        .values(assignee_kind=AssigneeKind.AGENCY.value, assignee_id=agency, updated_at=_iso(now))
     )
     conn.execute(
         update(tasks)
-        .where(tasks.c.case_id == case_id, tasks.c.status.in_(WORKABLE), tasks.c.id != task_id)
-        .values(assignee_kind=AssigneeKind.AGENCY.value, assignee_id=agency, updated_at=_iso(now))
+        .where(tasks.c.id == task_id)
+        .values(status="done", note=f"placed with {agency}", updated_at=_iso(now))
     )
 
 

@@ -1,0 +1,253 @@
+"""`fairdebt tasks dispatch|list|run|place`: the worklist a strategy run's plan feeds
+(docs/worklist.md). Every contact a task makes asks the gate first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from fairdebt.services.worklist import Dispatched
+
+tasks_app = typer.Typer(help="Tasks from the strategy plan: queues, placements, reminders.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tasks_app, name="tasks")
+
+
+@tasks_app.command("dispatch")
+def dispatch(
+    run_id: str = typer.Option(None, "--run", help="A run id (default: the latest current run)."),
+    as_of: str = typer.Option(None, "--as-of", help="The current run of this day (YYYY-MM-DD)."),
+) -> None:
+    """Turn a run's plan into tasks; a second dispatch of the same run adds nothing."""
+    from fairdebt.adapters.clock import SystemClock
+    from fairdebt.bootstrap import database
+    from fairdebt.cli._common import parse_date, settings
+    from fairdebt.errors import InputFileError
+    from fairdebt.services import worklist
+
+    if run_id and as_of:
+        raise InputFileError("--run and --as-of exclude each other", hint="pick one")
+    engine = database(settings())
+    if as_of:
+        run_id = worklist.run_for_day(engine, parse_date(as_of))
+    result = worklist.dispatch(engine, run_id, SystemClock().now(), actor="cli:tasks dispatch")
+    _print_dispatched(result)
+
+
+def _print_dispatched(result: Dispatched) -> None:
+    from rich.table import Table
+
+    from fairdebt.cli._common import console, out
+
+    console.print(f"run {result.run_id} ({result.as_of}): {result.cases:,} case(s) got tasks")
+    table = Table()
+    table.add_column("kind")
+    table.add_column("tasks", justify="right")
+    for kind, n in sorted(result.kinds.items(), key=lambda kv: -kv[1]):
+        table.add_row(kind, f"{n:,}")
+    out.print(table)
+    for reason, n in sorted(result.skipped.items()):
+        console.print(f"skipped {n:,} case(s): {reason}")
+    if result.superseded:
+        console.print(f"superseded {result.superseded:,} open task(s) of older plans")
+
+
+@tasks_app.command("list")
+def list_tasks(
+    kind: str = typer.Option(None, "--kind", help="Kinds, comma-separated (e.g. call,sms)."),
+    assignee: str = typer.Option(None, "--assignee", help="A collector's or agency's id."),
+    status: str = typer.Option("open,deferred", "--status", help="Statuses, comma-separated."),
+    limit: int = typer.Option(50, min=1, max=10_000, help="At most this many rows."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (phones still masked)."),
+) -> None:
+    """Tasks, most urgent first; phone numbers and names masked."""
+    from fairdebt.adapters.db.engine import connect
+    from fairdebt.bootstrap import database
+    from fairdebt.cli._common import print_json, settings
+    from fairdebt.services.worklist import KINDS, STATUSES, TaskFilter
+    from fairdebt.services.worklist import list_tasks as query
+
+    flt = TaskFilter(
+        kinds=_words(kind, KINDS, "--kind"),
+        statuses=_words(status, STATUSES, "--status"),
+        assignee_id=assignee or None,
+    )
+    with connect(database(settings())) as conn:
+        rows = [_masked(r) for r in query(conn, flt, limit)]
+    if json_out:
+        print_json(rows)
+        return
+    _print_tasks(rows)
+
+
+def _words(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """A comma-separated option as a tuple of known words, or a clean error."""
+    from fairdebt.errors import InputFileError
+
+    words = tuple(w.strip() for w in (text or "").split(",") if w.strip())
+    unknown = [w for w in words if w not in allowed]
+    if unknown:
+        raise InputFileError(f"unknown {option} {unknown[0]!r}", hint=f"use: {', '.join(allowed)}")
+    return words
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    from fairdebt.domain.borrower import mask_name, mask_phone
+
+    phone = next((p for p in (row.pop("phones") or "").split(";") if p), "")
+    row["phone"] = mask_phone(phone) if phone else ""
+    row["name"] = mask_name(row["name"])
+    row["due_on"] = row["due_on"].isoformat()
+    return row
+
+
+def _print_tasks(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from fairdebt.cli._common import console, out
+
+    table = Table()
+    for name in ("id", "case", "kind", "due", "pri", "dpd", "bucket", "overdue", "phone"):
+        table.add_column(name, justify="right" if name in ("id", "pri", "dpd") else "left")
+    table.add_column("assignee")
+    table.add_column("status")
+    for r in rows:
+        who = f"{r['assignee_kind']}:{r['assignee_id']}" if r["assignee_kind"] else "pool"
+        table.add_row(
+            str(r["id"]), r["case_id"], r["kind"], r["due_on"], str(r["priority"]),
+            str(r["dpd"]), r["bucket"], _yuan(r["overdue_cents"]), r["phone"], who, r["status"],
+        )  # fmt: skip
+    out.print(table)
+    console.print(f"{len(rows):,} task(s)")
+
+
+def _yuan(cents: int | None) -> str:
+    from decimal import Decimal
+
+    return f"{Decimal(cents or 0).scaleb(-2):,.2f}"  # integer cents through Decimal, never float
+
+
+@tasks_app.command("run")
+def run(
+    kind: str = typer.Option("sms", "--kind", help="Automated kinds, e.g. sms,letter."),
+    now_text: str = typer.Option(None, "--now", help="The instant (ISO 8601 with offset)."),
+    limit: int = typer.Option(10_000, min=1, help="At most this many tasks."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Execute the due automated tasks through the gate; print counts per outcome."""
+    from fairdebt.bootstrap import database
+    from fairdebt.cli._common import settings
+    from fairdebt.services.worklist import AUTOMATED_KINDS
+
+    kinds = _words(kind, AUTOMATED_KINDS, "--kind") or AUTOMATED_KINDS
+    now = _now(now_text)
+    config = settings()
+    engine = database(config)
+    counts = _execute_due(engine, kinds, now, limit, quiet, config.timezone, config.default_pack)
+    _print_outcomes(counts)
+
+
+def _now(text: str | None) -> datetime:
+    from fairdebt.adapters.clock import SystemClock
+    from fairdebt.errors import InputFileError
+
+    if not text:
+        return SystemClock().now()
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        now = None
+    if now is None or now.tzinfo is None:
+        raise InputFileError(
+            f"--now {text!r} is not an instant with a UTC offset",
+            hint="e.g. 2026-11-24T10:00:00+08:00",
+        )
+    return now
+
+
+def _execute_due(
+    engine: Any, kinds: tuple[str, ...], now: datetime, limit: int, quiet: bool, *zone_pack: str
+) -> dict[str, int]:
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    from fairdebt.adapters.channels.console import ConsoleChannel
+    from fairdebt.adapters.db.engine import connect
+    from fairdebt.cli._common import progress
+    from fairdebt.compliance.pack import builtin_packs
+    from fairdebt.services.worklist import TaskFilter, list_tasks
+    from fairdebt.services.worklist_execute import execute
+
+    zone, pack = zone_pack
+    due_by = now.astimezone(ZoneInfo(zone)).date()
+    with connect(engine) as conn:
+        due = list_tasks(conn, TaskFilter(kinds=kinds, due_by=due_by), limit)
+    channels = {k: ConsoleChannel() for k in kinds}
+    packs, counts = builtin_packs(), Counter[str]()
+    with progress(quiet) as bar:
+        task = bar.add_task("asking the gate", total=len(due))
+        for row in due:
+            done = execute(
+                engine, row["id"], "cli:tasks run", now, packs, channels, default_pack=pack
+            )
+            counts[done.status] += 1
+            bar.advance(task)
+    return dict(counts)
+
+
+def _print_outcomes(counts: dict[str, int]) -> None:
+    from rich.table import Table
+
+    from fairdebt.cli._common import console, out
+
+    console.print("tasks executed through the gate:")
+    table = Table()
+    table.add_column("outcome")
+    table.add_column("tasks", justify="right")
+    for status in ("done", "deferred", "refused", "review"):
+        table.add_row(status, f"{counts.get(status, 0):,}")
+    out.print(table)
+    console.print("sent through the console channel (development: nothing leaves the machine)")
+
+
+@tasks_app.command("place")
+def place(
+    agency: list[str] = typer.Option(None, "--agency", help="An agency id (repeat for more)."),
+    run_id: str = typer.Option(None, "--run", help="Only this run's placements."),
+) -> None:
+    """Place the cases with open agency_placement tasks with the least-loaded agency."""
+    from fairdebt.adapters.clock import SystemClock
+    from fairdebt.bootstrap import database
+    from fairdebt.cli._common import console, out, settings
+    from fairdebt.services.worklist import place_with_agencies
+
+    engine = database(settings())
+    agencies = list(agency or _agency_users(engine))
+    placed = place_with_agencies(engine, agencies, SystemClock().now(), "cli:tasks place", run_id)
+    for name in agencies:
+        out.print(f"{name}\t{placed.get(name, 0):,}")
+    console.print(f"placed {sum(placed.values()):,} case(s)")
+
+
+def _agency_users(engine: Any) -> list[str]:
+    """The agencies that have users (who could work what is placed with them)."""
+    from sqlalchemy import select
+
+    from fairdebt.adapters.db import tables as t
+    from fairdebt.adapters.db.engine import connect
+    from fairdebt.errors import InputFileError
+
+    with connect(engine) as conn:
+        found = conn.scalars(
+            select(t.users.c.agency_id).where(t.users.c.agency_id.is_not(None)).distinct()
+        ).all()
+    if not found:
+        raise InputFileError(
+            "no agency to place with", hint="pass --agency ID, or create an agency user"
+        )
+    return sorted(found)
