@@ -8,17 +8,13 @@ which makes a missing browser a failure. No browser is ever downloaded.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import console_data
-import httpx
 import pytest
+from served import serving
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -50,12 +46,6 @@ def _require_browser() -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def build_database(folder: Path) -> tuple[str, console_data.Portfolio]:
     """A migrated SQLite file holding the console portfolio and one user per persona."""
     url = f"sqlite:///{folder / 'console.db'}"
@@ -68,53 +58,14 @@ def build_database(folder: Path) -> tuple[str, console_data.Portfolio]:
     return url, portfolio
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within 30 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`fairdebt serve` on a free port, on its own database and data directory."""
     _require_browser()
     folder = tmp_path_factory.mktemp("e2e")
     database_url, portfolio = build_database(folder)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FAIRDEBT_DATABASE_URL": database_url,
-        "FAIRDEBT_DATA_DIR": str(folder),
-        "FAIRDEBT_SECRET_KEY": "e2e-secret-key",
-        "FAIRDEBT_LOCALE": "zh-CN",
-        "FAIRDEBT_ENV": "test",
-    }
-    log = folder / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fairdebt", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=folder,  # so no developer .env is read
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, url, log)
+    with serving(folder, database_url) as url:
         yield Server(url, portfolio)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

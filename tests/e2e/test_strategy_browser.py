@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from served import serving
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -53,27 +51,6 @@ def _demo_database(folder: Path) -> tuple[str, dict[str, str]]:
     return url, {u.username: u.password for u in users}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within 30 s:\n{log.read_text()}")
-
-
 def _warm_up(url: str, passwords: dict[str, str]) -> None:
     """Build the latest report once: the server's first report imports DuckDB and pandas (some
     seconds on a busy machine), which is not what these tests time out on."""
@@ -94,35 +71,9 @@ def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     `chromium` first, so a missing browser skips before anything is built)."""
     folder = tmp_path_factory.mktemp("e2e-strategy")
     database_url, passwords = _demo_database(folder)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FAIRDEBT_DATABASE_URL": database_url,
-        "FAIRDEBT_DATA_DIR": str(folder),
-        "FAIRDEBT_SECRET_KEY": "e2e-secret-key",
-        "FAIRDEBT_LOCALE": "zh-CN",
-        "FAIRDEBT_ENV": "test",
-    }
-    log = folder / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fairdebt", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, url, log)
+    with serving(folder, database_url) as url:
         _warm_up(url, passwords)
         yield DemoServer(url, passwords)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture
