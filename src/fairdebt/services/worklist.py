@@ -339,6 +339,7 @@ class TaskFilter:
     assignee_id: str | None = None
     due_by: date | None = None
     agency_id: str | None = None  # only cases placed with this agency now (agency users)
+    task_id: int | None = None
 
 
 def list_tasks(conn: Connection, flt: TaskFilter, limit: int = 200) -> list[dict[str, Any]]:
@@ -373,6 +374,8 @@ def _conditions(flt: TaskFilter) -> list[Any]:
         where.append(k.assignee_id == flt.assignee_id)
     if flt.due_by:
         where.append(k.due_on <= flt.due_by)
+    if flt.task_id is not None:
+        where.append(k.id == flt.task_id)
     if flt.agency_id is not None:
         where += [c.assignee_kind == AssigneeKind.AGENCY.value, c.assignee_id == flt.agency_id]
     return where

@@ -1,0 +1,159 @@
+"""The call queue in the console: /console/queue, and its "Check with the gate" button.
+
+What the strategy's plan made a call task (services.worklist) shows here, most urgent first
+(priority, then DPD), due today or earlier in the deployment's zone:
+- a collector sees the tasks dispatched to them; an agency user, the tasks of the cases placed
+  with its agency now; a supervisor or administrator, every one, with an assignee filter and the
+  counts of the candidates other workflows will take (visits, lawyer's letters, litigation
+  review, placements). Other staff get 403, borrowers 403, anonymous visitors the login page.
+- the button (a same-origin POST form, like sign-out) runs services.worklist_execute.execute for
+  that task: the gate decides and its decision is logged before anything happens; a denied call
+  is not made. The page then shows the decision — verdict, cited rules, allowed_from — once
+  (post/redirect/get through the signed session, so a reload does not ask again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from fairdebt.adapters.db.engine import connect
+from fairdebt.adapters.db.worklist_tables import tasks
+from fairdebt.domain.borrower import mask_phone
+from fairdebt.services.users import Role, User
+from fairdebt.services.worklist import CANDIDATE_KINDS, PLACEMENT, TaskFilter, list_tasks
+from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of
+from fairdebt.web.i18n import N_, gettext_for, locale_of
+from fairdebt.web.rendering import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+QUEUE_ROLES = frozenset({Role.COLLECTOR, Role.AGENCY, Role.SUPERVISOR, Role.ADMIN})
+ALL_TASKS_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+QUEUE_SIZE = 200
+FLASH = "queue_decision"
+NOT_YOUR_QUEUE = N_("The call queue is for collectors, agencies, supervisors and administrators.")
+NO_SUCH_TASK = N_("There is no such task in your queue.")
+
+
+def queue_user(request: Request, user: ConsoleUser) -> User:
+    if user.role not in QUEUE_ROLES:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(status_code=403, detail=gettext(NOT_YOUR_QUEUE))
+    return user
+
+
+QueueUser = Annotated[User, Depends(queue_user)]
+
+
+def _today(request: Request) -> Any:
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    return request.app.state.clock.now().astimezone(zone).date()
+
+
+def _filter(user: User, request: Request, assignee: str) -> TaskFilter:
+    """The user's own slice of the call tasks due by today."""
+    base = TaskFilter(kinds=("call",), due_by=_today(request))
+    if user.role in ALL_TASKS_ROLES:
+        return replace(base, assignee_id=assignee or None)
+    if user.role is Role.AGENCY:
+        return replace(base, agency_id=agency_scope(user))
+    # A collector's tasks are those dispatched to their user name (the case's assignee id).
+    return replace(base, assignee_kind="collector", assignee_id=user.username)
+
+
+@router.get("/queue", name="console_queue")
+def queue(request: Request, user: QueueUser, assignee: str = "") -> Response:
+    """Call tasks due by today, most urgent first; supervisors also see candidate counts."""
+    assignee = assignee.strip()[:64]
+    flt = _filter(user, request, assignee)
+    with connect(engine_of(request)) as conn:
+        rows = [_shown(r) for r in list_tasks(conn, flt, QUEUE_SIZE)]
+        everyone = user.role in ALL_TASKS_ROLES
+        candidates = _candidates(conn) if everyone else {}
+        assignees = _assignees(conn) if everyone else []
+    context = {
+        "rows": rows,
+        "today": flt.due_by,
+        "everyone": everyone,
+        "candidates": candidates,
+        "assignees": assignees,
+        "assignee": assignee,
+        "decision": request.session.pop(FLASH, None),
+    }
+    return render(request, "console/queue.html", context)
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A queue row as shown: the first phone masked (the case page reveals it to those who may
+    call), the name left out."""
+    phone = next((p for p in (row.pop("phones") or "").split(";") if p), "")
+    row.pop("name", None)
+    return row | {"phone": mask_phone(phone) if phone else ""}
+
+
+def _candidates(conn: Any) -> dict[str, int]:
+    from fairdebt.services.worklist import count_by_kind
+
+    counts = count_by_kind(
+        conn, TaskFilter(kinds=(*CANDIDATE_KINDS, PLACEMENT), statuses=("open",))
+    )
+    return {k: counts.get(k, 0) for k in (*CANDIDATE_KINDS, PLACEMENT)}
+
+
+def _assignees(conn: Any) -> list[str]:
+    query = (
+        select(tasks.c.assignee_id)
+        .where(tasks.c.kind == "call", tasks.c.status.in_(("open", "deferred")))
+        .where(tasks.c.assignee_id.is_not(None))
+        .distinct()
+        .order_by(tasks.c.assignee_id)
+    )
+    return [str(a) for a in conn.scalars(query)]
+
+
+@router.post("/queue/tasks/{task_id}/check", name="console_queue_check")
+def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Response:
+    """Ask the gate for this call; it is made only if the gate allows it."""
+    from fairdebt.adapters.channels.console import ConsoleChannel
+    from fairdebt.compliance.pack import builtin_packs
+    from fairdebt.services.worklist_execute import execute
+
+    engine = engine_of(request)
+    with connect(engine) as conn:
+        # The user's own filter narrowed to the task: what they may not see is not there (404).
+        mine = list_tasks(conn, replace(_filter(user, request, ""), task_id=task_id), 1)
+    if not mine:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(status_code=404, detail=gettext(NO_SUCH_TASK))
+    settings, now = request.app.state.settings, request.app.state.clock.now()
+    channels = getattr(request.app.state, "channels", None) or {"call": ConsoleChannel()}
+    actor = f"{user.role.value}:{user.username}"
+    done = execute(
+        engine, task_id, actor, now, builtin_packs(), channels, default_pack=settings.default_pack
+    )
+    request.session[FLASH] = _flash(mine[0]["case_id"], done, ZoneInfo(settings.timezone))
+    return RedirectResponse(request.url_for("console_queue"), status_code=303)
+
+
+def _flash(case_id: str, done: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """What the page says about the decision (small: it travels in the signed cookie)."""
+    decision = done.decision
+    allowed_from: datetime | None = decision.allowed_from if decision else None
+    return {
+        "task": done.task_id,
+        "case": case_id,
+        "status": done.status,
+        "verdict": decision.decision.value if decision else None,
+        "rules": [{"id": r.id, "message": r.message} for r in decision.rules] if decision else [],
+        "allowed_from": allowed_from.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        if allowed_from
+        else None,
+        "note": done.note if not decision else "",
+    }
