@@ -1,8 +1,9 @@
 """`fairdebt demo` as a new user runs it (without serving): the README's first command.
 
 It runs in a fresh data directory (the autouse fixture's), so what it builds is its own: the
-SQLite database, the generated portfolio, cases placed with agencies and collectors, two
-strategy runs, and a user per role whose printed password really signs in.
+SQLite database, the generated portfolio, cases given to collectors, two strategy runs, the
+latest plan dispatched into tasks with its agency placements made, and a user per role whose
+printed password really signs in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.strategy_tables import strategy_runs
+from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.services.users import authenticate
 
 ROLES = ("admin", "supervisor", "collector", "field_agent", "compliance", "agency", "borrower")
@@ -58,6 +60,24 @@ def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -
             select(func.count()).select_from(t.cases).where(t.cases.c.assignee_kind == "agency")
         )
         runs = conn.execute(select(strategy_runs.c.as_of)).scalars().all()
+        kinds = dict(conn.execute(select(tasks.c.kind, func.count()).group_by(tasks.c.kind)).all())
+        placed_cases = set(
+            conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind == "agency"))
+        )
+        placed_by_plan = set(
+            conn.scalars(
+                select(tasks.c.case_id).where(
+                    tasks.c.kind == "agency_placement",
+                    tasks.c.status == "done",
+                    tasks.c.note.like("placed with AG-%"),
+                )
+            )
+        )
+        collectors_calls = conn.scalar(
+            select(func.count())
+            .select_from(tasks)
+            .where(tasks.c.kind == "call", tasks.c.assignee_kind == "collector")
+        )
         user, password = users["supervisor"]
         assert authenticate(conn, user, password) is not None
         assert authenticate(conn, user, password + "x") is None
@@ -65,9 +85,13 @@ def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -
     assert accounts == 1500
     assert placed and placed > 0
     assert len(runs) == 2 and (max(runs) - min(runs)).days == 30
+    assert kinds.get("sms", 0) > 0 and kinds.get("call", 0) > 0
+    assert placed_cases == placed_by_plan  # every placement came from the plan's tasks
+    assert collectors_calls > 0  # the collectors' queue has work
 
     second = _demo(str(tmp_path))
     assert second.returncode == 0, second.stderr
     assert "using the portfolio already in" in second.stderr
     assert "0 new rows" in second.stderr
     assert "strategy runs made: 0" in second.stderr
+    assert "tasks dispatched: 0" in second.stderr and "placed by the plan: none" in second.stderr

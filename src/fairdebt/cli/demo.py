@@ -44,11 +44,18 @@ def demo(
     with console.status("importing…"):
         report = import_portfolio(engine, [folder], ImportOptions(as_of=as_of, now=now))
     console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
-    placed = scenario.assign_cases(engine, now)
-    console.print(f"assigned {placed:,} cases to collectors and agencies")
-    with console.status("running the strategy for last month and today…"):
-        runs = scenario.run_strategy_twice(engine, as_of)  # plans see the cases as assigned
+    assigned = scenario.assign_cases(engine, now)
+    console.print(f"assigned {assigned:,} cases to collectors")
+    day = scenario.plan_day(as_of)
+    with console.status("running the strategy for last month and last night…"):
+        runs = scenario.run_strategy_twice(engine, day)  # plans see the cases as assigned
     console.print(f"strategy runs made: {len(runs)} (reports at /console/strategy)")
+    with console.status("dispatching the plan into tasks, placing with agencies…"):
+        made, placed = scenario.plan_work(engine, day, now)
+    where = ", ".join(f"{k} {v:,}" for k, v in sorted(placed.items())) or "none"
+    console.print(
+        f"tasks dispatched: {made:,} (queue at /console/queue); placed by the plan: {where}"
+    )
     users = scenario.demo_users(engine)
     scenario.create_users(engine, users, create_user)
     _print_users(out, users)

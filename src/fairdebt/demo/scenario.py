@@ -1,8 +1,13 @@
-"""The demo scenario: a generated portfolio, cases assigned and placed, two strategy runs a
-month apart (so the console's strategy reports have roll and cure rates), a user per role.
+"""The demo scenario: a generated portfolio, cases given to collectors, two strategy runs a
+month apart (so the console's strategy reports have roll and cure rates), the latest plan
+dispatched into tasks and its agency placements made (so the call queue has work and agencies
+have the cases the plan chose), a user per role.
+
+The plans are made for yesterday (PLAN_LAG): a nightly run plans from the day's closed books and
+the work is done the next day, so the plan's day-1 calls are in today's queue.
 
 Idempotent: running it again imports nothing new, assigns nothing twice, runs no as_of twice,
-and gives the demo users fresh passwords.
+dispatches and places nothing twice, and gives the demo users fresh passwords.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from fairdebt.domain.case import Assignee, AssigneeKind
 
 AGENCIES = ("AG-01", "AG-02")
 COLLECTORS = ("collector", "collector2")
-STRATEGY_GAP = timedelta(days=30)  # the two demo runs: a month ago and today
+STRATEGY_GAP = timedelta(days=30)  # the two demo runs: a month apart
+PLAN_LAG = timedelta(days=1)  # the latest plan is last night's, for yesterday's books
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +66,45 @@ def run_strategy_twice(engine: Engine, as_of: date) -> list[str]:
     return made
 
 
+def plan_day(today: date) -> date:
+    """The as_of of the latest demo plan."""
+    return today - PLAN_LAG
+
+
 def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
-    """Place M3+ cases with agencies and give M1–M2 cases to collectors, once."""
+    """Give every unassigned delinquent case to a collector (alternately), once. Agencies get
+    theirs from the plan (`plan_work`), not from a bucket rule here."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(t.cases.c.id, t.cases.c.bucket)
+            select(t.cases.c.id)
             .where(t.cases.c.assignee_kind.is_(None), t.cases.c.bucket != "M0")
             .order_by(t.cases.c.id)
-        ).all()
+        ).scalars()
+        free = list(rows)
     assigned = 0
     with SqlUnitOfWork(engine) as uow:
-        for i, (case_id, bucket) in enumerate(rows):
-            late = bucket not in ("M1", "M2")
-            kind = AssigneeKind.AGENCY if late else AssigneeKind.COLLECTOR
-            who = (AGENCIES if late else COLLECTORS)[i % 2]
+        for i, case_id in enumerate(free):
             case = uow.cases.get(case_id)
             if case is None:
                 continue
-            case, event = case.assign(Assignee(kind, who), actor)
+            who = Assignee(AssigneeKind.COLLECTOR, COLLECTORS[i % 2])
+            case, event = case.assign(who, actor)
             uow.cases.save(case)
             uow.events.append(case_id, event, now)
             assigned += 1
         uow.commit()
     return assigned
+
+
+def plan_work(engine: Engine, as_of: date, now: datetime) -> tuple[int, dict[str, int]]:
+    """Dispatch the current plan of `as_of` into tasks and place the cases it marks for an
+    agency with the demo agencies. Returns (tasks made now, cases placed per agency now)."""
+    from fairdebt.services.worklist import dispatch, place_with_agencies, run_for_day
+
+    run_id = run_for_day(engine, as_of)
+    made = dispatch(engine, run_id, now, actor="demo")
+    placed = place_with_agencies(engine, AGENCIES, now, "demo", run_id)
+    return sum(made.kinds.values()), placed
 
 
 def demo_users(engine: Engine) -> list[DemoUser]:
