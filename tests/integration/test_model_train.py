@@ -8,14 +8,13 @@ holdout month well, and better than the hand-written points scorecard does on th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from cli_run import fairdebt
 
 from fairdebt.errors import FairdebtError
 from fairdebt.strategy.backend import connect
@@ -33,17 +32,6 @@ BANDS = """scorecard:
     - {name: high}
 
 """
-
-
-def fairdebt(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        check=False,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

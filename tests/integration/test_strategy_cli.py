@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 import strategy_portfolio
+from cli_run import fairdebt
 
 from fairdebt.strategy.config import DEFAULT_PATH
-
-
-def fairdebt(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "160"},
-        check=False,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

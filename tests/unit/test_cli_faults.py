@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_run
 from portfolio_files import ACCOUNTS, write_csv, write_portfolio
 
 
 def fairdebt(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        check=False,
-        timeout=120,
-    )
+    return cli_run.fairdebt(*args, env=env)
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], *words: str) -> None:

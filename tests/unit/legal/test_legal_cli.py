@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import fairdebt
 from typer.testing import CliRunner
 
 from fairdebt.cli import app
@@ -26,18 +24,6 @@ EXAMPLE = re.compile(
 def documented_examples() -> list[tuple[str, Any, Any]]:
     found = EXAMPLE.findall(DOCS.read_text(encoding="utf-8"))
     return [(command, json.loads(req), json.loads(ans)) for command, req, ans in found]
-
-
-def fairdebt(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        check=False,
-        timeout=120,
-    )
 
 
 def test_the_docs_show_an_example_of_every_command() -> None:
