@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     from rich.console import Console
+    from sqlalchemy.engine import Engine
 
     from fairdebt.demo.scenario import DemoUser
     from fairdebt.settings import Settings
@@ -50,17 +53,25 @@ def demo(
     with console.status("running the strategy for last month and last night…"):
         runs = scenario.run_strategy_twice(engine, day)  # plans see the cases as assigned
     console.print(f"strategy runs made: {len(runs)} (reports at /console/strategy)")
+    _plan_work(engine, day, now)
+    users = scenario.demo_users(engine)
+    scenario.create_users(engine, users, create_user)
+    _print_users(out, users)
+    if serve:
+        _serve(config, port)
+
+
+def _plan_work(engine: Engine, day: date, now: datetime) -> None:
+    """Dispatch the latest plan and make its agency placements; say what was done."""
+    from fairdebt.cli._common import console
+    from fairdebt.demo import scenario
+
     with console.status("dispatching the plan into tasks, placing with agencies…"):
         made, placed = scenario.plan_work(engine, day, now)
     where = ", ".join(f"{k} {v:,}" for k, v in sorted(placed.items())) or "none"
     console.print(
         f"tasks dispatched: {made:,} (queue at /console/queue); placed by the plan: {where}"
     )
-    users = scenario.demo_users(engine)
-    scenario.create_users(engine, users, create_user)
-    _print_users(out, users)
-    if serve:
-        _serve(config, port)
 
 
 def _print_users(out: Console, users: list[DemoUser]) -> None:

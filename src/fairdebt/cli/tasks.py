@@ -69,8 +69,9 @@ def list_tasks(
     from fairdebt.adapters.db.engine import connect
     from fairdebt.bootstrap import database
     from fairdebt.cli._common import print_json, settings
-    from fairdebt.services.worklist import KINDS, STATUSES, TaskFilter
-    from fairdebt.services.worklist import list_tasks as query
+    from fairdebt.services.worklist import KINDS, STATUSES
+    from fairdebt.services.worklist_queries import TaskFilter
+    from fairdebt.services.worklist_queries import list_tasks as query
 
     flt = TaskFilter(
         kinds=_words(kind, KINDS, "--kind"),
@@ -180,8 +181,8 @@ def _execute_due(
     from fairdebt.adapters.db.engine import connect
     from fairdebt.cli._common import progress
     from fairdebt.compliance.pack import builtin_packs
-    from fairdebt.services.worklist import TaskFilter, list_tasks
     from fairdebt.services.worklist_execute import execute
+    from fairdebt.services.worklist_queries import TaskFilter, list_tasks
 
     zone, pack = zone_pack
     due_by = now.astimezone(ZoneInfo(zone)).date()

@@ -15,8 +15,8 @@ since gets its tasks on the next dispatch. A run's plan replaces older plans: th
 `superseded` in the same transaction that writes the new tasks. One `tasks_planned` event per
 case goes through the case event log in that transaction too.
 
-Contact tasks are executed through the gate by services.worklist_execute; the candidates are
-listed here for the visit and letter workflows to consume.
+Contact tasks are executed through the gate by services.worklist_execute; the queues and the
+candidates for the visit and letter workflows are read through services.worklist_queries.
 """
 
 from __future__ import annotations
@@ -218,33 +218,24 @@ def _tasks_of(
         "note": None,
         "updated_at": _iso(now),
     }
-    rows = [
-        base
-        | {
-            "action_no": n,
-            "kind": a.channel,
-            "template": a.template,
-            "due_on": run["as_of"] + timedelta(days=a.day),
-            "time_window": a.window,
-            "priority": a.priority,
-        }
-        for n, a in enumerate(actions)
-    ]
+    rows = [base | _action(n, a, run["as_of"]) for n, a in enumerate(actions)]
     covered = {a.channel for a in actions}
     urgent = min((a.priority for a in actions), default=5)
-    for k in (k for k in ELIGIBILITIES if k in plan.eligible and k not in covered):
-        rows.append(
-            base
-            | {
-                "action_no": len(rows),
-                "kind": k,
-                "template": None,
-                "due_on": run["as_of"],
-                "time_window": None,
-                "priority": urgent,
-            }
-        )
+    for kind in (k for k in ELIGIBILITIES if k in plan.eligible and k not in covered):
+        candidate = {"kind": kind, "template": None, "time_window": None, "priority": urgent}
+        rows.append(base | candidate | {"action_no": len(rows), "due_on": run["as_of"]})
     return rows
+
+
+def _action(n: int, action: Any, as_of: date) -> dict[str, Any]:
+    return {
+        "action_no": n,
+        "kind": action.channel,
+        "template": action.template,
+        "due_on": as_of + timedelta(days=action.day),
+        "time_window": action.window,
+        "priority": action.priority,
+    }
 
 
 def _iso(now: datetime) -> str:
@@ -272,23 +263,36 @@ def place_with_agencies(
         load = _loads(uow.conn, agencies)
         events: list[tuple[str, NewEvent]] = []
         for task_id, case_id in _open_placements(uow.conn, run_id):
-            case = uow.cases.get(case_id)
-            if case is None or case.status is CaseStatus.CLOSED or case.is_on_hold:
-                continue  # left open: placement waits until the case may be worked again
-            current = case.assignee
-            if current is not None and current.kind is AssigneeKind.AGENCY:
-                agency = current.id  # already placed: a plan does not move a case between agencies
-            else:
-                agency = min(agencies, key=lambda a: (load[a], agencies.index(a)))
-                case, event = case.assign(Assignee(AssigneeKind.AGENCY, agency), actor)
-                uow.cases.save(case)
-                events.append((case_id, event))
-                load[agency] += 1
-            _follow(uow.conn, task_id, case_id, agency, now)
-            placed[agency] += 1
+            agency = _place(uow, case_id, agencies, load, events, actor)
+            if agency is not None:
+                _follow(uow.conn, task_id, case_id, agency, now)
+                placed[agency] += 1
         uow.events.append_many(events, now)
         uow.commit()
     return dict(placed)
+
+
+def _place(
+    uow: SqlUnitOfWork,
+    case_id: str,
+    agencies: Sequence[str],
+    load: Counter[str],
+    events: list[tuple[str, NewEvent]],
+    actor: str,
+) -> str | None:
+    """The agency the case is placed with (assigning it now if it has none), or None when the
+    case may not be worked now: its placement task stays open until it may."""
+    case = uow.cases.get(case_id)
+    if case is None or case.status is CaseStatus.CLOSED or case.is_on_hold:
+        return None
+    if case.assignee is not None and case.assignee.kind is AssigneeKind.AGENCY:
+        return case.assignee.id  # already placed: a plan does not move a case between agencies
+    agency = min(agencies, key=lambda a: (load[a], agencies.index(a)))
+    case, event = case.assign(Assignee(AssigneeKind.AGENCY, agency), actor)
+    uow.cases.save(case)
+    events.append((case_id, event))
+    load[agency] += 1
+    return agency
 
 
 def _loads(conn: Connection, agencies: Sequence[str]) -> Counter[str]:
@@ -324,69 +328,3 @@ def _follow(conn: Connection, task_id: int, case_id: str, agency: str, now: date
         .where(tasks.c.id == task_id)
         .values(status="done", note=f"placed with {agency}", updated_at=_iso(now))
     )
-
-
-# --- reading the worklist -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFilter:
-    """Which tasks to list; an empty tuple or None does not constrain."""
-
-    kinds: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = WORKABLE
-    assignee_kind: str | None = None
-    assignee_id: str | None = None
-    due_by: date | None = None
-    agency_id: str | None = None  # only cases placed with this agency now (agency users)
-    task_id: int | None = None
-
-
-def list_tasks(conn: Connection, flt: TaskFilter, limit: int = 200) -> list[dict[str, Any]]:
-    """Tasks with their case's bucket, balance and the borrower's first phone: most urgent
-    first (priority, then DPD, then due day)."""
-    k, c, b = tasks.c, t.cases.c, t.borrowers.c
-    joined = tasks.join(t.cases, c.id == k.case_id).join(t.borrowers, b.id == c.borrower_id)
-    query = (
-        select(
-            k.id, k.case_id, k.kind, k.template, k.treatment, k.dpd, k.due_on, k.time_window,
-            k.priority, k.status, k.assignee_kind, k.assignee_id, k.decision_id, k.note,
-            k.run_id, c.bucket, c.overdue_cents, b.phones, b.name,
-        )
-        .select_from(joined)
-        .where(*_conditions(flt))
-        .order_by(k.priority, k.dpd.desc(), k.due_on, k.id)
-        .limit(limit)
-    )  # fmt: skip
-    return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def _conditions(flt: TaskFilter) -> list[Any]:
-    k, c = tasks.c, t.cases.c
-    where: list[Any] = []
-    if flt.kinds:
-        where.append(k.kind.in_(flt.kinds))
-    if flt.statuses:
-        where.append(k.status.in_(flt.statuses))
-    if flt.assignee_kind:
-        where.append(k.assignee_kind == flt.assignee_kind)
-    if flt.assignee_id:
-        where.append(k.assignee_id == flt.assignee_id)
-    if flt.due_by:
-        where.append(k.due_on <= flt.due_by)
-    if flt.task_id is not None:
-        where.append(k.id == flt.task_id)
-    if flt.agency_id is not None:
-        where += [c.assignee_kind == AssigneeKind.AGENCY.value, c.assignee_id == flt.agency_id]
-    return where
-
-
-def count_by_kind(conn: Connection, flt: TaskFilter) -> dict[str, int]:
-    """How many tasks match, per kind (the queue's candidate counts)."""
-    query = (
-        select(tasks.c.kind, func.count())
-        .select_from(tasks.join(t.cases, t.cases.c.id == tasks.c.case_id))
-        .where(*_conditions(flt))
-        .group_by(tasks.c.kind)
-    )
-    return {row[0]: row[1] for row in conn.execute(query)}

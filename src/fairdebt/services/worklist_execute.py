@@ -74,12 +74,10 @@ def execute(
     """Ask the gate for one contact task and act on its answer (module docstring)."""
     with engine.connect() as conn:
         task = _task(conn, task_id)
-        if task["kind"] not in channels:
-            raise FairdebtError(
-                f"no {task['kind']} channel here", hint=f"channels: {', '.join(sorted(channels))}"
-            )
-        pack = PACK_BY_CURRENCY.get(task["currency"] or "", default_pack)
-        to = _address(task)
+    if task["kind"] not in channels:
+        raise FairdebtError(f"no {task['kind']} channel here", hint=f"channels: {sorted(channels)}")
+    pack = PACK_BY_CURRENCY.get(task["currency"] or "", default_pack)
+    to = _address(task)
     if not to:
         return _finish(engine, task, now, "review", f"no {task['kind']} address on record")
     try:
@@ -142,7 +140,7 @@ def _finish(
 def _task(conn: Connection, task_id: int) -> dict[str, Any]:
     """The task with what a contact needs: the borrower's addresses, the case's placement and
     balance, one of its accounts (for the message), and the currency that picks the pack."""
-    k, c, b, a = tasks.c, t.cases.c, t.borrowers.c, t.accounts.c
+    k, c, b = tasks.c, t.cases.c, t.borrowers.c
     joined = tasks.join(t.cases, c.id == k.case_id).join(t.borrowers, b.id == c.borrower_id)
     query = (
         select(
@@ -163,17 +161,24 @@ def _task(conn: Connection, task_id: int) -> dict[str, Any]:
         )
     if row["status"] not in WORKABLE:
         raise FairdebtError(f"task {task_id} is {row['status']}", hint="only open or deferred run")
-    account = (
+    return dict(row) | _first_account(conn, row["borrower_id"])
+
+
+def _first_account(conn: Connection, borrower_id: str) -> dict[str, Any]:
+    """The account a message names; USD sorts before CNY, so a mixed case gets the stricter
+    pack (us-regf)."""
+    a = t.accounts.c
+    found = (
         conn.execute(
             select(a.id.label("account_id"), a.lender, a.currency)
-            .where(a.borrower_id == row["borrower_id"])
-            .order_by(a.currency.desc(), a.id)  # USD before CNY: the stricter pack when mixed
+            .where(a.borrower_id == borrower_id)
+            .order_by(a.currency.desc(), a.id)
             .limit(1)
         )
         .mappings()
         .first()
     )
-    return dict(row) | dict(account or {"account_id": "", "lender": "", "currency": ""})
+    return dict(found or {"account_id": "", "lender": "", "currency": ""})
 
 
 def _address(task: dict[str, Any]) -> str:

@@ -27,7 +27,8 @@ from fairdebt.adapters.db.engine import connect
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.domain.borrower import mask_phone
 from fairdebt.services.users import Role, User
-from fairdebt.services.worklist import CANDIDATE_KINDS, PLACEMENT, TaskFilter, list_tasks
+from fairdebt.services.worklist import CANDIDATE_KINDS, PLACEMENT
+from fairdebt.services.worklist_queries import TaskFilter, count_by_kind, list_tasks
 from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.rendering import render
@@ -99,8 +100,6 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _candidates(conn: Any) -> dict[str, int]:
-    from fairdebt.services.worklist import count_by_kind
-
     counts = count_by_kind(
         conn, TaskFilter(kinds=(*CANDIDATE_KINDS, PLACEMENT), statuses=("open",))
     )
