@@ -37,13 +37,18 @@ def engine_of(request: Request) -> Engine:
     return engine
 
 
+def signed_in(request: Request) -> User | None:
+    """The user whose id the signed session cookie carries, if that user still exists."""
+    user_id = request.session.get(SESSION_USER)
+    if not isinstance(user_id, str):
+        return None
+    with connect(engine_of(request)) as conn:
+        return get_user(conn, user_id)
+
+
 def current_user(request: Request) -> User:
     """The signed-in user, or LoginRequired."""
-    user_id = request.session.get(SESSION_USER)
-    user = None
-    if isinstance(user_id, str):
-        with connect(engine_of(request)) as conn:
-            user = get_user(conn, user_id)
+    user = signed_in(request)
     if user is None:
         request.session.clear()
         raise LoginRequired(safe_next(request.url.path + _query(request)))

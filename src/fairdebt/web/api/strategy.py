@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 
 from fairdebt.adapters.db.engine import connect
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
-from fairdebt.services.users import Role, User, get_user
-from fairdebt.web.auth import SESSION_USER, engine_of
+from fairdebt.services.users import Role, User
+from fairdebt.web.auth import engine_of, signed_in
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
 router = APIRouter(tags=["strategy"])
@@ -177,11 +177,7 @@ def report_data(engine: Engine, run_id: str | None) -> dict[str, Any] | None:
 
 def report_reader(request: Request) -> User:
     """The signed-in user when their role may read reports: 401 when anonymous, else 403."""
-    user_id = request.session.get(SESSION_USER)
-    user = None
-    if isinstance(user_id, str):
-        with connect(engine_of(request)) as conn:
-            user = get_user(conn, user_id)
+    user = signed_in(request)
     gettext = gettext_for(locale_of(request))
     if user is None:
         raise HTTPException(status_code=401, detail=gettext(N_("Sign in first.")))
