@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import console_data
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
 from fairdebt.adapters.channels.console import ConsoleChannel
@@ -21,7 +23,7 @@ from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plan
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
-from fairdebt.services.worklist import dispatch, place_with_agencies
+from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
 from fairdebt.services.worklist_execute import execute
 from fairdebt.strategy.config import DEFAULT_PATH
 
@@ -326,3 +328,49 @@ def test_a_candidate_or_finished_task_cannot_be_executed(engine, portfolio) -> N
         execute(engine, placement, "x", NOW, PACKS, {"sms": ConsoleChannel()})
     with pytest.raises(FairdebtError, match="no task"):
         execute(engine, 999_999, "x", NOW, PACKS, {"sms": ConsoleChannel()})
+
+
+plan_rows = st.lists(
+    st.tuples(
+        st.integers(1, 3),  # borrower
+        st.integers(1, 9),  # priority
+        st.integers(1, 400),  # dpd
+        st.sampled_from(("calls", "agency", "lawyers_letter", "field_visit", "reminder_sms")),
+        st.lists(st.sampled_from(ELIGIBILITIES), max_size=2),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=plan_rows, day=st.integers(0, 10_000))
+def test_a_case_always_takes_the_most_urgent_treatment_and_the_or_of_eligibilities(
+    engine, portfolio, rows, day
+) -> None:
+    run_id = f"H{day}"
+    as_of = AS_OF + timedelta(days=day)
+    with engine.connect() as conn:  # examples share the database: each its own run and day
+        if conn.scalar(select(func.count()).where(strategy_runs.c.id == run_id)):
+            return
+    plans = [
+        plan_row(run_id, b, treatment, account_id=f"A{b}-{n}", priority=p, dpd=d)
+        | dict.fromkeys(flags, True)
+        for n, (b, p, d, treatment, flags) in enumerate(rows)
+    ]
+    save_run(engine, run_id, as_of, plans)
+
+    dispatch(engine, run_id, NOW)
+
+    made = task_rows(engine, run_id=run_id)
+    for b in {r[0] for r in rows}:
+        mine = [p for p in plans if p["borrower_id"] == f"B{b:04d}"]
+        urgent = min(mine, key=lambda p: (p["priority"], -p["dpd"], p["account_id"]))
+        eligible = {k for p in mine for k in ELIGIBILITIES if p[k]}
+        tasks_of_case = [r for r in made if r.case_id == f"C-B{b:04d}"]
+        assert {(r.treatment, r.dpd) for r in tasks_of_case} == {
+            (urgent["treatment"], urgent["dpd"])
+        }
+        assert eligible <= {r.kind for r in tasks_of_case}
