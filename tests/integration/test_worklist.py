@@ -25,6 +25,7 @@ from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
 from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
 from fairdebt.services.worklist_execute import execute
+from fairdebt.services.worklist_queries import TaskFilter, list_tasks
 from fairdebt.strategy.config import DEFAULT_PATH
 
 AS_OF = console_data.AS_OF
@@ -302,6 +303,11 @@ def test_a_task_run_at_23_00_china_time_is_deferred_to_the_morning_and_not_sent(
     assert sms.outbox == []
     row = task_rows(engine, id=task_id)[0]
     assert (row.status, row.due_on) == ("deferred", date(2026, 7, 1))
+    with engine.connect() as conn:  # a runner does not ask again before 08:00
+        before = list_tasks(conn, TaskFilter(ready_at=late + timedelta(hours=8, minutes=59)))
+        after = list_tasks(conn, TaskFilter(ready_at=late + timedelta(hours=9)))
+    assert task_id not in {r["id"] for r in before}
+    assert task_id in {r["id"] for r in after}
 
 
 def test_a_task_of_a_case_put_on_hold_after_dispatch_is_refused_with_the_rule(

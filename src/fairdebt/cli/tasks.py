@@ -187,7 +187,7 @@ def _execute_due(
     zone, pack = zone_pack
     due_by = now.astimezone(ZoneInfo(zone)).date()
     with connect(engine) as conn:
-        due = list_tasks(conn, TaskFilter(kinds=kinds, due_by=due_by), limit)
+        due = list_tasks(conn, TaskFilter(kinds=kinds, due_by=due_by, ready_at=now), limit)
     channels = {k: ConsoleChannel() for k in kinds}
     packs, counts = builtin_packs(), Counter[str]()
     with progress(quiet) as bar:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,9 +100,7 @@ def _act(
     if decision.decision is Verdict.DENY:
         if decision.allowed_from is None:
             return _finish(engine, task, now, "refused", rules, decision)
-        day = decision.allowed_from.astimezone(ZoneInfo(task["timezone"])).date()
-        note = f"{rules}; allowed from {decision.allowed_from.isoformat()}"
-        return _finish(engine, task, now, "deferred", note, decision, day)
+        return _defer(engine, task, now, rules, decision, decision.allowed_from)
     to, body, channels, actor = send
     message = OutboundMessage(task["case_id"], task["kind"], to, body, decision.id)
     try:
@@ -111,6 +109,27 @@ def _act(
         return _finish(engine, task, now, "review", exc.cause, decision)
     done = _finish(engine, task, now, "done", outcome, decision)
     return Executed(done.task_id, done.status, decision, done.note, done.due_on, outcome)
+
+
+def _defer(
+    engine: Engine,
+    task: dict[str, Any],
+    now: datetime,
+    rules: str,
+    decision: Decision,
+    allowed_from: datetime,
+) -> Executed:
+    """Due again on the borrower's local day of `allowed_from`, and not asked before it."""
+    day = allowed_from.astimezone(ZoneInfo(task["timezone"])).date()
+    note = f"{rules}; allowed from {allowed_from.isoformat()}"
+    done = _finish(engine, task, now, "deferred", note, decision, day)
+    with engine.begin() as conn:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task["id"], tasks.c.status == "deferred")
+            .values(not_before=allowed_from.astimezone(UTC).isoformat())
+        )
+    return done
 
 
 def _finish(

@@ -7,10 +7,10 @@ Queues sort most urgent first — priority, then DPD, then due day — which the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import tables as t
@@ -30,6 +30,7 @@ class TaskFilter:
     due_by: date | None = None
     agency_id: str | None = None  # only cases placed with this agency now (agency users)
     task_id: int | None = None
+    ready_at: datetime | None = None  # leave out deferred tasks not allowed before a later time
 
 
 def list_tasks(conn: Connection, flt: TaskFilter, limit: int = 200) -> list[dict[str, Any]]:
@@ -41,7 +42,7 @@ def list_tasks(conn: Connection, flt: TaskFilter, limit: int = 200) -> list[dict
         select(
             k.id, k.case_id, k.kind, k.template, k.treatment, k.dpd, k.due_on, k.time_window,
             k.priority, k.status, k.assignee_kind, k.assignee_id, k.decision_id, k.note,
-            k.run_id, c.bucket, c.overdue_cents, b.phones, b.name,
+            k.run_id, k.not_before, c.bucket, c.overdue_cents, b.phones, b.name,
         )
         .select_from(joined)
         .where(*_conditions(flt))
@@ -64,6 +65,9 @@ def _conditions(flt: TaskFilter) -> list[Any]:
         where.append(k.assignee_id == flt.assignee_id)
     if flt.due_by:
         where.append(k.due_on <= flt.due_by)
+    if flt.ready_at is not None:
+        ready = flt.ready_at.astimezone(UTC).isoformat()
+        where.append(or_(k.not_before.is_(None), k.not_before <= ready))
     if flt.task_id is not None:
         where.append(k.id == flt.task_id)
     if flt.agency_id is not None:

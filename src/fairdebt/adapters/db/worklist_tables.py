@@ -32,6 +32,7 @@ tasks = Table(
     Column("assignee_id", String(64)),
     Column("status", String(16), nullable=False),  # open|done|deferred|refused|review|superseded
     Column("decision_id", String(64)),
+    Column("not_before", String(40)),  # ISO UTC: a deferral's allowed_from; asking sooner is moot
     Column("note", Text),
     Column("updated_at", String(40), nullable=False),  # ISO 8601 UTC
 )

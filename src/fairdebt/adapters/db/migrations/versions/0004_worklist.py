@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('assignee_id', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('decision_id', sa.String(length=64), nullable=True),
+    sa.Column('not_before', sa.String(length=40), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('updated_at', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_tasks_case_id_cases')),
