@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
@@ -78,8 +79,7 @@ def dispatch(
         superseded = _supersede(uow.conn, run, now)
         skipped: Counter[str] = Counter()
         rows, events = _new_tasks(uow.conn, run, now, actor, skipped)
-        if rows:
-            uow.conn.execute(insert(tasks), rows)
+        _insert(uow.conn, rows, run["id"])
         uow.events.append_many(events, now)
         uow.commit()
     made = dict(Counter(r["kind"] for r in rows))
@@ -105,6 +105,20 @@ def _new_tasks(
             data = {"run_id": run["id"], "as_of": run["as_of"].isoformat(), "kinds": kinds}
             events.append((plan.case_id, NewEvent("tasks_planned", actor, data)))
     return rows, events
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]], run_id: str) -> None:
+    """Insert the tasks; the (run, case, action) key makes a concurrent dispatch of the same
+    run fail here instead of doubling the work."""
+    if not rows:
+        return
+    try:
+        conn.execute(insert(tasks), rows)
+    except IntegrityError:
+        raise FairdebtError(
+            f"run {run_id} was being dispatched by another process meanwhile",
+            hint="dispatch again: what is already there is kept",
+        ) from None
 
 
 def _run(conn: Connection, run_id: str | None) -> dict[str, Any]:
@@ -139,18 +153,15 @@ def run_for_day(engine: Engine, as_of: date) -> str:
 
 
 def _treatments(text: str, run_id: str) -> dict[str, tuple[Any, ...]]:
-    """Each treatment's ordered actions and eligibilities, from the YAML the run kept."""
+    """Each treatment's ordered actions, from the YAML the run kept (the eligibilities are in
+    the plan rows already, per account)."""
     from fairdebt.strategy.config import validate_source
     from fairdebt.strategy.yamlsource import parse
 
     strategy, problems = validate_source(parse(text, f"run {run_id}"))
     if strategy is None:  # the run was made from a valid file: this is a damaged row
         raise FairdebtError(f"run {run_id}'s strategy no longer loads: {problems[0]}", hint="")
-    out: dict[str, tuple[Any, ...]] = {}
-    for name, treatment in strategy.treatments.items():
-        flags = treatment.eligible.model_dump()
-        out[name] = (tuple(treatment.actions), frozenset(k for k, v in flags.items() if v))
-    return out
+    return {name: tuple(treatment.actions) for name, treatment in strategy.treatments.items()}
 
 
 def _supersede(conn: Connection, run: dict[str, Any], now: datetime) -> int:
@@ -201,10 +212,9 @@ def _kept(row: Any, eligible: set[str], skipped: Counter[str]) -> Iterable[_Case
 
 
 def _tasks_of(
-    plan: _CasePlan, treatment: tuple[Any, ...], run: dict[str, Any], now: datetime
+    plan: _CasePlan, actions: tuple[Any, ...], run: dict[str, Any], now: datetime
 ) -> list[dict[str, Any]]:
     """One row per action of the treatment, then one per eligibility no action covers."""
-    actions, _flags = treatment if treatment else ((), frozenset())
     base = {
         "run_id": run["id"],
         "as_of": run["as_of"],
