@@ -98,3 +98,28 @@ def test_the_decision_validates_against_the_decision_schema(client: TestClient) 
 
     for req in EXAMPLES.values():
         assert schema_errors(json.loads(client.post(URL, json=req).text), "gate-decision") == ()
+
+
+def test_other_methods_on_the_gate_path_pass_through_to_the_application(
+    client: TestClient,
+) -> None:
+    assert client.get(URL).status_code == 405  # the router's answer, not the fast path's
+
+
+def test_an_unexpected_failure_is_answered_by_the_whole_application(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path replays the body through the application, whose error handlers answer
+    a FairdebtError with 400 and its cause — exactly as without the fast path."""
+    from fairdebt.errors import FairdebtError
+    from fairdebt.web.api import gate as gate_api
+
+    def broken(_body: bytes) -> bytes:
+        raise FairdebtError("the packs could not be read", "reinstall fairdebt")
+
+    monkeypatch.setattr(gate_api, "decide_json", broken)
+    with TestClient(create_app(load_settings(env="test"))) as fresh:
+        response = fresh.post(URL, json=EXAMPLES["late call"])
+
+    assert response.status_code == 400
+    assert "the packs could not be read" in response.text

@@ -7,7 +7,8 @@ debtor and sometimes a third party — each borrower with exactly 50 earlier eve
   already parsed and typed, as the running system calls it with the history read from its
   database (the figure `rate`, and the issue's per-core target, judged on CPU time);
   `json_object` — `decide` on parsed JSON objects (validate, type, decide); `json_text` — the
-  API's whole work, JSON text → validated request → decision → JSON text. Each the best of
+  API's whole work (engine.decide_body), JSON bytes → validated request → decision → JSON
+  bytes. Each the best of
   three passes, with wall and CPU time: on a shared machine wall time also counts waiting for
   a core;
 - baseline, in the same run: that whole path with the request validated by a general JSON
@@ -146,7 +147,7 @@ def _in_process(bodies: list[str]) -> dict[str, Any]:
     import json
     from collections import Counter
 
-    from fairdebt.compliance.engine import decide, read_request
+    from fairdebt.compliance.engine import decide, decide_body, read_request
     from fairdebt.compliance.pack import builtin_packs
 
     packs = builtin_packs()
@@ -154,9 +155,11 @@ def _in_process(bodies: list[str]) -> dict[str, Any]:
     typed = [read_request(o) for o in objects]  # parsed, with their digests: only rules left
     typed_f, decisions = _timed(lambda items: [decide(t, packs=packs) for t in items], typed)
     object_f, _ = _timed(lambda items: [decide(o, packs=packs) for o in items], objects)
-    text_f, answers = _timed(
-        lambda items: [decide(json.loads(b), packs=packs).to_json() for b in items], bodies
+    encoded = [b.encode("utf-8") for b in bodies]  # as they arrive over HTTP
+    text_f, answered = _timed(
+        lambda items: [decide_body(b, packs=packs).to_json_bytes() for b in items], encoded
     )
+    answers = [a.decode("utf-8") for a in answered]
     sample = bodies[:BASELINE_SAMPLE]
     base_f, base_answers = _timed(_naive_path, sample, len(bodies) / len(sample), repeats=1)
     return {

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fairdebt.compliance.context import Context
+from fairdebt.compliance.fast_read import read_body, read_fast
 from fairdebt.compliance.pack import Pack, Packs
 from fairdebt.compliance.request import digest, parse_request, request_to_dict
 from fairdebt.compliance.rules.base import Hit, Rule
@@ -44,12 +45,22 @@ def decide(request: dict[str, Any] | GateRequest, *, packs: Packs) -> Decision:
     return evaluate(packs.resolve(typed.pack), typed)
 
 
+def decide_body(body: bytes | str, *, packs: Packs) -> Decision:
+    """The decision for a request as JSON text: the API's work. fast_read.NotJsonError when
+    the text is not JSON; GateRequestError, UnknownPackError as `decide`."""
+    typed = read_body(body)
+    return evaluate(packs.resolve(typed.pack), typed)
+
+
 def read_request(request: dict[str, Any] | GateRequest) -> GateRequest:
     """Validate and type a JSON request; give a typed one its digest if it has none."""
     if isinstance(request, GateRequest):
         if request.digest:
             return request
         return replace(request, digest=digest(request_to_dict(request)))
+    typed = read_fast(request)  # a one-pass reading, when it is sure (fast_read.py)
+    if typed is not None:
+        return typed
     validate_request(request)
     return parse_request(request)
 
