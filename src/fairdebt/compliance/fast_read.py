@@ -25,12 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from fairdebt.compliance.request import build_request, canonical, parse_request
+from fairdebt.compliance.request import build_request, canonical, instant, parse_request
 from fairdebt.compliance.schema import (
     _FULLMATCH_DATE_TIME,
     Check,
@@ -71,7 +73,28 @@ _CHANNELS = {c.value: c for c in Channel}
 _DIRECTIONS = {d.value: d for d in Direction}
 _OUTCOMES = {o.value: o for o in Outcome}
 _PARTIES = {p.value: p for p in Party}
-_MISSING: Any = object()
+
+
+class _Missing:
+    """The type of a value an event does not give (its own type, so a set of types shows
+    it apart from null)."""
+
+
+_MISSING = _Missing()
+_AT, _CHANNEL, _DIRECTION, _OUTCOME = map(itemgetter, ("at", "channel", "direction", "outcome"))
+_NO_DEBTS: list[str] = []  # never changed: the default read for an event without debts
+_OPTIONAL = (
+    ("debts", _NO_DEBTS),
+    ("party", _MISSING),
+    ("to", _MISSING),
+    ("collector", _MISSING),
+    ("consent_given", False),
+)
+_DICT, _LIST, _BOOL, _STR = (frozenset({t}) for t in (dict, list, bool, str))
+_STR_OR_MISSING = frozenset({str, _Missing})
+_PARTY_OR_DEBTOR: dict[Any, Party] = {**_PARTIES, _MISSING: Party.DEBTOR}
+_NONE_FOR_MISSING: dict[Any, None] = {_MISSING: None}
+_MAKE = partial(tuple.__new__, HistoryEvent)
 
 
 class NotJsonError(ValueError):
@@ -144,64 +167,57 @@ def read_history(raw: Any) -> tuple[HistoryEvent, ...] | None:
 
 
 def _events(raw: list[Any]) -> tuple[HistoryEvent, ...]:
-    # The hot loop of reading (fifty events per request): each field validated and typed at
-    # once, names bound locally on purpose. An invalid enum value is a KeyError, a list where
-    # a string belongs a TypeError, an impossible date a ValueError: read_history turns each
-    # into None. Times are kept in UTC (see request._history).
-    from_iso, utc, match, make = datetime.fromisoformat, UTC, _FULLMATCH_DATE_TIME, tuple.__new__
-    keys, channels, directions, outcomes = _KEYS, _CHANNELS, _DIRECTIONS, _OUTCOMES
-    seen: dict[Any, Any] = {}  # debt lists and addresses already checked, in this request
-    events: list[HistoryEvent] = []
-    for e in raw:
-        if type(e) is not dict or not keys.issuperset(e):
-            raise TypeError
-        at = e["at"]
-        if type(at) is not str or match(at) is None:
-            raise ValueError
-        try:
-            when = from_iso(at)
-        except ValueError:  # lower-case `t` or `z`, which RFC 3339 allows
-            when = from_iso(at.upper())
-        kind = (channels[e["channel"]], directions[e["direction"]], outcomes[e["outcome"]])
-        rest = _optional(e, seen) if len(e) > 4 else _DEFAULTS  # 4: only the required ones
-        events.append(make(HistoryEvent, (when.astimezone(utc), *kind, *rest)))
-    return tuple(events)
+    """The history read a column at a time: each step runs over every event at C speed (map,
+    itemgetter, set of types), which costs a fraction of a Python loop's bytecode per event.
+    An invalid enum value is a KeyError, an unhashable one a TypeError, a wrong type or an
+    impossible date a TypeError or ValueError: read_history turns each into None."""
+    if not _DICT.issuperset(map(type, raw)) or not all(map(_KEYS.issuperset, raw)):
+        raise TypeError
+    columns = (
+        _times(list(map(_AT, raw))),
+        map(_CHANNELS.__getitem__, map(_CHANNEL, raw)),
+        map(_DIRECTIONS.__getitem__, map(_DIRECTION, raw)),
+        map(_OUTCOMES.__getitem__, map(_OUTCOME, raw)),
+        *_optional(raw),
+    )
+    return tuple(map(_MAKE, zip(*columns, strict=True)))
 
 
-_DEFAULTS = ((), Party.DEBTOR, None, None, False, None)  # debts … address, when none is given
+def _times(texts: list[Any]) -> list[datetime]:
+    """RFC 3339 date-times (schema.parse_instant's test) as aware datetimes in UTC: one tzinfo
+    for all, so the rules compare them several times faster (see request._history)."""
+    if not _STR.issuperset(map(type, texts)) or not all(map(_FULLMATCH_DATE_TIME, texts)):
+        raise ValueError
+    try:
+        parsed = list(map(datetime.fromisoformat, texts))
+    except ValueError:  # lower-case `t` or `z`, which RFC 3339 allows; or no such date
+        parsed = list(map(instant, texts))
+    return list(map(datetime.astimezone, parsed, repeat(UTC)))
 
 
-def _optional(e: dict[str, Any], seen: dict[Any, Any]) -> tuple[Any, ...]:
-    """An event's optional fields (debts, party, to, collector, consent_given) and address;
-    TypeError or KeyError when one is not certainly valid."""
-    get, missing = e.get, _MISSING
-    debts, party, to = get("debts", missing), get("party", missing), get("to", missing)
-    collector, consent = get("collector", missing), get("consent_given", False)
-    if debts is missing:
-        debts = ()
-    elif type(debts) is list:
-        key = ("debts", *debts)  # hashable only if every item is: else TypeError
-        if key not in seen:
-            if not all(type(d) is str for d in debts):
-                raise TypeError
-            seen[key] = tuple(debts)
-        debts = seen[key]
-    else:
+def _optional(raw: list[Any]) -> tuple[list[Any], ...]:
+    """The columns debts, party, to, collector, consent_given and the derived address."""
+    debts, party, to, collector, consent = (
+        list(map(dict.get, raw, repeat(name), repeat(default)))  # e.get(name, default), in C
+        for name, default in _OPTIONAL
+    )
+    if not (
+        _LIST.issuperset(map(type, debts))
+        and _STR_OR_MISSING.issuperset(map(type, to))
+        and _STR_OR_MISSING.issuperset(map(type, collector))
+        and _BOOL.issuperset(map(type, consent))
+    ):
         raise TypeError
-    party = Party.DEBTOR if party is missing else _PARTIES[party]
-    if consent is not True and consent is not False:
+    debt_tuples = list(map(tuple, debts))
+    if not _STR.issuperset(type(d) for t in set(debt_tuples) for d in t):
         raise TypeError
-    address = None
-    if to is missing:
-        to = None
-    elif type(to) is str:
-        address = seen.get(to)
-        if address is None:
-            address = seen[to] = normalise_address(to)
-    else:
-        raise TypeError
-    if collector is missing:
-        collector = None
-    elif type(collector) is not str:
-        raise TypeError
-    return (debts, party, to, collector, consent, address)
+    addresses: dict[Any, str | None] = {_MISSING: None}
+    addresses.update((a, normalise_address(a)) for a in set(to) if a is not _MISSING)
+    return (
+        debt_tuples,
+        list(map(_PARTY_OR_DEBTOR.__getitem__, party)),
+        list(map(_NONE_FOR_MISSING.get, to, to)),
+        list(map(_NONE_FOR_MISSING.get, collector, collector)),
+        consent,
+        list(map(addresses.__getitem__, to)),
+    )
