@@ -15,18 +15,19 @@ label with its alternative patterns — must be found), `public_place` (the atte
 public), `not_lcm` / `is_lcm` (the message is not / is a limited-content message), `rate_cap`
 (a stated rate above `max_percent`). Patterns are regular expressions, case-insensitive, in
 both languages. With no content in the request there is nothing to read and only
-`public_place` can fire. Content cannot be waited out: `next_at` is None.
+`public_place` can fire. Content cannot be waited out: `next_at` is None. A rule remembers its
+answer for each text it read (bounded): a test of text is a pure function of the text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
@@ -34,6 +35,9 @@ from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
 from fairdebt.compliance.rules.family import Family
 
+MEMO_SIZE = 4096  # texts remembered per rule
+MEMO_TEXT_LENGTH = 2000  # longer texts (letters) are read each time
+_UNREAD: Any = object()
 ContentKind = Literal["forbid", "require", "public_place", "not_lcm", "is_lcm", "rate_cap"]
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:%|％)")
 
@@ -62,6 +66,11 @@ class ContentRule:
     required: tuple[tuple[re.Pattern[str], str], ...]
     max_percent: Decimal | None
     on_public_place: bool
+    # What the test answered for each text seen: messages are sent from templates, so the same
+    # text recurs for thousands of borrowers, and a dozen patterns cost ~15 µs on English text.
+    memo: dict[str, Mapping[str, str] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def needs(self) -> str:
@@ -74,7 +83,13 @@ class ContentRule:
         content = ctx.attempt.content
         if not content:
             return None
-        details = self.test(self, content)
+        details = self.memo.get(content, _UNREAD)
+        if details is _UNREAD:
+            details = self.test(self, content)
+            if len(content) <= MEMO_TEXT_LENGTH:
+                if len(self.memo) >= MEMO_SIZE:
+                    self.memo.clear()  # a bound, crude but enough: templates recur
+                self.memo[content] = details
         return None if details is None else Hit(details, None)
 
     def read(self, content: str) -> Mapping[str, str] | None:
