@@ -36,7 +36,6 @@ def create_app(settings: Settings | None = None, clock: object | None = None) ->
     from fairdebt.adapters.clock import SystemClock
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.settings import load_settings
-    from fairdebt.web.api.gate import GateFastPath
     from fairdebt.web.rendering import install_error_pages
 
     config = settings if settings is not None else load_settings()
@@ -57,7 +56,6 @@ def create_app(settings: Settings | None = None, clock: object | None = None) ->
     app.state.engine = make_engine(config.sqlalchemy_url, timeout=config.db_timeout_seconds)
     app.state.clock = clock if clock is not None else SystemClock()
     _install_web(app, config)
-    app.add_middleware(GateFastPath)  # outermost of ours: the gate skips the pages' middlewares
     install_error_pages(app)
 
     @app.get("/healthz", include_in_schema=False)

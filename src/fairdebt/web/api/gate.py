@@ -122,12 +122,13 @@ router.routes.insert(
 
 
 class GateFastPath:
-    """ASGI middleware answering `POST <prefix>/gate/check` itself, before the middlewares
-    that only pages need (session cookie, language, error pages): they cost a quarter of the
-    server's work per decision, and the gate reads no cookie and renders no page. Any other
-    request passes through untouched. Should the engine raise anything but the refusals it
-    answers with 422, the request is replayed through the whole application, which answers
-    exactly as it would have without this middleware."""
+    """ASGI wrapper answering `POST <prefix>/gate/check` itself, in front of the application
+    (fairdebt.web.asgi): FastAPI's per-request telemetry check, the session cookie, the
+    language and the error pages cost a quarter of the server's work per decision, and the
+    gate reads no cookie and renders no page. Any other request, and the lifespan, pass
+    through untouched. Should the engine raise anything but the refusals it answers with 422,
+    the request is replayed through the application, which answers exactly as it would have
+    without this wrapper."""
 
     def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
         self.app = app
