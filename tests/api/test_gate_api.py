@@ -127,3 +127,15 @@ def test_an_unexpected_failure_is_answered_by_the_whole_application(
 
     assert response.status_code == 400
     assert "the packs could not be read" in response.text
+
+
+def test_the_start_up_warm_decisions_are_real_decisions_for_every_pack() -> None:
+    """The fast path decides one request per pack at start-up (so the first contact does not
+    wait for the packs to compile); a schema change must not silently turn that into a 422."""
+    from fairdebt.compliance.pack import builtin_packs
+    from fairdebt.web.api.gate import _WARM, decide_json
+
+    for pack in builtin_packs().latest:
+        answer = decide_json(_WARM % pack.encode())
+        assert isinstance(answer, bytes)
+        assert json.loads(answer)["pack"].startswith(f"{pack}@")

@@ -37,6 +37,7 @@ from fairdebt.compliance.schema import (
     _FULLMATCH_DATE_TIME,
     Check,
     compile_schema,
+    fast_validator,
     load_schema,
     validate_request,
 )
@@ -140,6 +141,13 @@ def read_fast(raw: Any) -> GateRequest | None:
     if events is None:
         return None
     return build_request(raw, lambda _raw: events, fast_digest)
+
+
+def prepare_reading() -> None:
+    """Build the validators now rather than at the first request (both are cached)."""
+    history_schema_known()
+    _rest_validator()
+    fast_validator()
 
 
 @cache
