@@ -170,7 +170,7 @@ def prepare() -> None:
     packs = builtin_packs()
     prepare_reading()
     for pack in packs.latest:  # one decision each: what is first done lazily, is done here
-        decide_json(_WARM % pack.encode())
+        decide_body(_WARM % pack.encode(), packs=packs).to_json_bytes()
 
 
 async def _read_body(receive: Receive) -> bytes | None:
