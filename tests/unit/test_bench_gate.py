@@ -45,7 +45,7 @@ def test_every_check_is_a_computed_boolean(result: dict[str, Any]) -> None:
 
 
 def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) -> None:
-    for phase in ("closed_loop", "fixed_rate", "fixed_rate_at_70pct_of_closed_loop"):
+    for phase in ("closed_loop", "fixed_rate", "fixed_rate_at_70pct"):
         figures = result["http"][phase]
         assert figures["ok"] > 0 and figures["errors"] == 0
         assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["max_ms"]
@@ -67,6 +67,9 @@ def test_the_server_and_client_cpu_per_request_are_measured(result: dict[str, An
         figures = result["http"][phase]
         assert figures["server_cpu_ms_per_request"] > 0
         assert figures["client_cpu_ms_per_request"] > 0
+        shares = figures["worker_cpu_shares"]  # the supervisor, its two workers (and helpers)
+        assert abs(sum(shares) - 1) < 0.05
+        assert shares[1] > 0  # the second worker served too
 
 
 def test_the_baseline_gives_the_same_answers(result: dict[str, Any]) -> None:
