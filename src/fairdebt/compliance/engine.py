@@ -69,7 +69,7 @@ def evaluate(pack: Pack, request: GateRequest) -> Decision:
     """Run `pack` on a typed request."""
     ctx = Context(request)
     attempt = request.attempt
-    rules = pack.rules_for_request(attempt, request.borrower)
+    rules, waitable = pack.active_for(attempt, request.borrower)
     hits: list[tuple[Rule, Hit]] = []
     now = ctx.now
     for rule in rules:
@@ -78,7 +78,7 @@ def evaluate(pack: Pack, request: GateRequest) -> Decision:
             hits.append((rule, hit))
     severities = {rule.spec.severity for rule, _ in hits}
     if Severity.DENY in severities:
-        verdict, allowed_from = Verdict.DENY, _allowed_from(ctx, rules, hits)
+        verdict, allowed_from = Verdict.DENY, _allowed_from(ctx, waitable, hits)
     else:
         verdict = Verdict.REVIEW if Severity.REVIEW in severities else Verdict.ALLOW
         allowed_from = None
@@ -93,16 +93,14 @@ def evaluate(pack: Pack, request: GateRequest) -> Decision:
 
 
 def _allowed_from(
-    ctx: Context, rules: tuple[Rule, ...], hits: list[tuple[Rule, Hit]]
+    ctx: Context, deny_rules: tuple[Rule, ...], hits: list[tuple[Rule, Hit]]
 ) -> datetime | None:
+    """`deny_rules`: the pack's deny rules for the request that are not timeless. A timeless
+    rule answers the same at every instant: it did not object at now (or we would have
+    returned below), so it will not object later either."""
     denials = [hit for rule, hit in hits if rule.spec.severity is Severity.DENY]
     if any(hit.next_at is None for hit in denials):
         return None
-    # A timeless rule answers the same at every instant: it did not object at now (or we
-    # would have returned above), so it will not object later either.
-    deny_rules = [
-        r for r in rules if r.spec.severity is Severity.DENY and not getattr(r, "timeless", False)
-    ]
     t = max(hit.next_at for hit in denials if hit.next_at is not None)
     horizon = ctx.now + HORIZON
     # Round robin: t is the answer once every rule in a row has let it through; after a move

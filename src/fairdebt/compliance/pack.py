@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from itertools import product
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -97,7 +97,7 @@ class Pack:
     rules: tuple[Rule, ...]
     extends: str | None = None
     index: Mapping[tuple[Channel, Party, Purpose], tuple[Rule, ...]] = field(default_factory=dict)
-    active: Mapping[tuple[Any, ...], tuple[Rule, ...]] = field(default_factory=dict)
+    active: Mapping[tuple[Any, ...], ActiveRules] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -108,9 +108,21 @@ class Pack:
 
     def rules_for_request(self, attempt: Attempt, borrower: Borrower) -> tuple[Rule, ...]:
         """`rules_for` the attempt, less the rules whose `needs` the request lacks."""
+        return self.active_for(attempt, borrower).rules
+
+    def active_for(self, attempt: Attempt, borrower: Borrower) -> ActiveRules:
+        """rules_for_request, and which of them can be waited out (see ActiveRules)."""
         key = (attempt.channel, attempt.party, attempt.purpose)
         facts = (bool(borrower.holds), bool(attempt.content), attempt.public_place)
         return self.active[(*key, *facts)]
+
+
+class ActiveRules(NamedTuple):
+    """The rules a request can meet, and among them the deny rules that are not `timeless`:
+    the ones the engine asks again at later instants for `allowed_from` (found once, here)."""
+
+    rules: tuple[Rule, ...]
+    waitable: tuple[Rule, ...]
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -203,7 +215,7 @@ def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
         for key in product(Channel, Party, Purpose)
     }
     active = {
-        (*key, *facts): tuple(r for r in applicable if _has_needs(r, facts))
+        (*key, *facts): _active(tuple(r for r in applicable if _has_needs(r, facts)))
         for key, applicable in index.items()
         for facts in product((False, True), repeat=3)
     }
@@ -219,6 +231,13 @@ def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
         index=index,
         active=active,
     )
+
+
+def _active(rules: tuple[Rule, ...]) -> ActiveRules:
+    waitable = tuple(
+        r for r in rules if r.spec.severity is Severity.DENY and not getattr(r, "timeless", False)
+    )
+    return ActiveRules(rules, waitable)
 
 
 _FACTS = ("holds", "content", "public_place")  # the order of the facts in `active`'s keys
