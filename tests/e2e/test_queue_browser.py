@@ -1,0 +1,142 @@
+"""The call queue in a real browser against the real server: a collector signs in, opens the
+queue from the nav, presses "Check with the gate" on the first call and sees the gate's decision.
+
+The server runs on the system clock, so the decision depends on the hour in Shanghai (quiet
+hours deny with a time it is allowed from): the test asserts what holds at any hour.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import console_data
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.domain.case import Assignee, AssigneeKind
+from fairdebt.services.worklist import dispatch
+from fairdebt.strategy.run import RunOptions, run_strategy
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True, slots=True)
+class QueueServer:
+    url: str
+
+
+def _database(folder: Path) -> str:
+    """The console portfolio, its unplaced cases with the collector, planned and dispatched."""
+    url = f"sqlite:///{folder / 'queue.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        console_data.build(conn)
+        console_data.add_personas(conn)
+    with SqlUnitOfWork(engine) as uow:
+        free = uow.conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind.is_(None)))
+        for case_id in list(free):
+            case, event = uow.cases.get(case_id).assign(
+                Assignee(AssigneeKind.COLLECTOR, "collector"), "supervisor"
+            )
+            uow.cases.save(case)
+            uow.events.append(case_id, event, console_data.NOW)
+        uow.commit()
+    run_strategy(engine, RunOptions(as_of=console_data.AS_OF))
+    dispatch(engine, None, datetime.now(UTC))
+    engine.dispose()
+    return url
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer /healthz within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueServer]:
+    """`fairdebt serve` on the planned database (overrides conftest's `server` here;
+    `chromium` first, so a missing browser skips before anything is built)."""
+    folder = tmp_path_factory.mktemp("e2e-queue")
+    env = {
+        **os.environ,
+        "FAIRDEBT_DATABASE_URL": _database(folder),
+        "FAIRDEBT_DATA_DIR": str(folder),
+        "FAIRDEBT_SECRET_KEY": "e2e-secret-key",
+        "FAIRDEBT_LOCALE": "zh-CN",
+        "FAIRDEBT_ENV": "test",
+    }
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fairdebt", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=folder,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(process, url, log)
+        yield QueueServer(url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_a_collector_asks_the_gate_from_the_queue_and_sees_its_decision(page: Page) -> None:
+    page.goto("/console/")
+    page.fill("#username", "collector")
+    page.fill("#password", console_data.PASSWORD)
+    page.click("form[action$='/login'] button[type=submit]")
+    page.get_by_test_id("nav-queue").click()
+
+    expect(page.locator("h1")).to_have_text("待拨打队列")
+    first = page.locator("tr[data-task]").first
+    task = first.get_attribute("data-task")
+    first.get_by_test_id("check-gate").click()
+
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_be_visible()
+    verdict = decision.get_attribute("data-verdict")
+    assert verdict in ("allow", "deny", "review")
+    if verdict == "allow":
+        expect(decision).to_have_attribute("data-status", "done")
+        expect(page.locator(f"tr[data-task='{task}']")).to_have_count(0)  # the call was made
+    else:  # not made: the cited rules say why
+        expect(decision.get_by_test_id("rule").first).to_be_visible()
+        expect(decision).not_to_have_attribute("data-status", "done")
