@@ -139,3 +139,11 @@ def test_the_start_up_warm_decisions_are_real_decisions_for_every_pack() -> None
         answer = decide_json(_WARM % pack.encode())
         assert isinstance(answer, bytes)
         assert json.loads(answer)["pack"].startswith(f"{pack}@")
+
+
+def test_a_lone_surrogate_in_the_body_is_422_at_its_pointer(client: TestClient) -> None:
+    body = json.dumps({**EXAMPLES["late call"], "locale": "en"})  # ASCII, escapes kept
+    body = body.replace('"bank"', '"bank \\ud800"', 1)  # the attempt's collector
+    response = client.post(URL, content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/attempt/collector"

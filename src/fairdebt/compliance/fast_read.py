@@ -32,7 +32,13 @@ from typing import Any
 
 import orjson
 
-from fairdebt.compliance.request import build_request, canonical, instant, parse_request
+from fairdebt.compliance.request import (
+    build_request,
+    canonical,
+    digest,
+    instant,
+    parse_request,
+)
 from fairdebt.compliance.schema import (
     _FULLMATCH_DATE_TIME,
     Check,
@@ -111,7 +117,10 @@ def canonical_json(request: dict[str, Any]) -> bytes:
 
 
 def fast_digest(request: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(request)).hexdigest()
+    try:
+        return hashlib.sha256(canonical_json(request)).hexdigest()
+    except UnicodeEncodeError:  # no canonical bytes: request.digest says where, and refuses
+        return digest(request)
 
 
 def read_body(body: bytes | str) -> GateRequest:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fairdebt.compliance.errors import GateRequestError
 from fairdebt.compliance.localtime import format_clock, parse_clock
+from fairdebt.compliance.schema import pointer
 from fairdebt.compliance.types import (
     Agent,
     Attempt,
@@ -53,7 +54,27 @@ canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii
 
 
 def digest(request: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(request).encode("utf-8")).hexdigest()
+    """GateRequestError when a string cannot be UTF-8 (a lone surrogate, which JSON's `\\ud800`
+    escape can write and json.loads reads): such a request has no canonical bytes."""
+    try:
+        return hashlib.sha256(canonical(request).encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        where = next(_surrogates(request, ""), "")
+        raise GateRequestError(((where, "a lone surrogate: not a Unicode character"),)) from None
+
+
+def _surrogates(value: Any, where: str) -> Iterator[str]:
+    """JSON pointers of the strings (and keys) holding a lone surrogate, depth first."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            yield where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _surrogates(key, where)
+            yield from _surrogates(item, where + pointer([key]))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _surrogates(item, f"{where}/{i}")
 
 
 def instant(text: str) -> datetime:

@@ -182,3 +182,16 @@ def test_what_orjson_cannot_encode_falls_back_to_the_definition() -> None:
     assert canonical_json({"n": 10**30}) == canonical({"n": 10**30}).encode()
     with pytest.raises(UnicodeEncodeError):  # a lone surrogate: the definition's own failure
         canonical_json({"s": "\ud800"})
+
+
+def test_a_lone_surrogate_is_refused_at_its_pointer_not_a_crash() -> None:
+    """JSON's `\\ud800` escape reads as a string UTF-8 cannot encode: no canonical bytes, no
+    digest; the request is refused (422 / exit 2), at the string's pointer."""
+    raw = request("2026-03-02T10:00:00+08:00", content="hi \ud800")
+    body = json.dumps(raw)  # ASCII, the surrogate escaped: what a client could send
+    for read in (lambda: read_body(body.encode()), lambda: read_request(json.loads(body))):
+        with pytest.raises(GateRequestError) as caught:
+            read()
+        assert caught.value.errors == (
+            ("/attempt/content", "a lone surrogate: not a Unicode character"),
+        )
