@@ -380,3 +380,20 @@ def test_a_case_always_takes_the_most_urgent_treatment_and_the_or_of_eligibiliti
             (urgent["treatment"], urgent["dpd"])
         }
         assert eligible <= {r.kind for r in tasks_of_case}
+
+
+def test_placement_keeps_a_case_with_its_agency_and_waits_on_a_held_case(engine, portfolio) -> None:
+    east = portfolio.agency_cases["AG-EAST"][0]  # C-B0000: placed with AG-EAST by the builder
+    save_run(engine, "R1", AS_OF, [plan_row("R1", i, "agency") for i in (0, 2)])
+    dispatch(engine, "R1", NOW)
+    with engine.begin() as conn:  # held after dispatch: no new work while the hold lasts
+        conn.execute(update(t.cases).where(t.cases.c.id == "C-B0002").values(holds="hardship"))
+
+    placed = place_with_agencies(engine, ["AG-WEST"], NOW, "supervisor:test")
+
+    assert placed == {"AG-EAST": 1}
+    with engine.connect() as conn:
+        kept = conn.scalar(select(t.cases.c.assignee_id).where(t.cases.c.id == east))
+    assert kept == "AG-EAST"
+    statuses = {r.case_id: r.status for r in task_rows(engine, kind="agency_placement")}
+    assert statuses == {east: "done", "C-B0002": "open"}
