@@ -178,3 +178,12 @@ def test_a_collector_cannot_press_the_button_on_another_collectors_task(open_as,
 
     assert response.status_code == 404
     assert due_calls(console_db, id=theirs.id)  # still open: nothing was asked
+
+
+def test_an_agency_cannot_press_the_button_on_a_case_not_placed_with_it(open_as, console_db):
+    theirs = due_calls(console_db, assignee_id="collector2")[-1]
+
+    response = open_as("east").post(f"/console/queue/tasks/{theirs.id}/check")
+
+    assert response.status_code == 404
+    assert due_calls(console_db, id=theirs.id)
