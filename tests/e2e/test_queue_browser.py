@@ -7,18 +7,15 @@ hours deny with a time it is allowed from): the test asserts what holds at any h
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import console_data
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from served import serving
 from sqlalchemy import select
 
 from fairdebt.adapters.db import tables as t
@@ -60,62 +57,13 @@ def _database(folder: Path) -> str:
     return url
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within 30 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueServer]:
     """`fairdebt serve` on the planned database (overrides conftest's `server` here;
     `chromium` first, so a missing browser skips before anything is built)."""
     folder = tmp_path_factory.mktemp("e2e-queue")
-    env = {
-        **os.environ,
-        "FAIRDEBT_DATABASE_URL": _database(folder),
-        "FAIRDEBT_DATA_DIR": str(folder),
-        "FAIRDEBT_SECRET_KEY": "e2e-secret-key",
-        "FAIRDEBT_LOCALE": "zh-CN",
-        "FAIRDEBT_ENV": "test",
-    }
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fairdebt", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, url, log)
+    with serving(folder, _database(folder)) as url:
         yield QueueServer(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_collector_asks_the_gate_from_the_queue_and_sees_its_decision(page: Page) -> None:

@@ -4,13 +4,12 @@ console portfolio, a real strategy run of the shipped ladder, then the worklist 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import console_data
 import pytest
+from cli_run import fairdebt as run_cli
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -30,16 +29,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def fairdebt(database: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "FAIRDEBT_DATABASE_URL": database}
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", "tasks", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-        cwd=Path(database.removeprefix("sqlite:///")).parent,
-    )
+    folder = Path(database.removeprefix("sqlite:///")).parent
+    return run_cli("tasks", *args, env={"FAIRDEBT_DATABASE_URL": database}, cwd=folder)
 
 
 def test_the_worklist_commands_dispatch_list_run_and_place(database) -> None:
