@@ -122,13 +122,9 @@ def _insert(conn: Connection, rows: list[dict[str, Any]], run_id: str) -> None:
 
 
 def _run(conn: Connection, run_id: str | None) -> dict[str, Any]:
-    query = select(strategy_runs)
-    if run_id:
-        query = query.where(strategy_runs.c.id == run_id)
-    else:
-        query = query.join(strategy_current, strategy_current.c.run_id == strategy_runs.c.id)
-        query = query.order_by(strategy_runs.c.as_of.desc()).limit(1)
-    row = conn.execute(query).mappings().first()
+    from fairdebt.strategy.store import run_query
+
+    row = conn.execute(run_query(run_id)).mappings().first()
     if row is None:
         what = f"no strategy run {run_id}" if run_id else "no strategy run yet"
         raise FairdebtError(what, hint="make one with `fairdebt strategy run --as-of DAY`")

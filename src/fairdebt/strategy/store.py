@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -192,16 +192,19 @@ def plan_table(conn: Connection, run_id: str, columns: Iterable[str] | None = No
     return pa.Table.from_batches(batches, schema=schema)
 
 
-def run_info(engine: Engine, run_id: str | None = None) -> dict[str, Any] | None:
-    """A run's row (the latest current run when no id is given)."""
+def run_query(run_id: str | None = None) -> Select[Any]:
+    """The query of a run's row: that run, or the latest current run when no id is given."""
     query = select(strategy_runs)
     if run_id:
-        query = query.where(strategy_runs.c.id == run_id)
-    else:
-        query = query.join(strategy_current, strategy_current.c.run_id == strategy_runs.c.id)
-        query = query.order_by(strategy_runs.c.as_of.desc()).limit(1)
+        return query.where(strategy_runs.c.id == run_id)
+    query = query.join(strategy_current, strategy_current.c.run_id == strategy_runs.c.id)
+    return query.order_by(strategy_runs.c.as_of.desc()).limit(1)
+
+
+def run_info(engine: Engine, run_id: str | None = None) -> dict[str, Any] | None:
+    """A run's row (the latest current run when no id is given)."""
     with connect(engine) as conn:
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(run_query(run_id)).mappings().first()
     return dict(row) if row else None
 
 
