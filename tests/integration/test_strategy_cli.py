@@ -129,3 +129,18 @@ def test_run_on_the_app_database_reads_what_was_imported(tmp_path) -> None:
     assert data["run"]["source"] == "database"
     assert sum(b["accounts"] for b in data["buckets"]) == 2
     assert {b["bucket"] for b in data["buckets"]} != {"M0"}  # the sample has late instalments
+
+
+def test_check_prints_line_numbers_as_numbers(tmp_path) -> None:
+    # Rich would turn "file:100:" into an emoji code; line 100 here holds the bad template.
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    text = text.replace("template: call_opening, day: 1,", "template: call_script, day: 1,")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "call_script" in line)
+    padded = tmp_path / "padded.yaml"
+    padded.write_text("# padding\n" * (99 - at) + text, encoding="utf-8")
+
+    result = fairdebt("strategy", "check", str(padded))
+
+    assert result.returncode == 0, result.stderr
+    assert f"{padded}:100: treatments.calls.actions[1].template" in result.stdout

@@ -21,8 +21,9 @@ from rich.progress import (
 from fairdebt.errors import InputFileError
 from fairdebt.settings import Settings, load_settings
 
-console = Console(stderr=True)  # stdout is kept for machine-readable output (JSON)
-out = Console()
+# No emoji codes: "file.yaml:100: field" would print a 💯 where the line number is.
+console = Console(stderr=True, emoji=False)  # stdout is kept for machine-readable output (JSON)
+out = Console(emoji=False)
 
 
 def settings() -> Settings:

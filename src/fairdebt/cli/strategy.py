@@ -94,6 +94,8 @@ def _explain(
 @strategy_app.command("check")
 def check(file: Path = typer.Argument(..., help="The strategy YAML to check.")) -> None:
     """Report every error (file:line: field: reason) and warning of a strategy file."""
+    from rich.markup import escape
+
     from fairdebt.cli._common import console, out
     from fairdebt.errors import InputFileError
     from fairdebt.strategy.check import check_text
@@ -103,10 +105,13 @@ def check(file: Path = typer.Argument(..., help="The strategy YAML to check.")) 
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"cannot read {file}: {exc}", hint="check the path") from None
     report = check_text(text, str(file))
-    for problem in report.errors:
-        out.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
-    for problem in report.warnings:
-        out.print(f"[yellow]warning[/yellow] {problem}", highlight=False, soft_wrap=True)
+    for style, word, problems in (
+        ("red", "error", report.errors),
+        ("yellow", "warning", report.warnings),
+    ):
+        for problem in problems:
+            line = f"[{style}]{word}[/{style}] {escape(str(problem))}"
+            out.print(line, highlight=False, soft_wrap=True)
     errors, warnings = len(report.errors), len(report.warnings)
     console.print(f"{file}: {errors} error(s), {warnings} warning(s)")
     if errors:

@@ -4,5 +4,9 @@ Each template is a YAML file under `templates/<pack>/`: its id, the pack whose r
 pass, the channel, party and purpose it is written for, and its text in both languages (Jinja2,
 plain text). `catalog.render` fills one in; `lint.lint` runs the pack's content rules over every
 template in both languages (`fairdebt templates lint`; CI runs it through the test suite).
-Channels (a later issue) render these and still ask the gate before sending.
+`time_barred: true` marks a template written for debts past their limitation period: the lint
+also reads it with the packs' rules against threatening suit on such a debt. A strategy action
+names a template without its pack prefix (`reminder_sms`), so each case gets its pack's version;
+`fairdebt strategy check` warns about a name no pack has. The worklist (services.worklist_execute)
+renders them and still asks the gate before sending.
 """

@@ -24,6 +24,9 @@ class Template:
     party: str
     purpose: str
     text: Mapping[str, str]  # language → Jinja2 source
+    # Written for debts past their limitation period: linted as if the debt were time-barred,
+    # so the packs' no-threat-of-suit rules read it too (RULES.md US-TBD).
+    time_barred: bool = False
 
 
 @cache
@@ -51,6 +54,7 @@ def _template(data: Any, file: str) -> Template:
             party=data["party"],
             purpose=data["purpose"],
             text=dict(data["text"]),
+            time_barred=bool(data.get("time_barred", False)),
         )
     except (KeyError, TypeError) as exc:
         raise FairdebtError(

@@ -4,11 +4,14 @@ Each template is rendered with sample values (so a missing variable is found too
 every content rule of its pack that applies to its channel, party and purpose — forbidden words
 (threats, insults, impersonation, fees, new borrowing, telling a third party of the debt) and
 required content (collection-letter items, the US debt-collector disclosure and opt-out text,
-the limited-content voicemail). Informational rules are not faults.
+the limited-content voicemail). Informational rules are not faults. A template marked
+`time_barred: true` (for debts past their limitation period) is also read by the packs' rules
+against threatening suit on such a debt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fairdebt.messages.catalog import LANGUAGES, Template, render_template, templates
@@ -95,4 +98,21 @@ def _lint_one(t: Template, language: str, packs: object) -> list[Problem]:
         if details is not None:
             offending = details.get("match") or f"missing {details.get('missing', '')}"
             found.append(Problem(t.file, t.id, language, rule.spec.id, offending))
+    if t.time_barred:
+        found += _threats_of_suit(t, language, text, rules)
+    return found
+
+
+def _threats_of_suit(
+    t: Template, language: str, text: str, rules: Sequence[object]
+) -> list[Problem]:
+    """What a time-barred debt's letter must not say: the packs' time_barred_threat patterns."""
+    from fairdebt.compliance.rules.debt_state import DebtRule
+
+    found = []
+    for rule in rules:
+        if isinstance(rule, DebtRule) and rule.threat is not None and rule.spec.severity != "info":
+            match = rule.threat.search(text)
+            if match:
+                found.append(Problem(t.file, t.id, language, rule.spec.id, match.group(0)))
     return found

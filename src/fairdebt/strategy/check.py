@@ -11,7 +11,10 @@ numeric ranges and category sets — and comparing boxes in order:
   accounts. A segment inside a broader one below it is a deliberate exception, not a warning;
 - *no catch-all*: no segment is unconditional, so some accounts may get no treatment;
 - *unused treatment*;
-- *model bands beyond 1000*: a model's score is a per-mille probability.
+- *model bands beyond 1000*: a model's score is a per-mille probability;
+- *template not in the catalogue*: an sms, e-mail, call or letter action names a template no
+  pack has for that channel (src/fairdebt/messages/templates, without the pack prefix), so the
+  task would be written with the pack's default template for the channel instead.
 """
 
 from __future__ import annotations
@@ -81,7 +84,30 @@ def warnings(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:
     for name in strategy.treatments:
         if name not in used:
             found.append((("treatments", name), f"treatment {name!r} is never used"))
-    return [*found, *_model_bands(strategy)]
+    return [*found, *_model_bands(strategy), *_unknown_templates(strategy)]
+
+
+CATALOGUE_CHANNELS = ("sms", "email", "call", "letter")  # the channels messages are written for
+
+
+def _unknown_templates(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:
+    from fairdebt.messages.catalog import templates
+
+    known = {(t.channel, t.id.split(".", 1)[-1]) for t in templates()}
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for name, treatment in strategy.treatments.items():
+        for i, action in enumerate(treatment.actions):
+            if action.channel not in CATALOGUE_CHANNELS or action.template is None:
+                continue
+            if (action.channel, action.template) not in known:
+                found.append(
+                    (
+                        ("treatments", name, "actions", i, "template"),
+                        f"no {action.channel} template {action.template!r} in the message "
+                        "catalogue: the pack's default one for the channel would be used",
+                    )
+                )
+    return found
 
 
 def _model_bands(strategy: Strategy) -> list[tuple[tuple[str | int, ...], str]]:

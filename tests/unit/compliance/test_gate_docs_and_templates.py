@@ -76,3 +76,20 @@ def test_lint_finds_missing_required_content_and_a_debt_told_to_a_relative() -> 
 def test_a_template_with_an_unknown_variable_is_a_lint_problem() -> None:
     problems = _lint_one(_planted("{{ no_such_value }}"), "en", builtin_packs())
     assert [p.rule for p in problems] == ["template"]
+
+
+def test_a_template_for_time_barred_debts_is_read_by_the_no_threat_of_suit_rule() -> None:
+    # RULES.md US-39: a letter on a time-barred debt saying "we may file suit" is a violation.
+    text = "Example Recovery LLC is a debt collector. We may file suit if you do not pay."
+    fields = {"pack": "us-regf", "channel": "letter", "party": "debtor", "purpose": "collect"}
+    barred = Template(id="tb", file="tb.yaml", text={"en": text}, time_barred=True, **fields)
+    ordinary = Template(id="tb", file="tb.yaml", text={"en": text}, **fields)
+
+    assert [p.rule for p in _lint_one(barred, "en", builtin_packs())] == ["US-TBD"]
+    assert "US-TBD" not in {p.rule for p in _lint_one(ordinary, "en", builtin_packs())}
+
+
+def test_the_shipped_time_barred_letters_are_marked_and_clean() -> None:
+    marked = {t.id for t in templates() if t.time_barred}
+    assert marked == {"cn.time_barred_notice", "us.time_barred_notice"}
+    assert [p for p in lint() if p.template in marked] == []

@@ -175,3 +175,14 @@ def test_contradictory_conditions_and_missing_catch_all_are_warnings() -> None:
     assert any("can never match" in m for m in messages)
     assert any("no segment is unconditional" in m for m in messages)
     assert any("treatment 'none' is never used" in m for m in messages)
+
+
+def test_an_action_naming_a_template_the_catalogue_lacks_is_a_warning() -> None:
+    known = MINIMAL.replace("{channel: sms}", "{channel: sms, template: reminder_sms}")
+    unknown = MINIMAL.replace("{channel: sms}", "{channel: sms, template: reminder_gentle}")
+
+    warnings = check_text(unknown, "s.yaml").warnings
+
+    assert check_text(known, "s.yaml").warnings == []
+    assert [(w.line, w.path) for w in warnings] == [(10, "treatments.sms.actions[0].template")]
+    assert "'reminder_gentle'" in warnings[0].message
