@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = Field(
         5.0, gt=0, description="How long to wait for a locked SQLite database."
     )
+    contact_phone: str = Field(
+        "400-000-0000",
+        min_length=3,
+        description="The phone number messages and letters give the borrower to call.",
+    )
+    portal_url: str = Field(
+        "http://127.0.0.1:8000/verify",
+        description="Where messages send the borrower to verify a collector and dispute online.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -62,6 +71,21 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not any(c.isdigit() for c in value) or "\n" in value:
+            raise ValueError("must be one line holding a phone number, e.g. '400-000-0000'")
+        return value.strip()
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal(cls, value: str) -> str:
+        # Printed in letters and SMS: a borrower must be able to type it, so no relative path.
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an absolute http(s) URL, e.g. 'https://example.cn/verify'")
+        return value.rstrip("/")
 
     @field_validator("allocation_order")
     @classmethod

@@ -7,7 +7,9 @@ AG-EAST/AG-WEST); the plan rows are written here, so each test states the treatm
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import console_data
@@ -23,9 +25,12 @@ from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plan
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
+from fairdebt.services.charges import account_charges
+from fairdebt.services.contact import DEFAULT_ORDER
 from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
-from fairdebt.services.worklist_execute import execute
+from fairdebt.services.worklist_execute import Sender, execute
 from fairdebt.services.worklist_queries import TaskFilter, list_tasks
+from fairdebt.settings import load_settings
 from fairdebt.strategy.config import DEFAULT_PATH
 
 AS_OF = console_data.AS_OF
@@ -397,3 +402,100 @@ def test_placement_keeps_a_case_with_its_agency_and_waits_on_a_held_case(engine,
     assert kept == "AG-EAST"
     statuses = {r.case_id: r.status for r in task_rows(engine, kind="agency_placement")}
     assert statuses == {east: "done", "C-B0002": "open"}
+
+
+def _letter_task(engine, case_id: str = "C-B0003") -> int:
+    """The case's planned SMS made a collection notice (the plan's letter templates are the
+    strategy's business; this test is about what a letter says)."""
+    task_id = _call_task(engine, case_id)
+    with engine.begin() as conn:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id)
+            .values(kind="letter", template="collection_notice")
+        )
+    return task_id
+
+
+def _above_the_cap(engine, account_id: str = "A0003") -> None:
+    """Private lending at 24 % a year: above the 4 x LPR cap, so part of its interest may not
+    be demanded (RULES.md CN-RATE-29)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.accounts)
+            .where(t.accounts.c.id == account_id)
+            .values(lender_type="private", interest_rate="0.24")
+        )
+
+
+def _yuan(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
+    engine, portfolio
+) -> None:
+    _above_the_cap(engine)
+    task_id = _letter_task(engine)
+    post = ConsoleChannel()
+    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
+
+    done = execute(engine, task_id, "system:test", morning, PACKS, {"letter": post})
+
+    assert done.status == "done", done.note
+    body = post.outbox[0].body
+    assert body.startswith("催收通知函")
+    assert post.outbox[0].to == "深圳市朝阳路4号"  # the borrower's address
+    nid = console_data.national_id(3)
+    assert f"证件号后四位 {nid[-4:]}" in body and nid not in body  # the tail, never the number
+    assert "您于 2025-01-01 在示例消费金融有限公司办理的借款（合同编号 A0003）" in body
+    found = re.search(
+        r"合计 ([\d,.]+) 元，其中本金 ([\d,.]+) 元、\s*利息 ([\d,.]+) 元、费用 ([\d,.]+) 元", body
+    )
+    total, principal, interest, fees = (_yuan(x) for x in found.groups())
+    # four unpaid instalments of 1,720.11 principal; the third's 258.01 interest is due
+    assert principal == Decimal("6880.44")
+    with engine.connect() as conn:
+        charges = account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER)
+    assert interest == charges.breakdown.line("interest").lawful < Decimal("258.01")
+    assert total == principal + interest + fees == charges.demandable
+    assert charges.breakdown.excluded > 0  # the above-cap part is left out, not stated
+    with engine.connect() as conn:
+        types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
+    assert types[-2:] == ["gate_decision", "contact_recorded"]
+    assert task_rows(engine, id=task_id)[0].status == "done"
+
+
+def test_a_letter_to_a_borrower_without_an_id_number_goes_to_review_naming_it(
+    engine, portfolio
+) -> None:
+    task_id = _letter_task(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.borrowers).where(t.borrowers.c.id == "B0003").values(national_id=None)
+        )
+    post = ConsoleChannel()
+
+    done = execute(engine, task_id, "system:test", NOW, PACKS, {"letter": post})
+
+    assert done.status == "review" and done.decision is None
+    assert "id_tail" in done.note and "ID number" in done.note
+    assert post.outbox == []
+    assert task_rows(engine, id=task_id)[0].note == done.note
+
+
+def test_the_deployments_phone_and_portal_reach_the_reminder(
+    engine, portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIRDEBT_CONTACT_PHONE", "95588-321")
+    monkeypatch.setenv("FAIRDEBT_PORTAL_URL", "https://collect.example.cn/verify/")
+    sender = Sender.of(load_settings())
+    task_id = _call_task(engine)
+    sms = ConsoleChannel()
+    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
+
+    done = execute(engine, task_id, "system:test", morning, PACKS, {"sms": sms}, sender=sender)
+
+    assert done.status == "done", done.note
+    assert "95588-321" in sms.outbox[0].body and "400-000-0000" not in sms.outbox[0].body
+    assert sender.portal_url == "https://collect.example.cn/verify"

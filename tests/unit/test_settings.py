@@ -60,3 +60,34 @@ def test_every_setting_is_documented() -> None:
 
     missing = [n for n in Settings.model_fields if f"`FAIRDEBT_{n.upper()}`" not in docs]
     assert missing == []
+
+
+def test_the_contact_phone_and_portal_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAIRDEBT_CONTACT_PHONE", " 95588 ")
+    monkeypatch.setenv("FAIRDEBT_PORTAL_URL", "https://collect.example.cn/verify/")
+
+    settings = load_settings()
+
+    assert settings.contact_phone == "95588"
+    assert settings.portal_url == "https://collect.example.cn/verify"  # no doubled slash later
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FAIRDEBT_PORTAL_URL", "collect.example.cn/verify"),
+        ("FAIRDEBT_PORTAL_URL", "https://collect.example.cn/a b"),
+        ("FAIRDEBT_CONTACT_PHONE", "call us"),
+    ],
+)
+def test_a_phone_or_portal_a_borrower_could_not_use_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+
+    assert name in caught.value.cause

@@ -149,7 +149,7 @@ def run(
     now = _now(now_text)
     config = settings()
     engine = database(config)
-    counts = _execute_due(engine, kinds, now, limit, quiet, config.timezone, config.default_pack)
+    counts = _execute_due(engine, kinds, now, limit, quiet, config)
     _print_outcomes(counts)
 
 
@@ -172,7 +172,7 @@ def _now(text: str | None) -> datetime:
 
 
 def _execute_due(
-    engine: Any, kinds: tuple[str, ...], now: datetime, limit: int, quiet: bool, *zone_pack: str
+    engine: Any, kinds: tuple[str, ...], now: datetime, limit: int, quiet: bool, config: Any
 ) -> dict[str, int]:
     from collections import Counter
     from zoneinfo import ZoneInfo
@@ -181,11 +181,12 @@ def _execute_due(
     from fairdebt.adapters.db.engine import connect
     from fairdebt.cli._common import progress
     from fairdebt.compliance.pack import builtin_packs
-    from fairdebt.services.worklist_execute import execute
+    from fairdebt.domain.loan import Component
+    from fairdebt.services.worklist_execute import Sender, execute
     from fairdebt.services.worklist_queries import TaskFilter, list_tasks
 
-    zone, pack = zone_pack
-    due_by = now.astimezone(ZoneInfo(zone)).date()
+    due_by = now.astimezone(ZoneInfo(config.timezone)).date()
+    sender, order = Sender.of(config), tuple(Component(c) for c in config.allocation)
     with connect(engine) as conn:
         due = list_tasks(conn, TaskFilter(kinds=kinds, due_by=due_by, ready_at=now), limit)
     channels = {k: ConsoleChannel() for k in kinds}
@@ -194,8 +195,9 @@ def _execute_due(
         task = bar.add_task("asking the gate", total=len(due))
         for row in due:
             done = execute(
-                engine, row["id"], "cli:tasks run", now, packs, channels, default_pack=pack
-            )
+                engine, row["id"], "cli:tasks run", now, packs, channels,
+                default_pack=config.default_pack, sender=sender, order=order,
+            )  # fmt: skip
             counts[done.status] += 1
             bar.advance(task)
     return dict(counts)

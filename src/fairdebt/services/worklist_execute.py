@@ -5,6 +5,13 @@ debtor, the borrower's first phone, e-mail or address by channel, the message re
 pack's template for that channel), calls services.contact.ask — which logs the decision in the
 case's event log BEFORE anything is sent — and then:
 
+The message's values come from the case's record (`_context`): the debtor's name, the overdue
+amount and DPD for reminders; for a letter that states them, the account it names (the first:
+USD before CNY, then by id) — its number, disbursement date, the borrower's ID number's last four
+and what may be demanded of it, split into principal, interest and fees (services.charges, above-
+cap parts excluded), whose sum is then the `amount`. A value the case lacks sends the task to
+review with a note naming it; nothing is sent with a gap.
+
 - allow: the message goes out through ContactGuard.send with that decision's id (the guard
   re-checks the logged decision and records the contact); the task is `done`;
 - deny with `allowed_from` (a quiet hour, a frequency cap): the task is `deferred`, due on the
@@ -21,7 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -32,22 +40,44 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import Decision, Verdict
+from fairdebt.domain.money import CENT
 from fairdebt.errors import FairdebtError
-from fairdebt.services.contact import ContactGuard, ContactRequest, ask
+from fairdebt.services.contact import DEFAULT_ORDER, ContactGuard, ContactRequest, ask
+from fairdebt.services.payments import Order
 from fairdebt.services.worklist import CONTACT_KINDS, WORKABLE
+
+if TYPE_CHECKING:
+    from fairdebt.messages.catalog import Template
 
 PACK_BY_CURRENCY = {"USD": "us-regf"}  # other currencies: the deployment's default pack
 LANGUAGE_BY_PACK = {"us-regf": "en"}  # other packs: Chinese
 RENDERED_KINDS = ("sms", "email", "letter")  # a call's script is spoken, not sent
 IN_HOUSE = "in-house"  # the gate's `collector` (the contacting entity) when no agency has it
+ZERO = Decimal(0)
+AMOUNT_FIELDS = frozenset({"principal", "interest", "fees"})
+ACCOUNT_FIELDS = AMOUNT_FIELDS | {"id_tail", "loan_date", "contract_no"}
+# Why a template's placeholder has no value: the review note says it, so a person can fix it.
+MISSING = {
+    "id_tail": "no ID number on record (borrowers.national_id)",
+    "loan_date": "no account on record",
+    "contract_no": "no account on record",
+    "agency": "the case is not placed with an agency",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """What the messages say about who sends them (the template's phone and portal)."""
+    """What the messages say about who sends them (the templates' phone and portal). The
+    defaults are for tests; the CLI and the console build it from Settings (`contact_phone`,
+    `portal_url`) with `Sender.of`."""
 
     phone: str = "400-000-0000"
     portal_url: str = "http://127.0.0.1:8000/verify"
+
+    @classmethod
+    def of(cls, settings: Any) -> Sender:
+        """From the deployment's Settings (typed Any: services do not import settings)."""
+        return cls(phone=settings.contact_phone, portal_url=settings.portal_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +100,7 @@ def execute(
     *,
     default_pack: str = "cn",
     sender: Sender | None = None,
+    order: Order = DEFAULT_ORDER,
 ) -> Executed:
     """Ask the gate for one contact task and act on its answer (module docstring)."""
     with engine.connect() as conn:
@@ -81,13 +112,13 @@ def execute(
     if not to:
         return _finish(engine, task, now, "review", f"no {task['kind']} address on record")
     try:
-        content, purpose = _message(task, pack, sender or Sender())
+        content, purpose = _message(engine, task, pack, sender or Sender(), order)
     except FairdebtError as exc:  # a template this case cannot fill: a person writes it
         return _finish(engine, task, now, "review", exc.cause)
     request = ContactRequest(
         task["case_id"], task["kind"], "debtor", purpose, to, _collector(task), actor, content
     )
-    asked = ask(engine, request, now, packs, pack)
+    asked = ask(engine, request, now, packs, pack, order=order)
     return _act(engine, task, asked.decision, now, (to, content or "", channels, actor))
 
 
@@ -212,37 +243,60 @@ def _collector(task: dict[str, Any]) -> str:
     return str(task["assignee_id"]) if task["assignee_kind"] == "agency" else IN_HOUSE
 
 
-def _message(task: dict[str, Any], pack: str, sender: Sender) -> tuple[str | None, str]:
+def _message(
+    engine: Engine, task: dict[str, Any], pack: str, sender: Sender, order: Order
+) -> tuple[str | None, str]:
     """The rendered text and its purpose: the pack's template named by the task, else the
     pack's template for the channel. Calls carry no text; their purpose is to collect."""
     from jinja2 import UndefinedError
 
-    from fairdebt.messages.catalog import render_template, templates
+    from fairdebt.messages.catalog import render_template
 
-    if task["kind"] not in RENDERED_KINDS:
-        return None, "collect"
-    named = {f"{pack}.{task['template']}", str(task["template"])}
-    mine = [x for x in templates() if x.pack == pack and x.channel == task["kind"]]
-    chosen = next((x for x in mine if x.id in named), None) or next(
-        (x for x in mine if x.party == "debtor" and x.purpose in ("remind", "collect")), None
-    )
+    chosen = _template_for(task, pack) if task["kind"] in RENDERED_KINDS else None
     if chosen is None:
         return None, "collect"
     language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
+    wanted = _placeholders(chosen.text.get(language, ""))
+    context = _context(task, sender)
+    if wanted & ACCOUNT_FIELDS:  # a letter's account details: read only when a template names them
+        with engine.connect() as conn:
+            context |= _account_details(conn, task, wanted, order)
+    missing = sorted(wanted - context.keys())
+    if missing:
+        why = "; ".join(MISSING.get(name, "nothing on record") + f" ({name})" for name in missing)
+        raise FairdebtError(f"template {chosen.id}: {why}", hint="a person writes this one")
     try:
-        return render_template(chosen, language, _context(task, sender)), chosen.purpose
+        return render_template(chosen, language, context), chosen.purpose
     except UndefinedError as exc:
         raise FairdebtError(f"template {chosen.id}: {exc.message}", hint="") from None
 
 
+def _template_for(task: dict[str, Any], pack: str) -> Template | None:
+    from fairdebt.messages.catalog import templates
+
+    named = {f"{pack}.{task['template']}", str(task["template"])}
+    mine = [x for x in templates() if x.pack == pack and x.channel == task["kind"]]
+    return next((x for x in mine if x.id in named), None) or next(
+        (x for x in mine if x.party == "debtor" and x.purpose in ("remind", "collect")), None
+    )
+
+
+@cache
+def _placeholders(source: str) -> frozenset[str]:
+    """The names a template's text fills in (Jinja2's own parse, not a regex)."""
+    from jinja2 import Environment, meta
+
+    return frozenset(meta.find_undeclared_variables(Environment().parse(source)))
+
+
 def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
-    """The values a reminder or notice states; amounts from integer cents through Decimal."""
-    amount = Decimal(task["overdue_cents"] or 0).scaleb(-2)
-    return {
+    """The values every reminder or notice may state; amounts from integer cents through Decimal.
+    A value the case does not have is left out, so the template's need names it (MISSING)."""
+    context = {
         "creditor": task["lender"] or "",
         "borrower_name": task["name"],
         "account_tail": str(task["account_id"] or "")[-4:],
-        "amount": f"{amount:,.2f}",
+        "amount": _money(Decimal(task["overdue_cents"] or 0).scaleb(-2)),
         "dpd": task["dpd"],
         "as_of": task["as_of"].isoformat(),
         "case_ref": task["case_id"],
@@ -250,3 +304,58 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
         "portal_url": sender.portal_url,
         "unsubscribe_url": f"{sender.portal_url}/unsubscribe",
     }
+    if task["assignee_kind"] == "agency":  # in-house, there is no agency to name
+        context["agency"] = task["assignee_id"]
+    return context
+
+
+def _account_details(
+    conn: Connection, task: dict[str, Any], wanted: frozenset[str], order: Order
+) -> dict[str, Any]:
+    """The account the message names: the borrower's ID tail, its date and number, and — when
+    the template states them — its amounts, of which `amount` is then the sum."""
+    if not task["account_id"]:
+        return {}
+    b, a = t.borrowers.c, t.accounts.c
+    row = conn.execute(
+        select(b.national_id, a.disbursed_on)
+        .join(t.accounts, a.borrower_id == b.id)
+        .where(a.id == task["account_id"])
+    ).one()
+    details: dict[str, Any] = {
+        "loan_date": row.disbursed_on.isoformat(),
+        "contract_no": task["account_id"],
+    }
+    if (row.national_id or "").strip():
+        details["id_tail"] = row.national_id.strip()[-4:]
+    if wanted & AMOUNT_FIELDS:
+        details |= _demandable_amounts(conn, task["account_id"], task["as_of"], order)
+    return details
+
+
+def _demandable_amounts(
+    conn: Connection, account_id: str, as_of: date, order: Order
+) -> dict[str, str]:
+    """What may be demanded of the account on `as_of` (above-cap parts excluded: RULES.md
+    CN-RATE-29), exact to the cent. The letter has three lines: overdue interest counts as
+    interest, the penalty as a fee (CN-RATE-29 caps penalty and fees together)."""
+    from fairdebt.services.charges import account_charges
+
+    lawful = {
+        line.component: line.lawful
+        for line in account_charges(conn, account_id, as_of, order).breakdown.lines
+    }
+    principal = lawful.get("principal", ZERO)
+    interest = lawful.get("interest", ZERO) + lawful.get("overdue_interest", ZERO)
+    fees = lawful.get("fees", ZERO) + lawful.get("penalty", ZERO)
+    return {
+        "principal": _money(principal),
+        "interest": _money(interest),
+        "fees": _money(fees),
+        "amount": _money(principal + interest + fees),  # the sum the letter states as the total
+    }
+
+
+def _money(value: Decimal) -> str:
+    """Grouped, two decimals, exact: the amounts are whole cents already (never float)."""
+    return f"{value.quantize(CENT):,.2f}"

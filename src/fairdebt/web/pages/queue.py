@@ -122,7 +122,8 @@ def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Resp
     """Ask the gate for this call; it is made only if the gate allows it."""
     from fairdebt.adapters.channels.console import ConsoleChannel
     from fairdebt.compliance.pack import builtin_packs
-    from fairdebt.services.worklist_execute import execute
+    from fairdebt.domain.loan import Component
+    from fairdebt.services.worklist_execute import Sender, execute
 
     engine = engine_of(request)
     with connect(engine) as conn:
@@ -135,8 +136,10 @@ def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Resp
     channels = getattr(request.app.state, "channels", None) or {"call": ConsoleChannel()}
     actor = f"{user.role.value}:{user.username}"
     done = execute(
-        engine, task_id, actor, now, builtin_packs(), channels, default_pack=settings.default_pack
-    )
+        engine, task_id, actor, now, builtin_packs(), channels,
+        default_pack=settings.default_pack, sender=Sender.of(settings),
+        order=tuple(Component(c) for c in settings.allocation),
+    )  # fmt: skip
     request.session[FLASH] = _flash(mine[0]["case_id"], done, ZoneInfo(settings.timezone))
     return RedirectResponse(request.url_for("console_queue"), status_code=303)
 
