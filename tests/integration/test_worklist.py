@@ -499,3 +499,62 @@ def test_the_deployments_phone_and_portal_reach_the_reminder(
     assert done.status == "done", done.note
     assert "95588-321" in sms.outbox[0].body and "400-000-0000" not in sms.outbox[0].body
     assert sender.portal_url == "https://collect.example.cn/verify"
+
+
+def test_a_letter_names_one_account_and_its_own_amounts_when_the_case_has_two(
+    engine, portfolio
+) -> None:
+    with engine.begin() as conn:  # a second account, fully overdue, for the same borrower
+        conn.execute(
+            insert(t.accounts).values(
+                id="A9003",
+                borrower_id="B0003",
+                product="credit_card",
+                lender="另一家银行",
+                lender_type="consumer_finance",
+                currency="CNY",
+                principal_cents=500_000,
+                interest_rate="0.18",
+                penalty_rate="0",
+                fee_rate="0",
+                contract_date=date(2025, 1, 1),
+                disbursed_on=date(2025, 2, 1),
+            )
+        )
+        conn.execute(
+            insert(t.instalments).values(
+                account_id="A9003",
+                seq=1,
+                due_on=date(2026, 1, 1),
+                principal_cents=500_000,
+                interest_cents=7_500,
+                fee_cents=0,
+            )
+        )
+    task_id = _letter_task(engine)
+    post = ConsoleChannel()
+    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
+
+    done = execute(engine, task_id, "system:test", morning, PACKS, {"letter": post})
+
+    assert done.status == "done", done.note
+    body = post.outbox[0].body
+    assert "合同编号 A0003" in body and "A9003" not in body and "另一家银行" not in body
+    total = _yuan(re.search(r"合计 ([\d,.]+) 元", body).group(1))
+    with engine.connect() as conn:
+        assert total == account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER).demandable
+
+
+def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agency(
+    engine, portfolio
+) -> None:
+    task_id = _call_task(engine)  # C-B0003 is collected in-house
+    with engine.begin() as conn:
+        conn.execute(update(t.accounts).where(t.accounts.c.id == "A0003").values(currency="USD"))
+    sms = ConsoleChannel()
+
+    done = execute(engine, task_id, "system:test", NOW, PACKS, {"sms": sms})
+
+    assert done.status == "review"
+    assert done.note.startswith("template us.reminder_sms:") and "(agency)" in done.note
+    assert sms.outbox == []

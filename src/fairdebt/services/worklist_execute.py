@@ -62,6 +62,14 @@ MISSING = {
     "loan_date": "no account on record",
     "contract_no": "no account on record",
     "agency": "the case is not placed with an agency",
+    # us.validation_notice (Reg F model notice): not derived yet (docs/worklist.md)
+    "agency_address": "no agency address on record",
+    "original_creditor": "not derived yet",
+    "account_no": "not derived yet",
+    "itemization_date": "no itemization date chosen (Reg F 1006.34(b)(3))",
+    "itemized_amount": "no itemization date chosen (Reg F 1006.34(b)(3))",
+    "paid": "no itemization date chosen (Reg F 1006.34(b)(3))",
+    "dispute_deadline": "no validation period computed (Reg F 1006.34(b)(5))",
 }
 
 
