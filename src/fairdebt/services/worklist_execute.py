@@ -280,12 +280,20 @@ def _message(
 
 
 def _template_for(task: dict[str, Any], pack: str) -> Template | None:
+    """The pack's template the strategy named — ids carry a short pack prefix (`us.` for
+    us-regf), strategies name them without it — else the pack's ordinary debtor template for
+    the channel (never one written for time-barred debts: that is only ever chosen by name)."""
     from fairdebt.messages.catalog import templates
 
-    named = {f"{pack}.{task['template']}", str(task["template"])}
+    name = str(task["template"] or "")
     mine = [x for x in templates() if x.pack == pack and x.channel == task["kind"]]
-    return next((x for x in mine if x.id in named), None) or next(
-        (x for x in mine if x.party == "debtor" and x.purpose in ("remind", "collect")), None
+    return next((x for x in mine if name in (x.id, x.id.split(".", 1)[-1])), None) or next(
+        (
+            x
+            for x in mine
+            if x.party == "debtor" and x.purpose in ("remind", "collect") and not x.time_barred
+        ),
+        None,
     )
 
 
