@@ -126,6 +126,28 @@ def ladder_plans(run_id: str, count: int = 20) -> list[dict[str, object]]:
     return rows
 
 
+def add_account(
+    conn, account_id: str, borrower_id: str, lender: str, lender_type: str, cents: int, on: date
+) -> None:
+    """A credit-card account at 18 % a year, contracted on 2025-01-01, disbursed `on`."""
+    conn.execute(
+        insert(t.accounts).values(
+            id=account_id,
+            borrower_id=borrower_id,
+            product="credit_card",
+            lender=lender,
+            lender_type=lender_type,
+            currency="CNY",
+            principal_cents=cents,
+            interest_rate="0.18",
+            penalty_rate="0",
+            fee_rate="0",
+            contract_date=date(2025, 1, 1),
+            disbursed_on=on,
+        )
+    )
+
+
 def task_rows(engine, **where: object) -> list:
     query = select(tasks).order_by(tasks.c.case_id, tasks.c.action_no)
     for name, value in where.items():
@@ -175,22 +197,7 @@ def test_a_case_takes_its_most_urgent_accounts_treatment_and_all_eligibilities(
     engine, portfolio
 ) -> None:
     with engine.begin() as conn:  # a second account for borrower B0001
-        conn.execute(
-            insert(t.accounts).values(
-                id="A9001",
-                borrower_id="B0001",
-                product="credit_card",
-                lender="示例银行",
-                lender_type="licensed_bank",
-                currency="CNY",
-                principal_cents=100_000,
-                interest_rate="0.18",
-                penalty_rate="0",
-                fee_rate="0",
-                contract_date=date(2025, 1, 1),
-                disbursed_on=date(2025, 1, 1),
-            )
-        )
+        add_account(conn, "A9001", "B0001", "示例银行", "licensed_bank", 100_000, date(2025, 1, 1))
     plans = [
         plan_row("R1", 1, "calls", priority=4, dpd=10),
         plan_row("R1", 1, "lawyers_letter", account_id="A9001", priority=3, dpd=200),
@@ -505,22 +512,8 @@ def test_a_letter_names_one_account_and_its_own_amounts_when_the_case_has_two(
     engine, portfolio
 ) -> None:
     with engine.begin() as conn:  # a second account, fully overdue, for the same borrower
-        conn.execute(
-            insert(t.accounts).values(
-                id="A9003",
-                borrower_id="B0003",
-                product="credit_card",
-                lender="另一家银行",
-                lender_type="consumer_finance",
-                currency="CNY",
-                principal_cents=500_000,
-                interest_rate="0.18",
-                penalty_rate="0",
-                fee_rate="0",
-                contract_date=date(2025, 1, 1),
-                disbursed_on=date(2025, 2, 1),
-            )
-        )
+        lender = ("另一家银行", "consumer_finance")
+        add_account(conn, "A9003", "B0003", *lender, 500_000, date(2025, 2, 1))
         conn.execute(
             insert(t.instalments).values(
                 account_id="A9003",
