@@ -45,6 +45,7 @@ from fairdebt.errors import FairdebtError
 from fairdebt.services.contact import DEFAULT_ORDER, ContactGuard, ContactRequest, ask
 from fairdebt.services.payments import Order
 from fairdebt.services.worklist import CONTACT_KINDS, WORKABLE
+from fairdebt.services.worklist_queries import with_case_and_borrower
 
 if TYPE_CHECKING:
     from fairdebt.messages.catalog import Template
@@ -199,14 +200,13 @@ def _task(conn: Connection, task_id: int) -> dict[str, Any]:
     """The task with what a contact needs: the borrower's addresses, the case's placement and
     balance, one of its accounts (for the message), and the currency that picks the pack."""
     k, c, b = tasks.c, t.cases.c, t.borrowers.c
-    joined = tasks.join(t.cases, c.id == k.case_id).join(t.borrowers, b.id == c.borrower_id)
     query = (
         select(
             k.id, k.case_id, k.kind, k.template, k.status, k.dpd, k.as_of, c.borrower_id,
             c.assignee_kind, c.assignee_id, c.overdue_cents, b.name, b.phones, b.email,
             b.address, b.timezone,
         )
-        .select_from(joined)
+        .select_from(with_case_and_borrower())
         .where(k.id == task_id)
     )  # fmt: skip
     row = conn.execute(query).mappings().first()

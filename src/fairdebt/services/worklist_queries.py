@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Join, func, or_, select
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import tables as t
@@ -33,18 +33,23 @@ class TaskFilter:
     ready_at: datetime | None = None  # leave out deferred tasks not allowed before a later time
 
 
+def with_case_and_borrower() -> Join:
+    """tasks ⋈ cases ⋈ borrowers: what a queue row and a contact both read."""
+    c, b = t.cases.c, t.borrowers.c
+    return tasks.join(t.cases, c.id == tasks.c.case_id).join(t.borrowers, b.id == c.borrower_id)
+
+
 def list_tasks(conn: Connection, flt: TaskFilter, limit: int = 200) -> list[dict[str, Any]]:
     """Tasks with their case's bucket, balance and the borrower's first phone: most urgent
     first (priority, then DPD, then due day)."""
     k, c, b = tasks.c, t.cases.c, t.borrowers.c
-    joined = tasks.join(t.cases, c.id == k.case_id).join(t.borrowers, b.id == c.borrower_id)
     query = (
         select(
             k.id, k.case_id, k.kind, k.template, k.treatment, k.dpd, k.due_on, k.time_window,
             k.priority, k.status, k.assignee_kind, k.assignee_id, k.decision_id, k.note,
             k.run_id, k.not_before, c.bucket, c.overdue_cents, b.phones, b.name,
         )
-        .select_from(joined)
+        .select_from(with_case_and_borrower())
         .where(*_conditions(flt))
         .order_by(k.priority, k.dpd.desc(), k.due_on, k.id)
         .limit(limit)
