@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000/verify",
         description="Where messages send the borrower to verify a collector and dispute online.",
     )
+    login_max_failures: int = Field(
+        5, ge=1, le=100, description="Wrong passwords that lock a user name for the lockout."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, le=1440, description="How long failed sign-ins count, and a lock lasts."
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -160,3 +161,16 @@ users = Table(
     Column("agency_id", String(64)),
     Column("borrower_id", String(64)),
 )
+
+# Every sign-in attempt, kept for throttling (services.sign_ins) and as a security record.
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),  # ISO 8601 UTC: sorts as it reads
+    Column("username", String(64), nullable=False),  # as typed, lower-cased: may name no user
+    Column("client", String(64), nullable=False),  # the client's address
+    Column("ok", Boolean, nullable=False),
+)
+Index("ix_sign_ins_username_at", sign_ins.c.username, sign_ins.c.at)
+Index("ix_sign_ins_client_at", sign_ins.c.client, sign_ins.c.at)

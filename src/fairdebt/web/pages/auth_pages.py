@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.adapters.db.engine import connect
+from fairdebt.services.sign_ins import Throttle, locked_until, record
 from fairdebt.services.users import authenticate
 from fairdebt.web.auth import engine_of, safe_next, sign_in, sign_out
 from fairdebt.web.rendering import render
@@ -32,13 +36,36 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "/console/",
 ) -> Response:
-    with connect(engine_of(request)) as conn:
-        user = authenticate(conn, username, password)
+    settings, now = request.app.state.settings, request.app.state.clock.now()
+    throttle = Throttle(
+        settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+    )
+    client = request.client.host if request.client else "unknown"
+    with connect(engine_of(request), write=True) as conn:
+        until = locked_until(conn, username, client, now, throttle)
+        user = None if until else authenticate(conn, username, password)
+        if until is None:
+            record(conn, username, client, user is not None, now)
+    if until is not None:
+        return _locked(request, next, username, until, now)
     if user is None:
         context = {"next": safe_next(next), "failed": True, "username": username}
         return render(request, "login.html", context, status_code=401)
     sign_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _locked(request: Request, next: str, username: str, until: datetime, now: datetime) -> Response:
+    """429 with the local time to try again; no password was checked."""
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    context = {
+        "next": safe_next(next),
+        "username": username,
+        "locked_until": until.astimezone(zone).strftime("%H:%M"),
+    }
+    response = render(request, "login.html", context | {"failed": False}, status_code=429)
+    response.headers["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
+    return response
 
 
 @router.post("/logout", name="logout")
