@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
+from fairdebt.adapters.channels.base import OutboundMessage
 from fairdebt.adapters.channels.console import ConsoleChannel
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.repositories import SqlEventLog
@@ -28,7 +29,7 @@ from fairdebt.errors import FairdebtError
 from fairdebt.services.charges import account_charges
 from fairdebt.services.contact import DEFAULT_ORDER
 from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
-from fairdebt.services.worklist_execute import Sender, execute
+from fairdebt.services.worklist_execute import Executed, Sender, execute
 from fairdebt.services.worklist_queries import TaskFilter, list_tasks
 from fairdebt.settings import load_settings
 from fairdebt.strategy.config import DEFAULT_PATH
@@ -36,6 +37,7 @@ from fairdebt.strategy.config import DEFAULT_PATH
 AS_OF = console_data.AS_OF
 NOW = console_data.NOW
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MORNING = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)  # inside every contact window
 PACKS = builtin_packs()
 # bucket of the case -> treatment of the shipped ladder (strategy/default.yaml)
 LADDER = {"M0": "none", "M1": "calls", "M2": "agency", "M3": "agency"}
@@ -286,9 +288,8 @@ def _call_task(engine, case_id: str = "C-B0003") -> int:
 def test_an_allowed_task_is_sent_after_the_logged_decision_and_done(engine, portfolio) -> None:
     task_id = _call_task(engine)
     sms = ConsoleChannel()
-    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
 
-    done = execute(engine, task_id, "system:test", morning, PACKS, {"sms": sms})
+    done = execute(engine, task_id, "system:test", MORNING, PACKS, {"sms": sms})
 
     assert done.status == "done" and done.outcome == "delivered"
     assert len(sms.outbox) == 1 and sms.outbox[0].decision_id == done.decision.id
@@ -424,6 +425,15 @@ def _letter_task(engine, case_id: str = "C-B0003") -> int:
     return task_id
 
 
+def _send_letter(engine) -> tuple[Executed, OutboundMessage]:
+    """Execute C-B0003's planned collection notice on a weekday morning: the result and the
+    letter the post carried."""
+    post = ConsoleChannel()
+    done = execute(engine, _letter_task(engine), "system:test", MORNING, PACKS, {"letter": post})
+    assert done.status == "done", done.note
+    return done, post.outbox[0]
+
+
 def _above_the_cap(engine, account_id: str = "A0003") -> None:
     """Private lending at 24 % a year: above the 4 x LPR cap, so part of its interest may not
     be demanded (RULES.md CN-RATE-29)."""
@@ -443,16 +453,12 @@ def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
     engine, portfolio
 ) -> None:
     _above_the_cap(engine)
-    task_id = _letter_task(engine)
-    post = ConsoleChannel()
-    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
 
-    done = execute(engine, task_id, "system:test", morning, PACKS, {"letter": post})
+    done, letter = _send_letter(engine)
 
-    assert done.status == "done", done.note
-    body = post.outbox[0].body
+    body = letter.body
     assert body.startswith("催收通知函")
-    assert post.outbox[0].to == "深圳市朝阳路4号"  # the borrower's address
+    assert letter.to == "深圳市朝阳路4号"  # the borrower's address
     nid = console_data.national_id(3)
     assert f"证件号后四位 {nid[-4:]}" in body and nid not in body  # the tail, never the number
     assert "您于 2025-01-01 在示例消费金融有限公司办理的借款（合同编号 A0003）" in body
@@ -470,7 +476,7 @@ def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
     assert types[-2:] == ["gate_decision", "contact_recorded"]
-    assert task_rows(engine, id=task_id)[0].status == "done"
+    assert task_rows(engine, id=done.task_id)[0].status == "done"
 
 
 def test_a_letter_to_a_borrower_without_an_id_number_goes_to_review_naming_it(
@@ -499,9 +505,8 @@ def test_the_deployments_phone_and_portal_reach_the_reminder(
     sender = Sender.of(load_settings())
     task_id = _call_task(engine)
     sms = ConsoleChannel()
-    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
 
-    done = execute(engine, task_id, "system:test", morning, PACKS, {"sms": sms}, sender=sender)
+    done = execute(engine, task_id, "system:test", MORNING, PACKS, {"sms": sms}, sender=sender)
 
     assert done.status == "done", done.note
     assert "95588-321" in sms.outbox[0].body and "400-000-0000" not in sms.outbox[0].body
@@ -524,14 +529,10 @@ def test_a_letter_names_one_account_and_its_own_amounts_when_the_case_has_two(
                 fee_cents=0,
             )
         )
-    task_id = _letter_task(engine)
-    post = ConsoleChannel()
-    morning = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
 
-    done = execute(engine, task_id, "system:test", morning, PACKS, {"letter": post})
+    _done, letter = _send_letter(engine)
 
-    assert done.status == "done", done.note
-    body = post.outbox[0].body
+    body = letter.body
     assert "合同编号 A0003" in body and "A9003" not in body and "另一家银行" not in body
     total = _yuan(re.search(r"合计 ([\d,.]+) 元", body).group(1))
     with engine.connect() as conn:
