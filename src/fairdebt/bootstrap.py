@@ -1,10 +1,112 @@
-"""Composition root: settings -> engine (migrated) -> services. Nothing else wires things."""
+"""The composition root: settings -> engine (migrated) -> clock -> packs -> channels -> services.
+
+`Services` is built once per process — by the CLI's root command and by `fairdebt serve` — and
+handed to every command and to `web.app.create_app`. Nothing else builds an engine, a channel or
+a pack set. Each part is made when first used, so a command that needs only the rule packs
+(`fairdebt gate`) never opens the database, and `fairdebt --help` builds nothing.
+
+Use cases receive what they need from it: `services.uow()` (a fresh unit of work on the one
+engine), `services.clock`, `services.packs`, `services.channels`. Tests build it with a fixed
+clock, their own channels or an existing engine.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from fairdebt.settings import Settings
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from fairdebt.adapters.channels.base import Channel
+    from fairdebt.compliance.pack import Packs
+    from fairdebt.domain.loan import Component
+    from fairdebt.services.ports import Clock, UnitOfWork
+    from fairdebt.services.worklist_execute import Sender
+    from fairdebt.settings import Settings
+
+# The channels a deployment delivers through when none are configured: the console channel,
+# which keeps what it "sends" in memory (development, the demo and tests).
+CONSOLE_CHANNELS = ("call", "sms", "email", "letter", "voicemail")
+
+
+class Services:
+    """Everything wired once (module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        engine: Engine | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._channels = channels
+        self._engine = engine
+        self._migrate = migrate
+
+    @cached_property
+    def settings(self) -> Settings:
+        from fairdebt.settings import load_settings
+
+        return self._settings if self._settings is not None else load_settings()
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The one engine, brought to the newest schema (unless built with migrate=False)."""
+        if self._engine is not None:
+            return self._engine
+        return database(self.settings, migrate=self._migrate)
+
+    @cached_property
+    def clock(self) -> Clock:
+        from fairdebt.adapters.clock import SystemClock
+
+        return self._clock if self._clock is not None else SystemClock()
+
+    @cached_property
+    def packs(self) -> Packs:
+        from fairdebt.compliance.pack import builtin_packs
+
+        return builtin_packs()
+
+    @cached_property
+    def channels(self) -> Mapping[str, Channel]:
+        if self._channels is not None:
+            return self._channels
+        from fairdebt.adapters.channels.console import ConsoleChannel
+
+        return {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
+
+    @cached_property
+    def sender(self) -> Sender:
+        """Who the messages say they are from (settings: contact_phone, portal_url)."""
+        from fairdebt.services.worklist_execute import Sender
+
+        return Sender.of(self.settings)
+
+    @cached_property
+    def allocation_order(self) -> tuple[Component, ...]:
+        """The order a payment pays an instalment's components in (settings)."""
+        from fairdebt.domain.loan import Component
+
+        return tuple(Component(c) for c in self.settings.allocation)
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work on the one engine."""
+        from fairdebt.adapters.db.uow import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        """Release the engine's connections (only if this object made the engine)."""
+        if self._engine is None and "engine" in self.__dict__:
+            self.engine.dispose()
+            del self.__dict__["engine"]
 
 
 def database(settings: Settings, *, migrate: bool = True) -> Engine:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.bootstrap import Services
 from fairdebt.settings import load_settings
 from fairdebt.web.app import create_app
 
@@ -47,7 +48,7 @@ def app(console_db: tuple[str, console_data.Portfolio]) -> FastAPI:
     settings = load_settings(
         database_url=console_db[0], secret_key="test-secret-key", locale="zh-CN", env="test"
     )
-    return create_app(settings, clock=FixedClock(console_data.NOW))
+    return create_app(Services(settings, clock=FixedClock(console_data.NOW)))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from gate_requests import event, gate, request
 
+from fairdebt.bootstrap import Services
 from fairdebt.settings import load_settings
 from fairdebt.web.api.gate import GateFastPath
 from fairdebt.web.app import create_app
@@ -21,7 +22,7 @@ URL = "/api/v1/gate/check"
 def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """Both ways a request can be served: as uvicorn serves it (fairdebt.web.asgi: the gate's
     fast path in front of the application), and by the application's own route."""
-    app = create_app(load_settings(env="test"))
+    app = create_app(Services(load_settings(env="test")))
     with TestClient(GateFastPath(app) if request.param == "fast path" else app) as c:
         yield c
 
@@ -122,7 +123,7 @@ def test_an_unexpected_failure_is_answered_by_the_whole_application(
         raise FairdebtError("the packs could not be read", "reinstall fairdebt")
 
     monkeypatch.setattr(gate_api, "decide_json", broken)
-    with TestClient(GateFastPath(create_app(load_settings(env="test")))) as fresh:
+    with TestClient(GateFastPath(create_app(Services(load_settings(env="test"))))) as fresh:
         response = fresh.post(URL, json=EXAMPLES["late call"])
 
     assert response.status_code == 400

@@ -21,6 +21,7 @@ from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.db.worklist_tables import tasks
+from fairdebt.bootstrap import Services
 from fairdebt.domain.case import Assignee, AssigneeKind
 from fairdebt.services.worklist import dispatch
 from fairdebt.settings import load_settings
@@ -65,7 +66,7 @@ def app(console_db, planned) -> FastAPI:
     settings = load_settings(
         database_url=console_db[0], secret_key="test-secret-key", locale="zh-CN", env="test"
     )
-    return create_app(settings, clock=Clock())
+    return create_app(Services(settings, clock=Clock()))
 
 
 def due_calls(console_db, **where: object) -> list:

@@ -18,6 +18,7 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
+from fairdebt.bootstrap import Services
 from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
 from fairdebt.strategy.run import RunOptions, run_strategy
@@ -291,7 +292,7 @@ def test_without_any_run_the_page_says_how_to_make_one(tmp_path):
         database_url=url, secret_key="test-secret-key", locale="en", env="test"
     )
 
-    with TestClient(create_app(settings), follow_redirects=False) as browser:
+    with TestClient(create_app(Services(settings)), follow_redirects=False) as browser:
         browser.post("/login", data={"username": "boss", "password": console_data.PASSWORD})
         page = browser.get("/console/strategy")
         listed = browser.get("/api/v1/strategy/runs").json()

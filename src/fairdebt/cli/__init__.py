@@ -3,6 +3,10 @@
 Each command group lives in its own module of this package and exposes `register(app)`.
 Modules import only typer/rich at import time; heavy libraries are imported inside the
 commands, so `fairdebt --help` stays fast and does no I/O.
+
+The root command puts the composition root (fairdebt.bootstrap.Services, lazy: nothing is built
+until a command uses it) into the context; commands get it with `_common.services()`. A test may
+pass its own: `app(args, obj=Services(...))`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # rich tracebacks print locals: personal data must not leak
     add_completion=False,
 )
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    from fairdebt.bootstrap import Services
+    from fairdebt.cli._common import use
+
+    if not isinstance(ctx.obj, Services):
+        ctx.obj = Services()
+    use(ctx.obj)
+    ctx.call_on_close(ctx.obj.close)
+
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"fairdebt.cli.{_name}").register(app)

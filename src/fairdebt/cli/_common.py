@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -19,15 +19,35 @@ from rich.progress import (
 )
 
 from fairdebt.errors import InputFileError
-from fairdebt.settings import Settings, load_settings
+from fairdebt.settings import Settings
+
+if TYPE_CHECKING:
+    from fairdebt.bootstrap import Services
 
 # No emoji codes: "file.yaml:100: field" would print a 💯 where the line number is.
 console = Console(stderr=True, emoji=False)  # stdout is kept for machine-readable output (JSON)
 out = Console(emoji=False)
 
 
+_wired: list[Services] = []  # set by the root command (fairdebt.cli), one per invocation
+
+
+def use(services: Services) -> None:
+    """Called by the root command: the composition root every command of this run receives."""
+    _wired[:] = [services]
+
+
+def services() -> Services:
+    """The composition root of this run (fairdebt.cli's root command built it)."""
+    if not _wired:
+        from fairdebt.bootstrap import Services
+
+        use(Services())
+    return _wired[0]
+
+
 def settings() -> Settings:
-    return load_settings()
+    return services().settings
 
 
 def progress(quiet: bool = False) -> Progress:

@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from fairdebt import __version__
 
 if TYPE_CHECKING:
+    from fairdebt.bootstrap import Services
     from fairdebt.settings import Settings
 
 API_MODULES: tuple[str, ...] = ("gate", "strategy")
@@ -30,20 +31,19 @@ SESSION_COOKIE = "fairdebt_session"
 SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again
 
 
-def create_app(settings: Settings | None = None, clock: object | None = None) -> FastAPI:
-    """Build the app. `settings` is a fairdebt.settings.Settings (loaded when None); `clock`
-    has `now()` (the system clock when None; tests pass a fixed one)."""
-    from fairdebt.adapters.clock import SystemClock
-    from fairdebt.adapters.db.engine import make_engine
-    from fairdebt.settings import load_settings
+def create_app(services: Services | None = None) -> FastAPI:
+    """Build the app around `services` (fairdebt.bootstrap.Services; one built from the
+    environment when None, on a database `fairdebt serve` has already migrated)."""
+    from fairdebt.bootstrap import Services
     from fairdebt.web.rendering import install_error_pages
 
-    config = settings if settings is not None else load_settings()
+    wired = services if services is not None else Services(migrate=False)
+    config = wired.settings
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        app.state.engine.dispose()
+        wired.close()
 
     app = FastAPI(
         title="fairdebt",
@@ -52,9 +52,9 @@ def create_app(settings: Settings | None = None, clock: object | None = None) ->
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
+    app.state.services = wired
     app.state.settings = config
-    app.state.engine = make_engine(config.sqlalchemy_url, timeout=config.db_timeout_seconds)
-    app.state.clock = clock if clock is not None else SystemClock()
+    app.state.clock = wired.clock
     _install_web(app, config)
     install_error_pages(app)
 

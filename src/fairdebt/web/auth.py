@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
 from fairdebt.adapters.db.engine import connect
+from fairdebt.bootstrap import Services
 from fairdebt.services.users import Role, User, get_user
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
@@ -32,9 +33,14 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
 def engine_of(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+    """The one engine (read-side queries of the pages)."""
+    return services_of(request).engine
 
 
 def signed_in(request: Request) -> User | None:

@@ -1,39 +1,78 @@
-"""Unit of work: one transaction; repositories share its connection."""
+"""Unit of work: one transaction; every repository shares its connection.
+
+Re-entrant (services.ports): the outermost `with` opens the connection and the transaction, an
+inner one joins them, and only the outermost `commit()` writes. The repositories are built from
+the connection on each access, so a unit can be entered again after it was left.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db.engine import describe
+from fairdebt.adapters.db.record_repos import SqlRecordRepositories
+from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
+from fairdebt.errors import FairdebtError
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(SqlRepaymentRepositories, SqlRecordRepositories, SqlWorklistRepositories):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
-
-    conn: Connection
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._depth = 0
+        self._conn: Connection | None = None
+        self._transaction: RootTransaction | None = None
+
+    @property
+    def conn(self) -> Connection:
+        """The unit's connection (adapters only: services never see it)."""
+        if self._conn is None:
+            raise FairdebtError("a unit of work was used outside its `with` block")
+        return self._conn
 
     def __enter__(self) -> SqlUnitOfWork:
-        try:
-            self.conn = self.engine.connect()
-            self.transaction = self.conn.begin()
-        except DBAPIError as exc:
-            raise describe(exc) from None
-        self.cases = SqlCaseRepository(self.conn)
-        self.events = SqlEventLog(self.conn)
+        if self._depth == 0:
+            try:
+                self._conn = self.engine.connect()
+                self._transaction = self._conn.begin()
+            except DBAPIError as exc:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+                raise describe(exc) from None
+        self._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.transaction.is_active:
-            self.transaction.rollback()
-        self.conn.close()
+        self._depth -= 1
+        if self._depth:
+            return
+        conn, transaction = self._conn, self._transaction
+        self._conn = self._transaction = None
+        try:
+            if transaction is not None and transaction.is_active:
+                transaction.rollback()
+        finally:
+            if conn is not None:
+                conn.close()
 
     def commit(self) -> None:
+        if self._depth > 1 or self._transaction is None:
+            return
         try:
-            self.transaction.commit()
+            self._transaction.commit()
         except DBAPIError as exc:
             raise describe(exc) from None
+        self._transaction = self.conn.begin()  # the unit goes on in a new transaction
+
+    @property
+    def cases(self) -> SqlCaseRepository:
+        return SqlCaseRepository(self.conn)
+
+    @property
+    def events(self) -> SqlEventLog:
+        return SqlEventLog(self.conn)

@@ -29,7 +29,7 @@ from fairdebt.domain.borrower import mask_phone
 from fairdebt.services.users import Role, User
 from fairdebt.services.worklist import CANDIDATE_KINDS, PLACEMENT
 from fairdebt.services.worklist_queries import TaskFilter, count_by_kind, list_tasks
-from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of
+from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of, services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.rendering import render
 
@@ -120,10 +120,7 @@ def _assignees(conn: Any) -> list[str]:
 @router.post("/queue/tasks/{task_id}/check", name="console_queue_check")
 def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Response:
     """Ask the gate for this call; it is made only if the gate allows it."""
-    from fairdebt.adapters.channels.console import ConsoleChannel
-    from fairdebt.compliance.pack import builtin_packs
-    from fairdebt.domain.loan import Component
-    from fairdebt.services.worklist_execute import Sender, execute
+    from fairdebt.services.worklist_execute import execute
 
     engine = engine_of(request)
     with connect(engine) as conn:
@@ -132,14 +129,20 @@ def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Resp
     if not mine:
         gettext = gettext_for(locale_of(request))
         raise HTTPException(status_code=404, detail=gettext(NO_SUCH_TASK))
-    settings, now = request.app.state.settings, request.app.state.clock.now()
-    channels = getattr(request.app.state, "channels", None) or {"call": ConsoleChannel()}
+    services = services_of(request)
+    settings, now = services.settings, services.clock.now()
     actor = f"{user.role.value}:{user.username}"
     done = execute(
-        engine, task_id, actor, now, builtin_packs(), channels,
-        default_pack=settings.default_pack, sender=Sender.of(settings),
-        order=tuple(Component(c) for c in settings.allocation),
-    )  # fmt: skip
+        engine,
+        task_id,
+        actor,
+        now,
+        services.packs,
+        services.channels,
+        default_pack=settings.default_pack,
+        sender=services.sender,
+        order=services.allocation_order,
+    )
     request.session[FLASH] = _flash(mine[0]["case_id"], done, ZoneInfo(settings.timezone))
     return RedirectResponse(request.url_for("console_queue"), status_code=303)
 

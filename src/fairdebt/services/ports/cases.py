@@ -1,7 +1,4 @@
-"""Ports: what the use cases need from the outside world, as Protocols.
-
-Adapters implement them (adapters/db for SQL, adapters/clock for time); tests may pass fakes.
-"""
+"""Ports for cases and their append-only, hash-chained event log."""
 
 from __future__ import annotations
 
@@ -11,12 +8,6 @@ from typing import Protocol
 
 from fairdebt.domain.case import Case
 from fairdebt.domain.events import CaseEvent, NewEvent
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current instant, aware."""
-        ...
 
 
 class CaseRepository(Protocol):
@@ -37,12 +28,9 @@ class EventLog(Protocol):
     def all_events(self) -> Iterator[CaseEvent]: ...
 
 
-class UnitOfWork(Protocol):
-    cases: CaseRepository
-    events: EventLog
+class CaseRepositories(Protocol):
+    @property
+    def cases(self) -> CaseRepository: ...
 
-    def __enter__(self) -> UnitOfWork: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def commit(self) -> None: ...
+    @property
+    def events(self) -> EventLog: ...

@@ -1,0 +1,52 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+A use case takes a `UnitOfWork` and talks to its repositories (`uow.cases`, `uow.events`, ...);
+it never sees SQL. adapters/db implements every port with SQLAlchemy Core (SqlUnitOfWork); the
+unit tests pass in-memory fakes of the same ports (tests/fakes). Each group of repositories has a
+module of its own here; `UnitOfWork` is all of them plus the transaction.
+
+A unit of work is re-entrant: a use case opens it with `with uow:`, and a helper it calls may do
+the same; the inner `with` joins the outer transaction, and only the outermost `commit()` writes.
+Leaving the outermost `with` without `commit()` rolls everything back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
+from fairdebt.services.ports.records import RecordRepositories
+from fairdebt.services.ports.repayment import RepaymentRepositories
+from fairdebt.services.ports.worklist import WorklistRepositories
+
+__all__ = [
+    "CaseRepositories",
+    "CaseRepository",
+    "Clock",
+    "EventLog",
+    "RecordRepositories",
+    "RepaymentRepositories",
+    "UnitOfWork",
+    "WorklistRepositories",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware."""
+        ...
+
+
+class UnitOfWork(
+    CaseRepositories, RepaymentRepositories, RecordRepositories, WorklistRepositories, Protocol
+):
+    """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Make the unit's writes permanent (a no-op inside a nested `with`)."""
+        ...
