@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from fakes.cases import FakeCaseRepositories
+from fakes.identity import FakeIdentityRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
 from fakes.worklist import FakeWorklistRepositories
@@ -20,6 +21,7 @@ _CONTROL = frozenset({"_depth", "_saved", "commits"})
 class FakeUnitOfWork(
     FakeCaseRepositories,
     FakeRepaymentRepositories,
+    FakeIdentityRepositories,
     FakeRecordRepositories,
     FakeWorklistRepositories,
 ):

@@ -1,4 +1,4 @@
-"""Fakes of the ports for users, sign-ins, imports and strategy runs."""
+"""Fakes of the ports for imports and strategy runs."""
 
 from __future__ import annotations
 

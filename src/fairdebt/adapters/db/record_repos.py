@@ -1,4 +1,4 @@
-"""The user, sign-in, import and strategy repositories of SqlUnitOfWork."""
+"""The import and strategy repositories of SqlUnitOfWork."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db.engine import describe
+from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
@@ -18,7 +19,12 @@ from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
 
-class SqlUnitOfWork(SqlRepaymentRepositories, SqlRecordRepositories, SqlWorklistRepositories):
+class SqlUnitOfWork(
+    SqlRepaymentRepositories,
+    SqlIdentityRepositories,
+    SqlRecordRepositories,
+    SqlWorklistRepositories,
+):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 
     def __init__(self, engine: Engine) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
+from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
@@ -25,6 +26,7 @@ __all__ = [
     "CaseRepository",
     "Clock",
     "EventLog",
+    "IdentityRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
     "UnitOfWork",
@@ -39,7 +41,12 @@ class Clock(Protocol):
 
 
 class UnitOfWork(
-    CaseRepositories, RepaymentRepositories, RecordRepositories, WorklistRepositories, Protocol
+    CaseRepositories,
+    RepaymentRepositories,
+    IdentityRepositories,
+    RecordRepositories,
+    WorklistRepositories,
+    Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
 

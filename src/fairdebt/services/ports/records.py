@@ -1,4 +1,4 @@
-"""Ports for users and sign-ins, portfolio imports, and strategy runs with their plans."""
+"""Ports for portfolio imports, and strategy runs with their plans and reports."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from typing import Protocol
 
 
 class RecordRepositories(Protocol):
-    """The user, import and strategy repositories a unit of work holds."""
+    """The import and strategy repositories a unit of work holds."""
