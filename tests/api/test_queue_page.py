@@ -56,7 +56,7 @@ def planned(console_db) -> dict[str, str]:
             given[case_id] = who
         uow.commit()
     run_strategy(engine, RunOptions(as_of=console_data.AS_OF))
-    dispatch(engine, None, console_data.NOW + timedelta(minutes=5))
+    dispatch(SqlUnitOfWork(engine), None, console_data.NOW + timedelta(minutes=5))
     engine.dispose()
     return given
 
@@ -152,7 +152,7 @@ def test_the_gate_button_asks_the_gate_makes_an_allowed_call_and_says_so(
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events(task.case_id)]
     engine.dispose()
-    assert types[-2:] == ["gate_decision", "contact_recorded"]
+    assert types[-3:] == ["gate_decision", "contact_attempted", "contact_recorded"]
 
 
 def test_a_denied_call_is_not_made_and_the_page_cites_the_rule(open_as, console_db):

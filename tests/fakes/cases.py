@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from fairdebt.domain.case import Case
@@ -35,6 +35,9 @@ class FakeEventLog:
         sealed = chain(case_id, len(log) + 1, prev, at, event)
         log.append(sealed)
         return sealed
+
+    def append_many(self, items: Iterable[tuple[str, NewEvent]], at: datetime) -> int:
+        return sum(1 for case_id, event in items if self.append(case_id, event, at))
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self.chains.get(case_id, ()))

@@ -59,7 +59,7 @@ def _ask(engine, case, when, channel="sms"):
         "collector:u1",
         content="您好，您的账单已逾期，请通过官方渠道还款。",
     )
-    return ask(engine, request, when, PACKS, "cn")
+    return ask(SqlUnitOfWork(engine), request, when, PACKS, "cn")
 
 
 def _message(case, asked, channel="sms", to=PHONE):
@@ -74,14 +74,20 @@ def test_an_allowed_sms_is_logged_before_it_is_sent(engine, case) -> None:
     with engine.connect() as conn:
         before = [e.type for e in SqlEventLog(conn).events(case)]
 
-    ContactGuard(engine, {"sms": sms}).send(_message(case, asked), MORNING, "collector:u1")
+    ContactGuard(SqlUnitOfWork(engine), {"sms": sms}).send(
+        _message(case, asked), MORNING, "collector:u1"
+    )
 
     assert asked.decision.decision.value == "allow"
     assert before[-1] == "gate_decision"  # on the record before anything went out
     with engine.connect() as conn:
         events = SqlEventLog(conn).events(case)
         assert verify_all(SqlEventLog(conn).all_events()).ok
-    assert [e.type for e in events][-2:] == ["gate_decision", "contact_recorded"]
+    assert [e.type for e in events][-3:] == [
+        "gate_decision",
+        "contact_attempted",
+        "contact_recorded",
+    ]
     assert events[-1].data["decision_id"] == asked.decision_id and len(sms.outbox) == 1
 
 
@@ -89,7 +95,7 @@ def test_a_message_without_a_decision_is_refused_and_nothing_is_sent(engine, cas
     sms = ConsoleChannel()
 
     with pytest.raises(ContactRefusedError):
-        ContactGuard(engine, {"sms": sms}).send(_message(case, None), MORNING, "u1")
+        ContactGuard(SqlUnitOfWork(engine), {"sms": sms}).send(_message(case, None), MORNING, "u1")
 
     assert sms.outbox == []
 
@@ -100,7 +106,7 @@ def test_a_denied_decision_cannot_be_used_to_send(engine, case) -> None:
     asked = _ask(engine, case, night)
 
     with pytest.raises(ContactRefusedError, match="deny"):
-        ContactGuard(engine, {"sms": sms}).send(_message(case, asked), night, "u1")
+        ContactGuard(SqlUnitOfWork(engine), {"sms": sms}).send(_message(case, asked), night, "u1")
 
     assert asked.decision.decision.value == "deny" and asked.decision.allowed_from is not None
     assert sms.outbox == []
@@ -108,7 +114,7 @@ def test_a_denied_decision_cannot_be_used_to_send(engine, case) -> None:
 
 def test_a_decision_is_used_once_for_its_own_channel_and_address(engine, case) -> None:
     sms = ConsoleChannel()
-    guard = ContactGuard(engine, {"sms": sms})
+    guard = ContactGuard(SqlUnitOfWork(engine), {"sms": sms})
     asked = _ask(engine, case, MORNING)
 
     with pytest.raises(ContactRefusedError, match="another channel or address"):
@@ -124,14 +130,14 @@ def test_a_stale_decision_must_be_asked_again(engine, case) -> None:
     asked = _ask(engine, case, MORNING)
 
     with pytest.raises(ContactRefusedError, match="stale"):
-        ContactGuard(engine, {"sms": ConsoleChannel()}).send(
+        ContactGuard(SqlUnitOfWork(engine), {"sms": ConsoleChannel()}).send(
             _message(case, asked), MORNING + timedelta(hours=1), "u1"
         )
 
 
 def test_recorded_calls_feed_the_daily_cap_of_the_cn_pack(engine, case) -> None:
     dialer = FakeDialer()
-    guard = ContactGuard(engine, {"call": dialer})
+    guard = ContactGuard(SqlUnitOfWork(engine), {"call": dialer})
     for hour in (9, 11, 14):
         when = MORNING.replace(hour=hour)
         asked = _ask(engine, case, when, channel="call")
@@ -200,7 +206,7 @@ def _charges(engine, *accounts):
 
 def _demand(engine, case, text):
     request = ContactRequest(case, "sms", "debtor", "collect", PHONE, "lender-1", "u1", text)
-    return ask(engine, request, MORNING, PACKS, "cn")
+    return ask(SqlUnitOfWork(engine), request, MORNING, PACKS, "cn")
 
 
 def _sms(amount: str) -> str:
@@ -230,7 +236,9 @@ def test_a_demand_for_the_above_cap_charges_is_denied_and_logged(engine, private
         logged = SqlEventLog(conn).events(private_case)[-1]
     assert logged.type == "gate_decision" and logged.data["decision_id"] == asked.decision_id
     with pytest.raises(ContactRefusedError, match="deny"):
-        ContactGuard(engine, {"sms": sms}).send(_message(private_case, asked), MORNING, "u1")
+        ContactGuard(SqlUnitOfWork(engine), {"sms": sms}).send(
+            _message(private_case, asked), MORNING, "u1"
+        )
     assert sms.outbox == []
 
 
@@ -252,8 +260,8 @@ def test_the_pure_gate_still_allows_the_same_request(engine, private_case) -> No
     request = ContactRequest(
         private_case, "sms", "debtor", "collect", PHONE, "lender-1", "u1", _sms("¥999,999.00")
     )
-    with engine.connect() as conn:
-        gate, _ = _gate_request(conn, request, "B0001", frozenset(), MORNING, "cn")
+    with SqlUnitOfWork(engine) as uow:
+        gate, _ = _gate_request(uow, request, "B0001", frozenset(), MORNING, "cn")
 
     assert decide(gate, packs=PACKS).decision.value == "allow"  # the contract is unchanged
     assert _demand(engine, private_case, _sms("¥999,999.00")).decision.decision.value == "deny"

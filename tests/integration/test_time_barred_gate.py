@@ -13,6 +13,7 @@ import pytest
 from portfolio_files import write_portfolio
 
 from fairdebt.adapters.db.repositories import SqlEventLog
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.loan import Component
 from fairdebt.domain.money import Money
@@ -93,7 +94,7 @@ def _ask(engine, case, now, pack, content, channel="letter"):
     request = ContactRequest(
         case, channel, "debtor", "collect", "100 Main St", "agency-1", "collector:u1", content
     )
-    return ask(engine, request, now, PACKS, pack)
+    return ask(SqlUnitOfWork(engine), request, now, PACKS, pack)
 
 
 def _logged_limitation(engine, case) -> dict:

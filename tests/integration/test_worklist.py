@@ -23,14 +23,16 @@ from fairdebt.adapters.channels.console import ConsoleChannel
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.adapters.db.worklist_repos import SqlTaskRepository
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
 from fairdebt.services.charges import account_charges
 from fairdebt.services.contact import DEFAULT_ORDER
+from fairdebt.services.ports.worklist import TaskFilter
 from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
 from fairdebt.services.worklist_execute import Executed, Sender, execute
-from fairdebt.services.worklist_queries import TaskFilter, list_tasks
 from fairdebt.settings import load_settings
 from fairdebt.strategy.config import DEFAULT_PATH
 
@@ -161,9 +163,9 @@ def task_rows(engine, **where: object) -> list:
 def test_dispatching_makes_one_task_per_action_and_twice_adds_nothing(engine, portfolio) -> None:
     save_run(engine, "R1", AS_OF, ladder_plans("R1"))
 
-    first = dispatch(engine, "R1", NOW)
+    first = dispatch(SqlUnitOfWork(engine), "R1", NOW)
     made = task_rows(engine)
-    second = dispatch(engine, "R1", NOW + timedelta(hours=1))
+    second = dispatch(SqlUnitOfWork(engine), "R1", NOW + timedelta(hours=1))
 
     calls = [r for r in made if r.treatment == "calls"]
     assert {(r.kind, r.due_on - AS_OF) for r in calls} == {
@@ -183,7 +185,7 @@ def test_dispatching_makes_one_task_per_action_and_twice_adds_nothing(engine, po
 def test_each_dispatched_case_gets_one_tasks_planned_event(engine, portfolio) -> None:
     save_run(engine, "R1", AS_OF, ladder_plans("R1"))
 
-    result = dispatch(engine, "R1", NOW)
+    result = dispatch(SqlUnitOfWork(engine), "R1", NOW)
 
     with engine.connect() as conn:
         events = conn.execute(
@@ -208,7 +210,7 @@ def test_a_case_takes_its_most_urgent_accounts_treatment_and_all_eligibilities(
     plans[0]["agency_placement"] = True
     save_run(engine, "R1", AS_OF, plans)
 
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
 
     mine = task_rows(engine, case_id="C-B0001")
     assert {r.treatment for r in mine} == {"lawyers_letter"}
@@ -223,7 +225,7 @@ def test_held_and_closed_cases_get_no_tasks(engine, portfolio) -> None:
         conn.execute(update(t.cases).where(t.cases.c.id == "C-B0002").values(status="closed"))
     save_run(engine, "R1", AS_OF, [plan_row("R1", i, "calls") for i in (1, 2, 3)])
 
-    result = dispatch(engine, "R1", NOW)
+    result = dispatch(SqlUnitOfWork(engine), "R1", NOW)
 
     assert {r.case_id for r in task_rows(engine)} == {"C-B0003"}
     assert result.skipped == {"on hold": 1, "closed": 1}
@@ -231,7 +233,7 @@ def test_held_and_closed_cases_get_no_tasks(engine, portfolio) -> None:
 
 def test_a_replacing_run_supersedes_the_old_runs_open_tasks_only(engine, portfolio) -> None:
     save_run(engine, "R1", AS_OF, [plan_row("R1", i, "calls") for i in (1, 2)])
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
     with engine.begin() as conn:  # one task already worked: history, not superseded
         conn.execute(
             update(tasks)
@@ -240,7 +242,7 @@ def test_a_replacing_run_supersedes_the_old_runs_open_tasks_only(engine, portfol
         )
     save_run(engine, "R2", AS_OF, [plan_row("R2", i, "calls") for i in (1, 2)], supersedes="R1")
 
-    result = dispatch(engine, "R2", NOW + timedelta(hours=1))
+    result = dispatch(SqlUnitOfWork(engine), "R2", NOW + timedelta(hours=1))
 
     old = {(r.case_id, r.kind): r.status for r in task_rows(engine, run_id="R1")}
     assert old[("C-B0001", "sms")] == "done"
@@ -248,19 +250,22 @@ def test_a_replacing_run_supersedes_the_old_runs_open_tasks_only(engine, portfol
     assert result.superseded == 3
     assert {r.status for r in task_rows(engine, run_id="R2")} == {"open"}
     with pytest.raises(FairdebtError, match="superseded"):
-        dispatch(engine, "R1", NOW)
+        dispatch(SqlUnitOfWork(engine), "R1", NOW)
 
 
 def test_placement_goes_to_the_least_loaded_agency_and_the_tasks_follow(engine, portfolio) -> None:
     placed_before = {a: len(c) for a, c in portfolio.agency_cases.items()}
     free = [i for i in range(20) if console_data.agency_of(i) is None][:4]
     save_run(engine, "R1", AS_OF, [plan_row("R1", i, "agency") for i in free])
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
 
-    placed = place_with_agencies(engine, ["AG-EAST", "AG-WEST"], NOW, "supervisor:test")
+    placed = place_with_agencies(
+        SqlUnitOfWork(engine), ["AG-EAST", "AG-WEST"], NOW, "supervisor:test"
+    )
 
-    assert sum(placed.values()) == 4
-    load = {a: placed_before[a] + placed.get(a, 0) for a in placed_before}
+    assert placed.total == 4
+    assert placed.kept == {}
+    load = {a: placed_before[a] + placed.placed.get(a, 0) for a in placed_before}
     assert abs(load["AG-EAST"] - load["AG-WEST"]) <= 1
     with engine.connect() as conn:
         kinds = conn.execute(
@@ -276,12 +281,13 @@ def test_placement_goes_to_the_least_loaded_agency_and_the_tasks_follow(engine, 
         )
     assert assigned == 4
     assert {r.status for r in task_rows(engine, kind="agency_placement")} == {"done"}
-    assert place_with_agencies(engine, ["AG-EAST"], NOW, "x") == {}  # nothing open is left
+    again = place_with_agencies(SqlUnitOfWork(engine), ["AG-EAST"], NOW, "x")
+    assert (again.placed, again.kept) == ({}, {})  # nothing open is left
 
 
 def _call_task(engine, case_id: str = "C-B0003") -> int:
     save_run(engine, "R1", AS_OF, [plan_row("R1", 3, "calls")])
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
     return next(r.id for r in task_rows(engine, case_id=case_id) if r.kind == "sms")
 
 
@@ -289,14 +295,14 @@ def test_an_allowed_task_is_sent_after_the_logged_decision_and_done(engine, port
     task_id = _call_task(engine)
     sms = ConsoleChannel()
 
-    done = execute(engine, task_id, "system:test", MORNING, PACKS, {"sms": sms})
+    done = execute(SqlUnitOfWork(engine), task_id, "system:test", MORNING, PACKS, {"sms": sms})
 
     assert done.status == "done" and done.outcome == "delivered"
     assert len(sms.outbox) == 1 and sms.outbox[0].decision_id == done.decision.id
     assert "逾期" in sms.outbox[0].body  # the pack's reminder, filled in
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
-    assert types[-2:] == ["gate_decision", "contact_recorded"]
+    assert types[-3:] == ["gate_decision", "contact_attempted", "contact_recorded"]
     assert task_rows(engine, id=task_id)[0].decision_id == done.decision.id
 
 
@@ -307,7 +313,9 @@ def test_a_task_run_at_23_00_china_time_is_deferred_to_the_morning_and_not_sent(
     sms = ConsoleChannel()
     late = datetime(2026, 6, 30, 23, 0, tzinfo=SHANGHAI)
 
-    result = execute(engine, task_id, "system:test", late.astimezone(UTC), PACKS, {"sms": sms})
+    result = execute(
+        SqlUnitOfWork(engine), task_id, "system:test", late.astimezone(UTC), PACKS, {"sms": sms}
+    )
 
     assert result.status == "deferred"
     assert "CBA26-TIME" in result.note
@@ -317,8 +325,9 @@ def test_a_task_run_at_23_00_china_time_is_deferred_to_the_morning_and_not_sent(
     row = task_rows(engine, id=task_id)[0]
     assert (row.status, row.due_on) == ("deferred", date(2026, 7, 1))
     with engine.connect() as conn:  # a runner does not ask again before 08:00
-        before = list_tasks(conn, TaskFilter(ready_at=late + timedelta(hours=8, minutes=59)))
-        after = list_tasks(conn, TaskFilter(ready_at=late + timedelta(hours=9)))
+        tasks = SqlTaskRepository(conn)
+        before = tasks.listing(TaskFilter(ready_at=late + timedelta(hours=8, minutes=59)), 200)
+        after = tasks.listing(TaskFilter(ready_at=late + timedelta(hours=9)), 200)
     assert task_id not in {r["id"] for r in before}
     assert task_id in {r["id"] for r in after}
 
@@ -331,7 +340,7 @@ def test_a_task_of_a_case_put_on_hold_after_dispatch_is_refused_with_the_rule(
         conn.execute(update(t.cases).where(t.cases.c.id == "C-B0003").values(holds="dispute"))
     sms = ConsoleChannel()
 
-    result = execute(engine, task_id, "system:test", NOW, PACKS, {"sms": sms})
+    result = execute(SqlUnitOfWork(engine), task_id, "system:test", NOW, PACKS, {"sms": sms})
 
     assert result.status == "refused"
     assert "FD-HOLD.dispute" in result.note
@@ -340,13 +349,13 @@ def test_a_task_of_a_case_put_on_hold_after_dispatch_is_refused_with_the_rule(
 
 def test_a_candidate_or_finished_task_cannot_be_executed(engine, portfolio) -> None:
     save_run(engine, "R1", AS_OF, [plan_row("R1", 3, "agency")])
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
     placement = task_rows(engine, kind="agency_placement")[0].id
 
     with pytest.raises(FairdebtError, match="not a contact"):
-        execute(engine, placement, "x", NOW, PACKS, {"sms": ConsoleChannel()})
+        execute(SqlUnitOfWork(engine), placement, "x", NOW, PACKS, {"sms": ConsoleChannel()})
     with pytest.raises(FairdebtError, match="no task"):
-        execute(engine, 999_999, "x", NOW, PACKS, {"sms": ConsoleChannel()})
+        execute(SqlUnitOfWork(engine), 999_999, "x", NOW, PACKS, {"sms": ConsoleChannel()})
 
 
 plan_rows = st.lists(
@@ -381,7 +390,7 @@ def test_a_case_always_takes_the_most_urgent_treatment_and_the_or_of_eligibiliti
     ]
     save_run(engine, run_id, as_of, plans)
 
-    dispatch(engine, run_id, NOW)
+    dispatch(SqlUnitOfWork(engine), run_id, NOW)
 
     made = task_rows(engine, run_id=run_id)
     for b in {r[0] for r in rows}:
@@ -398,13 +407,13 @@ def test_a_case_always_takes_the_most_urgent_treatment_and_the_or_of_eligibiliti
 def test_placement_keeps_a_case_with_its_agency_and_waits_on_a_held_case(engine, portfolio) -> None:
     east = portfolio.agency_cases["AG-EAST"][0]  # C-B0000: placed with AG-EAST by the builder
     save_run(engine, "R1", AS_OF, [plan_row("R1", i, "agency") for i in (0, 2)])
-    dispatch(engine, "R1", NOW)
+    dispatch(SqlUnitOfWork(engine), "R1", NOW)
     with engine.begin() as conn:  # held after dispatch: no new work while the hold lasts
         conn.execute(update(t.cases).where(t.cases.c.id == "C-B0002").values(holds="hardship"))
 
-    placed = place_with_agencies(engine, ["AG-WEST"], NOW, "supervisor:test")
+    placed = place_with_agencies(SqlUnitOfWork(engine), ["AG-WEST"], NOW, "supervisor:test")
 
-    assert placed == {"AG-EAST": 1}
+    assert (placed.placed, placed.kept) == ({}, {"AG-EAST": 1})  # it stayed: none changed hands
     with engine.connect() as conn:
         kept = conn.scalar(select(t.cases.c.assignee_id).where(t.cases.c.id == east))
     assert kept == "AG-EAST"
@@ -429,7 +438,9 @@ def _send_letter(engine) -> tuple[Executed, OutboundMessage]:
     """Execute C-B0003's planned collection notice on a weekday morning: the result and the
     letter the post carried."""
     post = ConsoleChannel()
-    done = execute(engine, _letter_task(engine), "system:test", MORNING, PACKS, {"letter": post})
+    done = execute(
+        SqlUnitOfWork(engine), _letter_task(engine), "system:test", MORNING, PACKS, {"letter": post}
+    )
     assert done.status == "done", done.note
     return done, post.outbox[0]
 
@@ -475,7 +486,7 @@ def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
     assert charges.breakdown.excluded > 0  # the above-cap part is left out, not stated
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
-    assert types[-2:] == ["gate_decision", "contact_recorded"]
+    assert types[-3:] == ["gate_decision", "contact_attempted", "contact_recorded"]
     assert task_rows(engine, id=done.task_id)[0].status == "done"
 
 
@@ -489,7 +500,7 @@ def test_a_letter_to_a_borrower_without_an_id_number_goes_to_review_naming_it(
         )
     post = ConsoleChannel()
 
-    done = execute(engine, task_id, "system:test", NOW, PACKS, {"letter": post})
+    done = execute(SqlUnitOfWork(engine), task_id, "system:test", NOW, PACKS, {"letter": post})
 
     assert done.status == "review" and done.decision is None
     assert "id_tail" in done.note and "ID number" in done.note
@@ -506,7 +517,9 @@ def test_the_deployments_phone_and_portal_reach_the_reminder(
     task_id = _call_task(engine)
     sms = ConsoleChannel()
 
-    done = execute(engine, task_id, "system:test", MORNING, PACKS, {"sms": sms}, sender=sender)
+    done = execute(
+        SqlUnitOfWork(engine), task_id, "system:test", MORNING, PACKS, {"sms": sms}, sender=sender
+    )
 
     assert done.status == "done", done.note
     assert "95588-321" in sms.outbox[0].body and "400-000-0000" not in sms.outbox[0].body
@@ -547,7 +560,7 @@ def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agenc
         conn.execute(update(t.accounts).where(t.accounts.c.id == "A0003").values(currency="USD"))
     sms = ConsoleChannel()
 
-    done = execute(engine, task_id, "system:test", NOW, PACKS, {"sms": sms})
+    done = execute(SqlUnitOfWork(engine), task_id, "system:test", NOW, PACKS, {"sms": sms})
 
     assert done.status == "review"
     assert done.note.startswith("template us.reminder_sms:") and "(agency)" in done.note

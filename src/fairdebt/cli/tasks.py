@@ -1,4 +1,4 @@
-"""`fairdebt tasks dispatch|list|run|place`: the worklist a strategy run's plan feeds
+"""`fairdebt tasks dispatch|list|run|place|reconcile`: the worklist a strategy run's plan feeds
 (docs/worklist.md). Every contact a task makes asks the gate first."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from fairdebt.bootstrap import Services
     from fairdebt.services.worklist import Dispatched
 
 tasks_app = typer.Typer(help="Tasks from the strategy plan: queues, placements, reminders.")
@@ -24,18 +25,17 @@ def dispatch(
     as_of: str = typer.Option(None, "--as-of", help="The current run of this day (YYYY-MM-DD)."),
 ) -> None:
     """Turn a run's plan into tasks; a second dispatch of the same run adds nothing."""
-    from fairdebt.adapters.clock import SystemClock
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import parse_date, settings
+    from fairdebt.cli._common import parse_date, services
     from fairdebt.errors import InputFileError
     from fairdebt.services import worklist
 
     if run_id and as_of:
         raise InputFileError("--run and --as-of exclude each other", hint="pick one")
-    engine = database(settings())
+    wired = services()
     if as_of:
-        run_id = worklist.run_for_day(engine, parse_date(as_of))
-    result = worklist.dispatch(engine, run_id, SystemClock().now(), actor="cli:tasks dispatch")
+        run_id = worklist.run_for_day(wired.uow(), parse_date(as_of))
+    now = wired.clock.now()
+    result = worklist.dispatch(wired.uow(), run_id, now, actor="cli:tasks dispatch")
     _print_dispatched(result)
 
 
@@ -66,20 +66,17 @@ def list_tasks(
     json_out: bool = typer.Option(False, "--json", help="Print JSON (phones still masked)."),
 ) -> None:
     """Tasks, most urgent first; phone numbers and names masked."""
-    from fairdebt.adapters.db.engine import connect
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import print_json, settings
+    from fairdebt.cli._common import print_json, services
+    from fairdebt.services.ports.worklist import TaskFilter
     from fairdebt.services.worklist import KINDS, STATUSES
-    from fairdebt.services.worklist_queries import TaskFilter
-    from fairdebt.services.worklist_queries import list_tasks as query
 
     flt = TaskFilter(
         kinds=_words(kind, KINDS, "--kind"),
         statuses=_words(status, STATUSES, "--status"),
         assignee_id=assignee or None,
     )
-    with connect(database(settings())) as conn:
-        rows = [_masked(r) for r in query(conn, flt, limit)]
+    with services().uow() as uow:
+        rows = [_masked(r) for r in uow.tasks.listing(flt, limit)]
     if json_out:
         print_json(rows)
         return
@@ -141,24 +138,21 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Execute the due automated tasks through the gate; print counts per outcome."""
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import settings
+    from fairdebt.cli._common import services
     from fairdebt.services.worklist import AUTOMATED_KINDS
 
     kinds = _words(kind, AUTOMATED_KINDS, "--kind") or AUTOMATED_KINDS
-    now = _now(now_text)
-    config = settings()
-    engine = database(config)
-    counts = _execute_due(engine, kinds, now, limit, quiet, config)
+    wired = services()
+    now = _now(now_text, wired)
+    counts = _execute_due(wired, kinds, now, limit, quiet)
     _print_outcomes(counts)
 
 
-def _now(text: str | None) -> datetime:
-    from fairdebt.adapters.clock import SystemClock
+def _now(text: str | None, wired: Services) -> datetime:
     from fairdebt.errors import InputFileError
 
     if not text:
-        return SystemClock().now()
+        return wired.clock.now()
     try:
         now = datetime.fromisoformat(text)
     except ValueError:
@@ -172,31 +166,29 @@ def _now(text: str | None) -> datetime:
 
 
 def _execute_due(
-    engine: Any, kinds: tuple[str, ...], now: datetime, limit: int, quiet: bool, config: Any
+    wired: Services, kinds: tuple[str, ...], now: datetime, limit: int, quiet: bool
 ) -> dict[str, int]:
     from collections import Counter
     from zoneinfo import ZoneInfo
 
-    from fairdebt.adapters.channels.console import ConsoleChannel
-    from fairdebt.adapters.db.engine import connect
     from fairdebt.cli._common import progress
-    from fairdebt.compliance.pack import builtin_packs
-    from fairdebt.domain.loan import Component
-    from fairdebt.services.worklist_execute import Sender, execute
-    from fairdebt.services.worklist_queries import TaskFilter, list_tasks
+    from fairdebt.services.contact import reconcile
+    from fairdebt.services.ports.worklist import TaskFilter
+    from fairdebt.services.worklist_execute import execute
 
+    config = wired.settings
     due_by = now.astimezone(ZoneInfo(config.timezone)).date()
-    sender, order = Sender.of(config), tuple(Component(c) for c in config.allocation)
-    with connect(engine) as conn:
-        due = list_tasks(conn, TaskFilter(kinds=kinds, due_by=due_by, ready_at=now), limit)
-    channels = {k: ConsoleChannel() for k in kinds}
-    packs, counts = builtin_packs(), Counter[str]()
+    reconcile(wired.uow(), wired.channels, now)  # interrupted sends first: never twice
+    with wired.uow() as uow:
+        due = uow.tasks.listing(TaskFilter(kinds=kinds, due_by=due_by, ready_at=now), limit)
+    counts = Counter[str]()
     with progress(quiet) as bar:
         task = bar.add_task("asking the gate", total=len(due))
         for row in due:
             done = execute(
-                engine, row["id"], "cli:tasks run", now, packs, channels,
-                default_pack=config.default_pack, sender=sender, order=order,
+                wired.uow(), row["id"], "cli:tasks run", now, wired.packs, wired.channels,
+                default_pack=config.default_pack, sender=wired.sender,
+                order=wired.allocation_order,
             )  # fmt: skip
             counts[done.status] += 1
             bar.advance(task)
@@ -212,7 +204,7 @@ def _print_outcomes(counts: dict[str, int]) -> None:
     table = Table()
     table.add_column("outcome")
     table.add_column("tasks", justify="right")
-    for status in ("done", "deferred", "refused", "review"):
+    for status in ("done", "deferred", "refused", "review", "busy"):
         table.add_row(status, f"{counts.get(status, 0):,}")
     out.print(table)
     console.print("sent through the console channel (development: nothing leaves the machine)")
@@ -224,33 +216,52 @@ def place(
     run_id: str = typer.Option(None, "--run", help="Only this run's placements."),
 ) -> None:
     """Place the cases with open agency_placement tasks with the least-loaded agency."""
-    from fairdebt.adapters.clock import SystemClock
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, settings
+    from fairdebt.cli._common import console, out, services
+    from fairdebt.errors import InputFileError
     from fairdebt.services.worklist import place_with_agencies
 
-    engine = database(settings())
-    agencies = list(agency or _agency_users(engine))
-    placed = place_with_agencies(engine, agencies, SystemClock().now(), "cli:tasks place", run_id)
-    for name in agencies:
-        out.print(f"{name}\t{placed.get(name, 0):,}")
-    console.print(f"placed {sum(placed.values()):,} case(s)")
-
-
-def _agency_users(engine: Any) -> list[str]:
-    """The agencies that have users (who could work what is placed with them)."""
-    from sqlalchemy import select
-
-    from fairdebt.adapters.db import tables as t
-    from fairdebt.adapters.db.engine import connect
-    from fairdebt.errors import InputFileError
-
-    with connect(engine) as conn:
-        found = conn.scalars(
-            select(t.users.c.agency_id).where(t.users.c.agency_id.is_not(None)).distinct()
-        ).all()
-    if not found:
+    wired = services()
+    if agency:
+        agencies = list(agency)
+    else:
+        with wired.uow() as uow:
+            agencies = uow.directory.agencies_with_users()
+    if not agencies:
         raise InputFileError(
             "no agency to place with", hint="pass --agency ID, or create an agency user"
         )
-    return sorted(found)
+    result = place_with_agencies(
+        wired.uow(), agencies, wired.clock.now(), "cli:tasks place", run_id
+    )
+    out.print("agency\tplaced now\talready there")
+    for name in agencies:
+        out.print(f"{name}\t{result.placed.get(name, 0):,}\t{result.kept.get(name, 0):,}")
+    kept = sum(result.kept.values())
+    console.print(
+        f"placed {result.total:,} case(s) now; {kept:,} were with an agency already "
+        "(their placement tasks are done)"
+    )
+
+
+@tasks_app.command("reconcile")
+def reconcile_attempts(
+    minutes: int = typer.Option(
+        5, "--older-than", min=0, help="Only attempts begun at least this many minutes ago."
+    ),
+) -> None:
+    """Finish contacts whose outcome was never recorded (a crash or a failed commit after the
+    provider took the message): the provider's answer is recorded, or the attempt is marked
+    unconfirmed for a person to check."""
+    from datetime import timedelta
+
+    from fairdebt.cli._common import console, services
+    from fairdebt.services.contact import reconcile
+
+    wired = services()
+    done = reconcile(
+        wired.uow(), wired.channels, wired.clock.now(), older_than=timedelta(minutes=minutes)
+    )
+    console.print(
+        f"recorded {done.recorded:,} attempt(s) from the provider's answer; "
+        f"{done.unconfirmed:,} unconfirmed (a person must check them)"
+    )

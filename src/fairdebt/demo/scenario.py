@@ -99,12 +99,14 @@ def assign_cases(engine: Engine, now: datetime, actor: str = "demo") -> int:
 def plan_work(engine: Engine, as_of: date, now: datetime) -> tuple[int, dict[str, int]]:
     """Dispatch the current plan of `as_of` into tasks and place the cases it marks for an
     agency with the demo agencies. Returns (tasks made now, cases placed per agency now)."""
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.services.worklist import dispatch, place_with_agencies, run_for_day
 
-    run_id = run_for_day(engine, as_of)
-    made = dispatch(engine, run_id, now, actor="demo")
-    placed = place_with_agencies(engine, AGENCIES, now, "demo", run_id)
-    return sum(made.kinds.values()), placed
+    uow = SqlUnitOfWork(engine)
+    run_id = run_for_day(uow, as_of)
+    made = dispatch(uow, run_id, now, actor="demo")
+    placed = place_with_agencies(uow, AGENCIES, now, "demo", run_id)
+    return sum(made.kinds.values()), placed.placed
 
 
 def demo_users(engine: Engine) -> list[DemoUser]:

@@ -7,14 +7,21 @@ recorded in the case log — runs the rule pack, and appends the decision to the
 
 Two checks the stateless gate cannot make are added at this level, to the decision that is
 logged (the gate's own answer for the CLI and API is unchanged):
-- a message that demands more than may be demanded (above-cap charges excluded: RULES.md
-  CN-RATE-29; for a USD account 15 U.S.C. 1692f(1), the us-regf pack's FD-CONTENT.fees) is
-  denied;
+- a message that demands more than may be demanded (above-cap charges excluded: CN-RATE-29,
+  the Supreme People's Court's private-lending provisions, art. 25-29; for a USD account
+  15 U.S.C. 1692f(1), the us-regf pack's FD-CONTENT.fees) is denied;
 - a message about a debt whose US limitation period is not sourced (status `unknown`) goes to
   review if the pack would deny it were the debt time-barred (US-TBD: no threat of suit).
 `ContactGuard.send` refuses any message that does not carry the id of such a logged decision
-allowing exactly that contact; after sending it records the contact, which becomes history for
-the next decision. Nothing reaches a channel any other way.
+allowing exactly that contact. It never calls a provider inside an open transaction:
+1. it commits the attempt first — a `contact_attempts` row keyed by the decision (a decision
+   allows one contact: a second sender finds the row and is refused) and a `contact_attempted`
+   event in the case log, which the next decision already counts;
+2. it calls the provider, with the decision id as the idempotency key;
+3. it commits the outcome — a `contact_recorded` event — and completes the attempt.
+If step 3 fails (a crash, a lost connection), the attempt stays `sending` and its event stays
+in the log: `reconcile` later asks the provider by the same key and records what happened, or
+marks it unconfirmed for a person. Nothing reaches a channel any other way.
 """
 
 from __future__ import annotations
@@ -26,13 +33,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
-
-from fairdebt.adapters.channels.base import Channel, ContactRefusedError, OutboundMessage
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.repositories import SqlEventLog
-from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.adapters.channels.base import (
+    Channel,
+    ChannelError,
+    ContactRefusedError,
+    Delivery,
+    OutboundMessage,
+)
 from fairdebt.compliance.engine import decide
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import (
@@ -69,6 +76,8 @@ from fairdebt.services.debt_state import (
     us_state_of,
 )
 from fairdebt.services.payments import Order
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.worklist import Attempt as ContactAttempt
 
 PERMIT_LIFETIME = timedelta(minutes=15)  # time windows and caps move: a decision goes stale
 DEFAULT_ORDER: Order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)  # settings' default
@@ -102,7 +111,7 @@ class _Facts:
 
 
 def ask(
-    engine: Engine,
+    uow: UnitOfWork,
     request: ContactRequest,
     now: datetime,
     packs: Packs,
@@ -115,15 +124,13 @@ def ask(
 
     `order` (the payment allocation order) and `ceiling` (a licensed lender's rate ceiling) are
     what services.charges needs to say what may be demanded."""
-    with SqlUnitOfWork(engine) as uow:
+    with uow:
         case = uow.cases.get(request.case_id)
         if case is None:
             raise FairdebtError(f"no case {request.case_id}", hint="check the case id")
-        gate_request, facts = _gate_request(
-            uow.conn, request, case.borrower_id, case.holds, now, pack
-        )
+        gate_request, facts = _gate_request(uow, request, case.borrower_id, case.holds, now, pack)
         decision = decide(gate_request, packs=packs)
-        extra = _app_rules(uow.conn, gate_request, decision, facts, packs, (order, ceiling))
+        extra = _app_rules(uow, gate_request, decision, facts, packs, (order, ceiling))
         decision = with_rules(decision, extra)
         uow.events.append(request.case_id, _logged(request, decision, facts), now)
         uow.commit()
@@ -144,22 +151,19 @@ def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEv
 
 
 def _gate_request(
-    conn: Connection,
+    uow: UnitOfWork,
     request: ContactRequest,
     borrower_id: str,
     holds: Any,
     now: datetime,
     pack: str,
 ) -> tuple[GateRequest, _Facts]:
-    where = t.borrowers.c.id == borrower_id
-    person = conn.execute(
-        select(t.borrowers.c.timezone, t.borrowers.c.address, t.borrowers.c.city).where(where)
-    ).one()
-    log = SqlEventLog(conn).events(request.case_id)  # read once: history and limitation
+    person = uow.directory.person(borrower_id)
+    log = uow.events.events(request.case_id)  # read once: history and limitation
     day = now.astimezone(ZoneInfo(person.timezone)).date()
     state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(conn, borrower_id), log, state, day)
-    debts = _debts(conn, borrower_id, limitation)
+    limitation = limitations(account_facts(_conn(uow), borrower_id), log, state, day)
+    debts = _debts(uow, borrower_id, limitation)
     attempt = Attempt(
         channel=GateChannel(request.channel),
         party=Party(request.party),
@@ -175,20 +179,15 @@ def _gate_request(
     return gate, _Facts(limitation, day)
 
 
+def _conn(uow: UnitOfWork) -> Any:
+    """The SQL connection the repayment helpers still take (until they take a unit of work)."""
+    return uow.conn  # type: ignore[attr-defined]
+
+
 def _debts(
-    conn: Connection, borrower_id: str, limitation: Mapping[str, Limitation]
+    uow: UnitOfWork, borrower_id: str, limitation: Mapping[str, Limitation]
 ) -> tuple[DebtState, ...]:
-    rows = conn.execute(
-        select(
-            t.accounts.c.id,
-            t.accounts.c.currency,
-            t.account_status.c.dpd,
-            t.account_status.c.outstanding_cents,
-        )
-        .join(t.account_status, t.account_status.c.account_id == t.accounts.c.id, isouter=True)
-        .where(t.accounts.c.borrower_id == borrower_id)
-        .order_by(t.accounts.c.id)
-    )
+    rows = uow.directory.debts(borrower_id)
     return tuple(
         DebtState(
             id=r.id,
@@ -202,7 +201,7 @@ def _debts(
 
 
 def _app_rules(
-    conn: Connection,
+    uow: UnitOfWork,
     gate: GateRequest,
     decision: Decision,
     facts: _Facts,
@@ -215,7 +214,7 @@ def _app_rules(
         return ()
     capped: tuple[FiredRule, ...] = ()
     if demanded_amounts(content):  # the charge breakdown is read only for a stated sum
-        demandable = _demandable(conn, gate.borrower.debts, facts.day, *charges)
+        demandable = _demandable(uow, gate.borrower.debts, facts.day, *charges)
         above = above_demandable(content, demandable)
         capped = (above_cap_rule(above, demandable),) if above else ()
     unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
@@ -223,7 +222,7 @@ def _app_rules(
 
 
 def _demandable(
-    conn: Connection,
+    uow: UnitOfWork,
     debts: Sequence[DebtState],
     day: date,
     order: Order,
@@ -232,7 +231,7 @@ def _demandable(
     """What may be demanded of the borrower's accounts on `day`, by currency."""
     total: dict[str, Decimal] = {}
     for debt in debts:
-        charges = account_charges(conn, debt.id, day, order, ceiling)
+        charges = account_charges(_conn(uow), debt.id, day, order, ceiling)
         total[charges.currency] = total.get(charges.currency, Decimal(0)) + charges.demandable
     return total
 
@@ -278,13 +277,22 @@ def with_rules(decision: Decision, extra: Sequence[FiredRule]) -> Decision:
     )
 
 
+# What an attempt whose outcome was never recorded counts as: the most that may have happened.
+UNRECORDED_OUTCOME = {"call": "conversation", "visit": "conversation", "voicemail": "voicemail"}
+
+
 def history_of(events: list[Any]) -> tuple[HistoryEvent, ...]:
-    """The case's recorded contacts, in the gate's words."""
+    """The case's contacts, in the gate's words: each recorded contact, and each attempt whose
+    outcome is not recorded (yet) as the most it may have been (UNRECORDED_OUTCOME)."""
+    recorded = {e.data.get("decision_id") for e in events if e.type == "contact_recorded"}
     out = []
     for event in events:
-        if event.type != "contact_recorded":
+        if event.type == "contact_attempted" and event.data["decision_id"] not in recorded:
+            d = event.data | {"outcome": UNRECORDED_OUTCOME.get(event.data["channel"], "delivered")}
+        elif event.type == "contact_recorded":
+            d = event.data
+        else:
             continue
-        d = event.data
         out.append(
             HistoryEvent(
                 at=datetime.fromisoformat(d["at"]),
@@ -302,38 +310,71 @@ def history_of(events: list[Any]) -> tuple[HistoryEvent, ...]:
 
 
 class ContactGuard:
-    """The only way to a channel: checks the logged decision, sends, records the contact."""
+    """The only way to a channel: checks the logged decision, records the attempt, sends, records
+    the contact (module docstring: three steps, no provider call inside a transaction)."""
 
-    def __init__(self, engine: Engine, channels: dict[str, Channel]) -> None:
-        self.engine = engine
+    def __init__(self, uow: UnitOfWork, channels: Mapping[str, Channel]) -> None:
+        self.uow = uow
         self.channels = channels
 
-    def send(self, message: OutboundMessage, now: datetime, actor: str) -> str:
-        with SqlUnitOfWork(self.engine) as uow:
-            events = uow.events.events(message.case_id)
-            attempt = _permit(events, message, now)
-            delivery = self.channels[message.channel].deliver(message)
-            uow.events.append(
-                message.case_id,
-                NewEvent(
-                    "contact_recorded",
-                    actor,
-                    {
-                        "decision_id": message.decision_id,
-                        "at": now.isoformat(),
-                        "channel": message.channel,
-                        "direction": "out",
-                        "outcome": delivery.outcome,
-                        "party": attempt["party"],
-                        "to": message.to,
-                        "collector": attempt["collector"],
-                        "provider_ref": delivery.provider_ref,
-                    },
-                ),
-                now,
-            )
-            uow.commit()
+    def send(
+        self, message: OutboundMessage, now: datetime, actor: str, task_id: int | None = None
+    ) -> str:
+        channel = self.channels.get(message.channel)
+        if channel is None:
+            raise ContactRefusedError(f"refused: no {message.channel} channel here")
+        attempt = self._start(message, now, actor, task_id)
+        try:
+            delivery = channel.deliver(replace(message, key=message.decision_id or ""))
+        except ChannelError as exc:
+            self._record(message.case_id, attempt, Delivery("failed", f"error: {exc.cause}"), now)
+            raise
+        self._record(message.case_id, attempt, delivery, now)
         return delivery.outcome
+
+    def _start(
+        self, message: OutboundMessage, now: datetime, actor: str, task_id: int | None
+    ) -> dict[str, Any]:
+        """Step 1: the attempt, committed before anything leaves."""
+        with self.uow as uow:
+            logged = _permit(uow.events.events(message.case_id), message, now)
+            decision_id = str(message.decision_id)
+            started = ContactAttempt(
+                decision_id, message.case_id, task_id, message.channel, "sending", now
+            )
+            if not uow.attempts.start(started):
+                raise ContactRefusedError("refused: that decision was already used for a contact")
+            data = {
+                "decision_id": decision_id,
+                "at": now.isoformat(),
+                "channel": message.channel,
+                "direction": "out",
+                "party": logged["party"],
+                "to": message.to,
+                "collector": logged["collector"],
+                "actor": actor,
+            }
+            uow.events.append(message.case_id, NewEvent("contact_attempted", actor, data), now)
+            uow.commit()
+        return data
+
+    def _record(
+        self, case_id: str, attempt: dict[str, Any], delivery: Delivery, now: datetime
+    ) -> None:
+        """Step 3: the outcome (a failure here leaves the attempt for `reconcile`)."""
+        with self.uow as uow:
+            record_outcome(uow, case_id, attempt, delivery, now)
+            uow.commit()
+
+
+def record_outcome(
+    uow: UnitOfWork, case_id: str, attempt: dict[str, Any], delivery: Delivery, at: datetime
+) -> None:
+    """Append the `contact_recorded` event of an attempt and complete it (inside `uow`)."""
+    data = {k: v for k, v in attempt.items() if k != "actor"}
+    data |= {"outcome": delivery.outcome, "provider_ref": delivery.provider_ref}
+    uow.events.append(case_id, NewEvent("contact_recorded", attempt["actor"], data), at)
+    uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
 
 
 def _permit(events: list[Any], message: OutboundMessage, now: datetime) -> dict[str, Any]:
@@ -356,10 +397,68 @@ def _permit(events: list[Any], message: OutboundMessage, now: datetime) -> dict[
     if (attempt["channel"], attempt["to"]) != (message.channel, normalise_address(message.to)):
         raise ContactRefusedError("refused: the decision was for another channel or address")
     if any(
-        e.type == "contact_recorded" and e.data.get("decision_id") == message.decision_id
+        e.type in ("contact_attempted", "contact_recorded")
+        and e.data.get("decision_id") == message.decision_id
         for e in events
     ):
         raise ContactRefusedError("refused: that decision was already used for a contact")
     if now - datetime.fromisoformat(logged.at.replace("Z", "+00:00")) > PERMIT_LIFETIME:
         raise ContactRefusedError("refused: the decision is stale; ask the gate again")
     return dict(attempt)
+
+
+RECONCILE_AFTER = timedelta(minutes=5)  # an attempt still `sending` this long was interrupted
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    recorded: int  # the provider knew the message: its outcome is recorded now
+    unconfirmed: int  # the provider did not: a person must find out
+
+
+def reconcile(
+    uow: UnitOfWork,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    *,
+    older_than: timedelta = RECONCILE_AFTER,
+    task_id: int | None = None,
+) -> Reconciled:
+    """Finish the attempts whose outcome was never recorded (module docstring, step 3): ask the
+    provider by the decision's key and record what it says, or mark the attempt unconfirmed
+    and log `contact_unconfirmed` (it keeps counting for the gate as the most it may have been).
+    With `task_id`, only that task's attempts, however recent."""
+    with uow:
+        if task_id is None:
+            stale = uow.attempts.unfinished(now - older_than)
+        else:
+            stale = [a for a in uow.attempts.of_task(task_id) if a.status == "sending"]
+    recorded = unconfirmed = 0
+    for attempt in stale:
+        channel = channels.get(attempt.channel)
+        delivery = channel.lookup(attempt.decision_id) if channel is not None else None
+        with uow:
+            data = _attempted(uow.events.events(attempt.case_id), attempt.decision_id)
+            if delivery is not None and data is not None:
+                record_outcome(uow, attempt.case_id, data, delivery, now)
+                recorded += 1
+            else:
+                uow.attempts.mark_unconfirmed(attempt.decision_id, now)
+                event = NewEvent(
+                    "contact_unconfirmed", "reconciler", {"decision_id": attempt.decision_id}
+                )
+                uow.events.append(attempt.case_id, event, now)
+                unconfirmed += 1
+            uow.commit()
+    return Reconciled(recorded, unconfirmed)
+
+
+def _attempted(events: list[Any], decision_id: str) -> dict[str, Any] | None:
+    return next(
+        (
+            dict(e.data)
+            for e in events
+            if e.type == "contact_attempted" and e.data["decision_id"] == decision_id
+        ),
+        None,
+    )

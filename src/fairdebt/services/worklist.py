@@ -6,7 +6,8 @@ A strategy run's plan has one row per account; the worklist has rows per *case* 
 of its accounts' eligibilities. Each action of that treatment becomes a task due `as_of + day`;
 each eligibility (agency placement, field visit, lawyer's letter, litigation review) no action
 of the treatment already covers becomes a candidate task due on as_of. Cases on hold or closed
-get nothing: no new work while a hold lasts (RULES.md FD-HOLD.*).
+get nothing: no new work while a hold lasts (the packs' FD-HOLD rules: a dispute, a
+bankruptcy, a complaint under review).
 
 Dispatching is idempotent per (run, case): a case that already has tasks of the run gets no
 more, so a second dispatch of the same run adds nothing and a case whose hold was released
@@ -16,7 +17,8 @@ since gets its tasks on the next dispatch. A run's plan replaces older plans: th
 case goes through the case event log in that transaction too.
 
 Contact tasks are executed through the gate by services.worklist_execute; the queues and the
-candidates for the visit and letter workflows are read through services.worklist_queries.
+candidates for the visit and letter workflows are read through the task repository
+(`uow.tasks.listing`, `count_by_kind`).
 """
 
 from __future__ import annotations
@@ -27,17 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
-
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
-from fairdebt.adapters.db.uow import SqlUnitOfWork
-from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.domain.case import Assignee, AssigneeKind, CaseStatus
 from fairdebt.domain.events import NewEvent
 from fairdebt.errors import FairdebtError
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.worklist import WORKABLE, CasePlanRow
 
 CONTACT_KINDS = ("call", "sms", "email", "letter", "voicemail")  # executed through the gate
 AUTOMATED_KINDS = ("sms", "email", "letter", "voicemail")  # `fairdebt tasks run` may send these
@@ -46,7 +42,7 @@ PLACEMENT = "agency_placement"
 ELIGIBILITIES = (PLACEMENT, *CANDIDATE_KINDS)
 KINDS = (*CONTACT_KINDS, "app_push", *ELIGIBILITIES)
 STATUSES = ("open", "done", "deferred", "refused", "review", "superseded")
-WORKABLE = ("open", "deferred")  # what a newer plan supersedes and a runner may execute
+__all__ = ["WORKABLE", "Dispatched", "dispatch", "place_with_agencies", "run_for_day"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +67,15 @@ class _CasePlan:
 
 
 def dispatch(
-    engine: Engine, run_id: str | None, now: datetime, actor: str = "strategy"
+    uow: UnitOfWork, run_id: str | None, now: datetime, actor: str = "strategy"
 ) -> Dispatched:
     """Turn a run's plan into tasks (the latest current run when `run_id` is None)."""
-    with SqlUnitOfWork(engine) as uow:
-        run = _run(uow.conn, run_id)
-        superseded = _supersede(uow.conn, run, now)
+    with uow:
+        run = _run(uow, run_id)
+        superseded = uow.tasks.supersede(run["id"], run["as_of"], now)
         skipped: Counter[str] = Counter()
-        rows, events = _new_tasks(uow.conn, run, now, actor, skipped)
-        _insert(uow.conn, rows, run["id"])
+        rows, events = _new_tasks(uow, run, now, actor, skipped)
+        uow.tasks.add_many(rows)
         uow.events.append_many(events, now)
         uow.commit()
     made = dict(Counter(r["kind"] for r in rows))
@@ -87,14 +83,14 @@ def dispatch(
 
 
 def _new_tasks(
-    conn: Connection, run: dict[str, Any], now: datetime, actor: str, skipped: Counter[str]
+    uow: UnitOfWork, run: dict[str, Any], now: datetime, actor: str, skipped: Counter[str]
 ) -> tuple[list[dict[str, Any]], list[tuple[str, NewEvent]]]:
     """Task rows and `tasks_planned` events of the cases the run has not dispatched yet."""
     treatments = _treatments(run["strategy_yaml"], run["id"])
-    already = set(conn.scalars(select(tasks.c.case_id).where(tasks.c.run_id == run["id"])))
+    already = uow.tasks.dispatched_cases(run["id"])
     rows: list[dict[str, Any]] = []
     events: list[tuple[str, NewEvent]] = []
-    for plan in _case_plans(conn, run["id"], skipped):
+    for plan in _case_plans(uow.directory.case_plans(run["id"]), skipped):
         if plan.case_id in already:
             skipped["already dispatched"] += 1
             continue
@@ -107,24 +103,8 @@ def _new_tasks(
     return rows, events
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]], run_id: str) -> None:
-    """Insert the tasks; the (run, case, action) key makes a concurrent dispatch of the same
-    run fail here instead of doubling the work."""
-    if not rows:
-        return
-    try:
-        conn.execute(insert(tasks), rows)
-    except IntegrityError:
-        raise FairdebtError(
-            f"run {run_id} was being dispatched by another process meanwhile",
-            hint="dispatch again: what is already there is kept",
-        ) from None
-
-
-def _run(conn: Connection, run_id: str | None) -> dict[str, Any]:
-    from fairdebt.strategy.store import run_query
-
-    row = conn.execute(run_query(run_id)).mappings().first()
+def _run(uow: UnitOfWork, run_id: str | None) -> dict[str, Any]:
+    row = uow.directory.run(run_id)
     if row is None:
         what = f"no strategy run {run_id}" if run_id else "no strategy run yet"
         raise FairdebtError(what, hint="make one with `fairdebt strategy run --as-of DAY`")
@@ -132,20 +112,18 @@ def _run(conn: Connection, run_id: str | None) -> dict[str, Any]:
         raise FairdebtError(
             f"run {row['id']} was superseded", hint=f"dispatch the current run of {row['as_of']}"
         )
-    return dict(row)
+    return row
 
 
-def run_for_day(engine: Engine, as_of: date) -> str:
+def run_for_day(uow: UnitOfWork, as_of: date) -> str:
     """The id of the current run of `as_of`, or a FairdebtError saying there is none."""
-    with engine.connect() as conn:
-        found = conn.scalar(
-            select(strategy_current.c.run_id).where(strategy_current.c.as_of == as_of)
-        )
+    with uow:
+        found = uow.directory.current_run_of(as_of)
     if found is None:
         raise FairdebtError(
             f"no strategy run for {as_of}", hint=f"run `fairdebt strategy run --as-of {as_of}`"
         )
-    return str(found)
+    return found
 
 
 def _treatments(text: str, run_id: str) -> dict[str, tuple[Any, ...]]:
@@ -160,51 +138,29 @@ def _treatments(text: str, run_id: str) -> dict[str, tuple[Any, ...]]:
     return {name: tuple(treatment.actions) for name, treatment in strategy.treatments.items()}
 
 
-def _supersede(conn: Connection, run: dict[str, Any], now: datetime) -> int:
-    older = select(strategy_runs.c.id).where(
-        strategy_runs.c.as_of <= run["as_of"], strategy_runs.c.id != run["id"]
-    )
-    result = conn.execute(
-        update(tasks)
-        .where(tasks.c.run_id.in_(older), tasks.c.status.in_(WORKABLE))
-        .values(status="superseded", note=f"superseded by run {run['id']}", updated_at=_iso(now))
-    )
-    return int(result.rowcount or 0)
-
-
-def _case_plans(conn: Connection, run_id: str, skipped: Counter[str]) -> Iterable[_CasePlan]:
+def _case_plans(rows: Iterable[CasePlanRow], skipped: Counter[str]) -> Iterable[_CasePlan]:
     """The run's plan rows merged per case, most urgent account first within each case."""
-    p, c = strategy_plans.c, t.cases.c
-    query = (
-        select(
-            c.id, c.status, c.holds, c.assignee_kind, c.assignee_id, p.treatment, p.dpd,
-            p.agency_placement, p.field_visit, p.lawyers_letter, p.litigation_review,
-        )
-        .select_from(strategy_plans.join(t.cases, c.borrower_id == p.borrower_id))
-        .where(p.run_id == run_id)
-        .order_by(c.id, p.priority, p.dpd.desc(), p.account_id)
-    )  # fmt: skip
-    first: Any = None
+    first: CasePlanRow | None = None
     eligible: set[str] = set()
-    for row in conn.execute(query):
-        if first is not None and row.id != first.id:
+    for row in rows:
+        if first is not None and row.case_id != first.case_id:
             yield from _kept(first, eligible, skipped)
             first, eligible = None, set()
         first = first or row
-        eligible |= {k for k in ELIGIBILITIES if getattr(row, k)}
+        eligible |= row.eligible
     if first is not None:
         yield from _kept(first, eligible, skipped)
 
 
-def _kept(row: Any, eligible: set[str], skipped: Counter[str]) -> Iterable[_CasePlan]:
+def _kept(row: CasePlanRow, eligible: set[str], skipped: Counter[str]) -> Iterable[_CasePlan]:
     if row.holds:
         skipped["on hold"] += 1
         return
-    if row.status in (CaseStatus.CLOSED.value, CaseStatus.ON_HOLD.value):
-        skipped[row.status] += 1
+    if row.case_status in (CaseStatus.CLOSED.value, CaseStatus.ON_HOLD.value):
+        skipped[row.case_status] += 1
         return
     assignee = (row.assignee_kind, row.assignee_id)
-    yield _CasePlan(row.id, row.treatment, row.dpd, frozenset(eligible), assignee)
+    yield _CasePlan(row.case_id, row.treatment, row.dpd, frozenset(eligible), assignee)
 
 
 def _tasks_of(
@@ -251,86 +207,65 @@ def _iso(now: datetime) -> str:
 # --- agency placement -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """What a placement did: cases newly placed per agency, and the cases that already were
+    with one of the agencies (their placement task is done; nothing changed hands)."""
+
+    placed: dict[str, int]
+    kept: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.placed.values())
+
+
 def place_with_agencies(
-    engine: Engine,
+    uow: UnitOfWork,
     agencies: Sequence[str],
     now: datetime,
     actor: str,
     run_id: str | None = None,
-) -> dict[str, int]:
+) -> Placed:
     """Place every case with an open agency_placement task (of `run_id`, or of any run) with the
     least-loaded agency (ties: the order given), through Case.assign and its event; the placement
-    task is done and the case's open tasks follow it to the agency. Returns cases per agency
-    (a case already placed with an agency stays there and counts there)."""
+    task is done and the case's open tasks follow it to the agency. A case already placed with
+    an agency stays there (counted in `kept`, not `placed`)."""
     if not agencies:
         raise FairdebtError("no agencies to place with", hint="name at least one agency id")
     placed: Counter[str] = Counter()
-    with SqlUnitOfWork(engine) as uow:
-        load = _loads(uow.conn, agencies)
+    kept: Counter[str] = Counter()
+    with uow:
+        load = Counter(uow.directory.agency_loads(agencies))
         events: list[tuple[str, NewEvent]] = []
-        for task_id, case_id in _open_placements(uow.conn, run_id):
-            agency = _place(uow, case_id, agencies, load, events, actor)
+        for task_id, case_id in uow.tasks.open_placements(run_id):
+            agency, moved = _place(uow, case_id, agencies, load, events, actor)
             if agency is not None:
-                _follow(uow.conn, task_id, case_id, agency, now)
-                placed[agency] += 1
+                uow.tasks.follow_placement(task_id, case_id, agency, now)
+                (placed if moved else kept)[agency] += 1
         uow.events.append_many(events, now)
         uow.commit()
-    return dict(placed)
+    return Placed(dict(placed), dict(kept))
 
 
 def _place(
-    uow: SqlUnitOfWork,
+    uow: UnitOfWork,
     case_id: str,
     agencies: Sequence[str],
     load: Counter[str],
     events: list[tuple[str, NewEvent]],
     actor: str,
-) -> str | None:
-    """The agency the case is placed with (assigning it now if it has none), or None when the
-    case may not be worked now: its placement task stays open until it may."""
+) -> tuple[str | None, bool]:
+    """The agency the case is with, and whether it was placed now; (None, False) when the case
+    may not be worked now: its placement task stays open until it may."""
     case = uow.cases.get(case_id)
     if case is None or case.status is CaseStatus.CLOSED or case.is_on_hold:
-        return None
+        return None, False
     if case.assignee is not None and case.assignee.kind is AssigneeKind.AGENCY:
-        return case.assignee.id  # already placed: a plan does not move a case between agencies
+        return case.assignee.id, False  # a plan does not move a case between agencies
     agency = min(agencies, key=lambda a: (load[a], agencies.index(a)))
     case, event = case.assign(Assignee(AssigneeKind.AGENCY, agency), actor)
     uow.cases.save(case)
     events.append((case_id, event))
     load[agency] += 1
-    return agency
-
-
-def _loads(conn: Connection, agencies: Sequence[str]) -> Counter[str]:
-    c = t.cases.c
-    rows = conn.execute(
-        select(c.assignee_id, func.count())
-        .where(c.assignee_kind == AssigneeKind.AGENCY.value, c.assignee_id.in_(agencies))
-        .group_by(c.assignee_id)
-    )
-    load: Counter[str] = Counter(dict.fromkeys(agencies, 0))
-    load.update({r[0]: r[1] for r in rows})
-    return load
-
-
-def _open_placements(conn: Connection, run_id: str | None) -> list[tuple[int, str]]:
-    query = select(tasks.c.id, tasks.c.case_id).where(
-        tasks.c.kind == PLACEMENT, tasks.c.status == "open"
-    )
-    if run_id:
-        query = query.where(tasks.c.run_id == run_id)
-    return [(r.id, r.case_id) for r in conn.execute(query.order_by(tasks.c.case_id, tasks.c.id))]
-
-
-def _follow(conn: Connection, task_id: int, case_id: str, agency: str, now: datetime) -> None:
-    """The placement task is done; the case's workable tasks are now the agency's."""
-    conn.execute(
-        update(tasks)
-        .where(tasks.c.case_id == case_id, tasks.c.status.in_(WORKABLE))
-        .values(assignee_kind=AssigneeKind.AGENCY.value, assignee_id=agency, updated_at=_iso(now))
-    )
-    conn.execute(
-        update(tasks)
-        .where(tasks.c.id == task_id)
-        .values(status="done", note=f"placed with {agency}", updated_at=_iso(now))
-    )
+    return agency, True

@@ -20,32 +20,42 @@ review with a note naming it; nothing is sent with a gap.
 - review: `review`, with the cited rule ids; a person decides.
 
 A planned contact is never sent any other way: a plan is a wish, the gate decides.
+
+Two workers never execute one task: `execute` first claims it (a conditional update whose row
+count is checked; the claim lasts `CLAIM_LEASE` and a stale one may be taken over). A worker
+that finds it claimed answers `busy` and does nothing. A task whose earlier execution was
+interrupted after its contact was handed to the provider (an attempt still `sending`) is not
+asked again: the attempt is reconciled first (services.contact.reconcile) — done if the provider
+knew it, review if nobody can tell.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Connection, Engine
-
 from fairdebt.adapters.channels.base import Channel, ChannelError, OutboundMessage
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import Decision, Verdict
 from fairdebt.domain.money import CENT
 from fairdebt.errors import FairdebtError
-from fairdebt.services.contact import DEFAULT_ORDER, ContactGuard, ContactRequest, ask
+from fairdebt.services.contact import (
+    DEFAULT_ORDER,
+    ContactGuard,
+    ContactRequest,
+    ask,
+    reconcile,
+)
 from fairdebt.services.payments import Order
-from fairdebt.services.worklist import CONTACT_KINDS, WORKABLE
-from fairdebt.services.worklist_queries import with_case_and_borrower
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.worklist import WORKABLE, TaskOutcome
+from fairdebt.services.worklist import CONTACT_KINDS
 
 if TYPE_CHECKING:
     from fairdebt.messages.catalog import Template
@@ -55,6 +65,7 @@ LANGUAGE_BY_PACK = {"us-regf": "en"}  # other packs: Chinese
 RENDERED_KINDS = ("sms", "email", "letter")  # a call's script is spoken, not sent
 IN_HOUSE = "in-house"  # the gate's `collector` (the contacting entity) when no agency has it
 ZERO = Decimal(0)
+CLAIM_LEASE = timedelta(minutes=5)  # a claim older than this was abandoned: it may be taken over
 AMOUNT_FIELDS = frozenset({"principal", "interest", "fees"})
 ACCOUNT_FIELDS = AMOUNT_FIELDS | {"id_tail", "loan_date", "contract_no"}
 # Why a template's placeholder has no value: the review note says it, so a person can fix it.
@@ -92,7 +103,7 @@ class Sender:
 @dataclass(frozen=True, slots=True)
 class Executed:
     task_id: int
-    status: str  # done | deferred | refused | review
+    status: str  # done | deferred | refused | review | busy (another worker has it)
     decision: Decision | None  # None when the gate was not asked (no address on record)
     note: str
     due_on: date | None = None
@@ -100,7 +111,7 @@ class Executed:
 
 
 def execute(
-    engine: Engine,
+    uow: UnitOfWork,
     task_id: int,
     actor: str,
     now: datetime,
@@ -110,49 +121,94 @@ def execute(
     default_pack: str = "cn",
     sender: Sender | None = None,
     order: Order = DEFAULT_ORDER,
+    worker: str | None = None,
 ) -> Executed:
-    """Ask the gate for one contact task and act on its answer (module docstring)."""
-    with engine.connect() as conn:
-        task = _task(conn, task_id)
-    if task["kind"] not in channels:
-        raise FairdebtError(f"no {task['kind']} channel here", hint=f"channels: {sorted(channels)}")
+    """Claim one contact task, ask the gate for it and act on its answer (module docstring)."""
+    with uow:
+        task = _task(uow, task_id)
+        if task["kind"] not in channels:
+            raise FairdebtError(
+                f"no {task['kind']} channel here", hint=f"channels: {sorted(channels)}"
+            )
+        me = worker or f"{actor}#{uuid.uuid4().hex[:12]}"
+        if not uow.tasks.claim(task_id, me, now, now + CLAIM_LEASE):
+            return Executed(task_id, "busy", None, "another worker is executing this task")
+        uow.commit()
+    task["worker"] = me
+    try:
+        return _claimed(uow, task, actor, now, packs, channels, (default_pack, sender, order))
+    finally:
+        with uow:  # a no-op once finished; otherwise the task is free again at once
+            uow.tasks.release(task_id, me)
+            uow.commit()
+
+
+def _claimed(
+    uow: UnitOfWork,
+    task: dict[str, Any],
+    actor: str,
+    now: datetime,
+    packs: Packs,
+    channels: Mapping[str, Channel],
+    options: tuple[str, Sender | None, Order],
+) -> Executed:
+    default_pack, sender, order = options
+    interrupted = _interrupted(uow, task, channels, now)
+    if interrupted is not None:
+        return interrupted
     pack = PACK_BY_CURRENCY.get(task["currency"] or "", default_pack)
     to = _address(task)
     if not to:
-        return _finish(engine, task, now, "review", f"no {task['kind']} address on record")
+        return _finish(uow, task, now, "review", f"no {task['kind']} address on record")
     try:
-        content, purpose = _message(engine, task, pack, sender or Sender(), order)
+        content, purpose = _message(uow, task, pack, sender or Sender(), order)
     except FairdebtError as exc:  # a template this case cannot fill: a person writes it
-        return _finish(engine, task, now, "review", exc.cause)
+        return _finish(uow, task, now, "review", exc.cause)
     request = ContactRequest(
         task["case_id"], task["kind"], "debtor", purpose, to, _collector(task), actor, content
     )
-    asked = ask(engine, request, now, packs, pack, order=order)
-    return _act(engine, task, asked.decision, now, (to, content or "", channels, actor))
+    asked = ask(uow, request, now, packs, pack, order=order)
+    return _act(uow, task, asked.decision, now, (to, content or "", channels, actor))
+
+
+def _interrupted(
+    uow: UnitOfWork, task: dict[str, Any], channels: Mapping[str, Channel], now: datetime
+) -> Executed | None:
+    """An earlier execution of the task handed a contact to the provider and never recorded
+    its outcome: find out before anything else (never a second contact)."""
+    with uow:
+        earlier = [a for a in uow.attempts.of_task(task["id"]) if a.status == "sending"]
+    if not earlier:
+        return None
+    found = reconcile(uow, channels, now, task_id=task["id"])
+    if found.unconfirmed:
+        note = "an earlier contact attempt was never confirmed by the provider; check it"
+        return _finish(uow, task, now, "review", note)
+    return _finish(uow, task, now, "done", "an earlier attempt was delivered (reconciled)")
 
 
 def _act(
-    engine: Engine, task: dict[str, Any], decision: Decision, now: datetime, send: tuple[Any, ...]
+    uow: UnitOfWork, task: dict[str, Any], decision: Decision, now: datetime, send: tuple[Any, ...]
 ) -> Executed:
     rules = ", ".join(r.id for r in decision.rules)
     if decision.decision is Verdict.REVIEW:
-        return _finish(engine, task, now, "review", rules, decision)
+        return _finish(uow, task, now, "review", rules, decision)
     if decision.decision is Verdict.DENY:
         if decision.allowed_from is None:
-            return _finish(engine, task, now, "refused", rules, decision)
-        return _defer(engine, task, now, rules, decision, decision.allowed_from)
+            return _finish(uow, task, now, "refused", rules, decision)
+        return _defer(uow, task, now, rules, decision, decision.allowed_from)
     to, body, channels, actor = send
     message = OutboundMessage(task["case_id"], task["kind"], to, body, decision.id)
     try:
-        outcome = ContactGuard(engine, dict(channels)).send(message, now, actor)
+        outcome = ContactGuard(uow, channels).send(message, now, actor, task_id=task["id"])
     except ChannelError as exc:  # the decision stays logged; a person looks at why
-        return _finish(engine, task, now, "review", exc.cause, decision)
-    done = _finish(engine, task, now, "done", outcome, decision)
+        return _finish(uow, task, now, "review", exc.cause, decision)
+    done = _finish(uow, task, now, "done", outcome, decision)
     return Executed(done.task_id, done.status, decision, done.note, done.due_on, outcome)
 
 
 def _defer(
-    engine: Engine,
+    uow: UnitOfWork,
     task: dict[str, Any],
     now: datetime,
     rules: str,
@@ -162,81 +218,40 @@ def _defer(
     """Due again on the borrower's local day of `allowed_from`, and not asked before it."""
     day = allowed_from.astimezone(ZoneInfo(task["timezone"])).date()
     note = f"{rules}; allowed from {allowed_from.isoformat()}"
-    done = _finish(engine, task, now, "deferred", note, decision, day)
-    with engine.begin() as conn:
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id == task["id"], tasks.c.status == "deferred")
-            .values(not_before=allowed_from.astimezone(UTC).isoformat())
-        )
-    return done
+    return _finish(uow, task, now, "deferred", note, decision, day, allowed_from)
 
 
 def _finish(
-    engine: Engine,
+    uow: UnitOfWork,
     task: dict[str, Any],
     now: datetime,
     status: str,
     note: str,
     decision: Decision | None = None,
     due_on: date | None = None,
+    not_before: datetime | None = None,
 ) -> Executed:
-    """Record the outcome on the task, if nobody else has finished it meanwhile."""
-    values: dict[str, Any] = {"status": status, "note": note, "updated_at": now.isoformat()}
-    if decision is not None:
-        values["decision_id"] = decision.id
-    if due_on is not None:
-        values["due_on"] = due_on
-    with engine.begin() as conn:
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id == task["id"], tasks.c.status.in_(WORKABLE))
-            .values(**values)
-        )
+    """Record the outcome on the task, if it is still this worker's (and workable)."""
+    outcome = TaskOutcome(status, note, now, decision.id if decision else None, due_on, not_before)
+    with uow:
+        uow.tasks.finish(task["id"], task.get("worker"), outcome)
+        uow.commit()
     return Executed(task["id"], status, decision, note, due_on)
 
 
-def _task(conn: Connection, task_id: int) -> dict[str, Any]:
-    """The task with what a contact needs: the borrower's addresses, the case's placement and
-    balance, one of its accounts (for the message), and the currency that picks the pack."""
-    k, c, b = tasks.c, t.cases.c, t.borrowers.c
-    query = (
-        select(
-            k.id, k.case_id, k.kind, k.template, k.status, k.dpd, k.as_of, c.borrower_id,
-            c.assignee_kind, c.assignee_id, c.overdue_cents, b.name, b.phones, b.email,
-            b.address, b.timezone,
-        )
-        .select_from(with_case_and_borrower())
-        .where(k.id == task_id)
-    )  # fmt: skip
-    row = conn.execute(query).mappings().first()
-    if row is None:
+def _task(uow: UnitOfWork, task_id: int) -> dict[str, Any]:
+    """The task with what a contact needs (ports.worklist.ContactTask), checked runnable."""
+    found = uow.tasks.contact_task(task_id)
+    if found is None:
         raise FairdebtError(f"no task {task_id}", hint="list them with `fairdebt tasks list`")
-    if row["kind"] not in CONTACT_KINDS:
+    if found.kind not in CONTACT_KINDS:
         raise FairdebtError(
-            f"task {task_id} is a {row['kind']}, not a contact",
+            f"task {task_id} is a {found.kind}, not a contact",
             hint="only call, sms, email, letter and voicemail tasks go through the gate",
         )
-    if row["status"] not in WORKABLE:
-        raise FairdebtError(f"task {task_id} is {row['status']}", hint="only open or deferred run")
-    return dict(row) | _first_account(conn, row["borrower_id"])
-
-
-def _first_account(conn: Connection, borrower_id: str) -> dict[str, Any]:
-    """The account a message names; USD sorts before CNY, so a mixed case gets the stricter
-    pack (us-regf)."""
-    a = t.accounts.c
-    found = (
-        conn.execute(
-            select(a.id.label("account_id"), a.lender, a.currency)
-            .where(a.borrower_id == borrower_id)
-            .order_by(a.currency.desc(), a.id)
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    return dict(found or {"account_id": "", "lender": "", "currency": ""})
+    if found.status not in WORKABLE:
+        raise FairdebtError(f"task {task_id} is {found.status}", hint="only open or deferred run")
+    return asdict(found)
 
 
 def _address(task: dict[str, Any]) -> str:
@@ -252,7 +267,7 @@ def _collector(task: dict[str, Any]) -> str:
 
 
 def _message(
-    engine: Engine, task: dict[str, Any], pack: str, sender: Sender, order: Order
+    uow: UnitOfWork, task: dict[str, Any], pack: str, sender: Sender, order: Order
 ) -> tuple[str | None, str]:
     """The rendered text and its purpose: the pack's template named by the task, else the
     pack's template for the channel. Calls carry no text; their purpose is to collect."""
@@ -267,8 +282,8 @@ def _message(
     wanted = _placeholders(chosen.text.get(language, ""))
     context = _context(task, sender)
     if wanted & ACCOUNT_FIELDS:  # a letter's account details: read only when a template names them
-        with engine.connect() as conn:
-            context |= _account_details(conn, task, wanted, order)
+        with uow:
+            context |= _account_details(uow, task, wanted, order)
     missing = sorted(wanted - context.keys())
     if missing:
         why = "; ".join(MISSING.get(name, "nothing on record") + f" ({name})" for name in missing)
@@ -326,40 +341,37 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
 
 
 def _account_details(
-    conn: Connection, task: dict[str, Any], wanted: frozenset[str], order: Order
+    uow: UnitOfWork, task: dict[str, Any], wanted: frozenset[str], order: Order
 ) -> dict[str, Any]:
     """The account the message names: the borrower's ID tail, its date and number, and — when
     the template states them — its amounts, of which `amount` is then the sum."""
-    if not task["account_id"]:
+    disbursed_on = uow.directory.disbursed_on(task["account_id"]) if task["account_id"] else None
+    if disbursed_on is None:
         return {}
-    b, a = t.borrowers.c, t.accounts.c
-    row = conn.execute(
-        select(b.national_id, a.disbursed_on)
-        .join(t.accounts, a.borrower_id == b.id)
-        .where(a.id == task["account_id"])
-    ).one()
+    national_id = (uow.directory.person(task["borrower_id"]).national_id or "").strip()
     details: dict[str, Any] = {
-        "loan_date": row.disbursed_on.isoformat(),
+        "loan_date": disbursed_on.isoformat(),
         "contract_no": task["account_id"],
     }
-    if (row.national_id or "").strip():
-        details["id_tail"] = row.national_id.strip()[-4:]
+    if national_id:
+        details["id_tail"] = national_id[-4:]
     if wanted & AMOUNT_FIELDS:
-        details |= _demandable_amounts(conn, task["account_id"], task["as_of"], order)
+        details |= _demandable_amounts(uow, task["account_id"], task["as_of"], order)
     return details
 
 
 def _demandable_amounts(
-    conn: Connection, account_id: str, as_of: date, order: Order
+    uow: UnitOfWork, account_id: str, as_of: date, order: Order
 ) -> dict[str, str]:
-    """What may be demanded of the account on `as_of` (above-cap parts excluded: RULES.md
-    CN-RATE-29), exact to the cent. The letter has three lines: overdue interest counts as
+    """What may be demanded of the account on `as_of` (above-cap parts excluded: CN-RATE-29,
+    docs/repayment.md), exact to the cent. The letter has three lines: overdue interest counts as
     interest, the penalty as a fee (CN-RATE-29 caps penalty and fees together)."""
     from fairdebt.services.charges import account_charges
+    from fairdebt.services.contact import _conn
 
     lawful = {
         line.component: line.lawful
-        for line in account_charges(conn, account_id, as_of, order).breakdown.lines
+        for line in account_charges(_conn(uow), account_id, as_of, order).breakdown.lines
     }
     principal = lawful.get("principal", ZERO)
     interest = lawful.get("interest", ZERO) + lawful.get("overdue_interest", ZERO)

@@ -30,6 +30,7 @@ class OutboundMessage:
     to: str
     body: str
     decision_id: str | None  # the gate decision that allows it; None is always refused
+    key: str = ""  # the idempotency key: the same key twice is one message, not two
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,4 +42,11 @@ class Delivery:
 class Channel(Protocol):
     """A provider. It is only ever called through services.contact.ContactGuard."""
 
-    def deliver(self, message: OutboundMessage) -> Delivery: ...
+    def deliver(self, message: OutboundMessage) -> Delivery:
+        """Hand the message over. A message whose `key` was delivered before is not sent again:
+        the earlier delivery is returned."""
+        ...
+
+    def lookup(self, key: str) -> Delivery | None:
+        """What the provider knows of the message with this idempotency key (None: nothing)."""
+        ...

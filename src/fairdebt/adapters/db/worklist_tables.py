@@ -5,6 +5,12 @@ them; every contact task still asks the gate when it is executed. A task keeps t
 as_of it came from, the treatment and DPD of the case's most urgent account (so a queue sorts
 without a join), and who it was for at dispatch time (NULL = the team pool). A newer plan marks
 the older plans' unworked tasks `superseded`; nothing is deleted, so the worklist is history.
+
+A worker executing a task claims it first (`claimed_by`, `claim_expires`: a conditional UPDATE,
+so two workers cannot both run it; a claim past its expiry may be taken over). Every contact a
+worker hands to a provider has a row in `contact_attempts`, committed before the provider is
+called and completed after: a contact can be made once per gate decision, and one whose outcome
+was never recorded (a crash, a failed commit) stays visible until it is reconciled.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ tasks = Table(
     Column("not_before", String(40)),  # ISO UTC: a deferral's allowed_from; asking sooner is moot
     Column("note", Text),
     Column("updated_at", String(40), nullable=False),  # ISO 8601 UTC
+    Column("claimed_by", String(96)),  # the worker executing it now, if any
+    Column("claim_expires", String(40)),  # ISO UTC: after this the claim may be taken over
 )
 # A case's actions in a run are unique: dispatching a run twice cannot add them again.
 Index("ix_tasks_run_id_case", tasks.c.run_id, tasks.c.case_id, tasks.c.action_no, unique=True)
@@ -50,3 +58,24 @@ Index(
 # The automated runner and the candidate counts: open tasks of one kind due by a day.
 Index("ix_tasks_kind_status_due", tasks.c.kind, tasks.c.status, tasks.c.due_on)
 Index("ix_tasks_case_id", tasks.c.case_id)
+
+contact_attempts = Table(
+    "contact_attempts",
+    metadata,
+    # The gate decision that allows the contact: one contact per decision, and the idempotency
+    # key handed to the provider, so a retried delivery is not a second message.
+    Column("decision_id", String(64), primary_key=True),
+    Column("case_id", String(64), ForeignKey("cases.id"), nullable=False),
+    Column("task_id", Integer, ForeignKey("tasks.id")),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # sending | done | unconfirmed
+    Column("outcome", String(24)),  # the provider's, once known
+    Column("provider_ref", Text),
+    Column("started_at", String(40), nullable=False),  # ISO 8601 UTC
+    Column("completed_at", String(40)),
+)
+# The reconciler's question: which attempts are still unfinished, oldest first.
+Index(
+    "ix_contact_attempts_status_started", contact_attempts.c.status, contact_attempts.c.started_at
+)
+Index("ix_contact_attempts_task_id", contact_attempts.c.task_id)

@@ -21,15 +21,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from fairdebt.adapters.db.engine import connect
-from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.domain.borrower import mask_phone
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.worklist import TaskFilter
 from fairdebt.services.users import Role, User
 from fairdebt.services.worklist import CANDIDATE_KINDS, PLACEMENT
-from fairdebt.services.worklist_queries import TaskFilter, count_by_kind, list_tasks
-from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of, services_of
+from fairdebt.web.auth import ConsoleUser, agency_scope, services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.rendering import render
 
@@ -74,11 +72,11 @@ def queue(request: Request, user: QueueUser, assignee: str = "") -> Response:
     """Call tasks due by today, most urgent first; supervisors also see candidate counts."""
     assignee = assignee.strip()[:64]
     flt = _filter(user, request, assignee)
-    with connect(engine_of(request)) as conn:
-        rows = [_shown(r) for r in list_tasks(conn, flt, QUEUE_SIZE)]
+    with services_of(request).uow() as uow:
+        rows = [_shown(r) for r in uow.tasks.listing(flt, QUEUE_SIZE)]
         everyone = user.role in ALL_TASKS_ROLES
-        candidates = _candidates(conn) if everyone else {}
-        assignees = _assignees(conn) if everyone else []
+        candidates = _candidates(uow) if everyone else {}
+        assignees = uow.tasks.assignees("call") if everyone else []
     context = {
         "rows": rows,
         "today": flt.due_by,
@@ -99,22 +97,10 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     return row | {"phone": mask_phone(phone) if phone else ""}
 
 
-def _candidates(conn: Any) -> dict[str, int]:
-    counts = count_by_kind(
-        conn, TaskFilter(kinds=(*CANDIDATE_KINDS, PLACEMENT), statuses=("open",))
-    )
+def _candidates(uow: UnitOfWork) -> dict[str, int]:
+    flt = TaskFilter(kinds=(*CANDIDATE_KINDS, PLACEMENT), statuses=("open",))
+    counts = uow.tasks.count_by_kind(flt)
     return {k: counts.get(k, 0) for k in (*CANDIDATE_KINDS, PLACEMENT)}
-
-
-def _assignees(conn: Any) -> list[str]:
-    query = (
-        select(tasks.c.assignee_id)
-        .where(tasks.c.kind == "call", tasks.c.status.in_(("open", "deferred")))
-        .where(tasks.c.assignee_id.is_not(None))
-        .distinct()
-        .order_by(tasks.c.assignee_id)
-    )
-    return [str(a) for a in conn.scalars(query)]
 
 
 @router.post("/queue/tasks/{task_id}/check", name="console_queue_check")
@@ -122,18 +108,17 @@ def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Resp
     """Ask the gate for this call; it is made only if the gate allows it."""
     from fairdebt.services.worklist_execute import execute
 
-    engine = engine_of(request)
-    with connect(engine) as conn:
+    services = services_of(request)
+    with services.uow() as uow:
         # The user's own filter narrowed to the task: what they may not see is not there (404).
-        mine = list_tasks(conn, replace(_filter(user, request, ""), task_id=task_id), 1)
+        mine = uow.tasks.listing(replace(_filter(user, request, ""), task_id=task_id), 1)
     if not mine:
         gettext = gettext_for(locale_of(request))
         raise HTTPException(status_code=404, detail=gettext(NO_SUCH_TASK))
-    services = services_of(request)
     settings, now = services.settings, services.clock.now()
     actor = f"{user.role.value}:{user.username}"
     done = execute(
-        engine,
+        services.uow(),
         task_id,
         actor,
         now,
