@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from gate_requests import denied_by, every, request
 
-from fairdebt.compliance.engine import decide
-from fairdebt.compliance.errors import PackError, UnknownPackError
 from fairdebt.compliance.docs import (
     MissingSourcesError,
     missing_sources,
     render_sources_md,
     sources_pages,
 )
+from fairdebt.compliance.engine import decide
+from fairdebt.compliance.errors import PackError, UnknownPackError
 from fairdebt.compliance.pack import build_packs, builtin_packs
 from fairdebt.compliance.sources import pack_sources
 
@@ -125,7 +125,8 @@ def test_every_rule_and_every_cited_id_of_a_pack_is_on_its_sources_page(pack_id:
     pack = builtin_packs().resolve(pack_id)
     on_page = _sources_page_ids(pack_id)
     wanted = {m.id for m in pack.models} | {c for m in pack.models for c in m.cites}
-    assert not wanted - on_page, f"not on docs/packs/{pack_id}-sources.md: {sorted(wanted - on_page)}"
+    missing = sorted(wanted - on_page)
+    assert not missing, f"not on docs/packs/{pack_id}-sources.md: {missing}"
 
 
 @pytest.mark.parametrize("pack_id", ["cn", "us-regf"])
