@@ -1,4 +1,4 @@
-"""strategy runs and plans (issue 4)
+"""strategy runs and plans (docs/strategy.md)
 
 Revision ID: 0002_strategy
 Revises: 0002b_repayment
