@@ -189,16 +189,19 @@ def _rules(pack: Pack, sources: PackSources) -> list[str]:
         "| rule | rests on | what the text says | confidence | also cites |",
         "|---|---|---|---|---|",
     ]
+    seen: set[str] = set()
     for model in pack.models:
         found = sources.source_of(model.id)
         assert found is not None  # missing_sources checked it
         key, source = found
         shown = "" if key == model.id else f"`{key}`: "
         cites = ", ".join(f"`{c}`" for c in model.cites) or "—"
+        says = f"as for `{key}` above" if key in seen else source.says
+        seen.add(key)
         cells = [
             f"`{model.id}`",
             shown + _where(source, sources),
-            source.says,
+            says,
             _confidence(source, sources),
             cites,
         ]
