@@ -37,6 +37,9 @@ FORBIDDEN = {
     ),
     "the lead": re.compile(r"\bthe lead\b", re.IGNORECASE),
 }
+PACKAGE_FILE = re.compile(
+    r"(?:^|[\s`(])(?:src/)?(fairdebt/[\w/.-]+\.(?:py|yaml|json|csv|md|html|j2))"
+)
 DOCS_PAGE = re.compile(r"(?<![\w/.-])docs/[\w./-]+\.md\b")
 
 
@@ -80,6 +83,18 @@ def test_every_docs_page_a_shipped_file_names_exists() -> None:
         if not (ROOT / page).is_file()
     ]
     assert not missing, "docs pages that do not exist:\n" + "\n".join(missing)
+
+
+def test_every_package_file_a_shipped_file_names_exists() -> None:
+    """A hint or a doc that points at a file of the package names one the package holds."""
+    missing = [
+        f"{path.relative_to(ROOT)}:{number}: {name}"
+        for path in _files()
+        for number, line in _lines(path)
+        for name in PACKAGE_FILE.findall(line)
+        if not (ROOT / "src" / name).is_file()
+    ]
+    assert not missing, "package files that do not exist:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize(
