@@ -174,7 +174,7 @@ def _rates(fields: Fields) -> caps.Rates:
 
 
 def charges_answer(result: caps.ChargeCaps) -> dict[str, Any]:
-    """The JSON answer (docs/legal.md) for a `ChargeCaps` (also used by services that compute it typed)."""
+    """The JSON answer (docs/legal.md) for a `ChargeCaps` (also for services that compute it)."""
     return {
         "applies": result.applies,
         "cap": _num(result.cap),
