@@ -1,7 +1,7 @@
 """Builders for contact-gate requests: a valid request with defaults, events, helpers.
 
-Each worked case in RULES.md becomes a request built from these, so a test reads like the
-case: who is contacted, when, on which channel, after which earlier contacts.
+Each worked case of docs/packs/*-sources.md becomes a request built from these, so a test
+reads like the case: who is contacted, when, on which channel, after which earlier contacts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The contact gate: one cited answer before every contact (contracts/gate.md).
+"""The contact gate: one cited answer before every contact (docs/gate.md).
 
 `decide(request, packs=...)` takes the request as a JSON object (validated against the
 schema; every error reported with its JSON pointer) or as a typed GateRequest, runs every rule

@@ -19,7 +19,10 @@ class GateRequestError(FairdebtError):
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(
             f"the gate request does not match the schema: {first}{more}",
-            hint="see contracts/gate-request.schema.json; each error names its JSON pointer",
+            hint=(
+                "see fairdebt/compliance/schemas/gate-request.schema.json in the installed "
+                "package; each error names its JSON pointer"
+            ),
         )
         self.errors = errors
 

@@ -1,11 +1,12 @@
 """Rule packs: versioned YAML, validated by Pydantic, compiled once, forked without code.
 
 A pack file declares its id, version and rules; each rule names its family (a module of
-`rules/`), its RULES.md citation, severity, applicability, parameters and messages in zh-CN
-and en. A lender's file that says `extends: cn` is a fork: it may override the parameters,
-severity, applicability and wording of the base's rules, and add rules, but only to make them
-stricter — each family marks which way each parameter tightens (`rules.base.stricter`), and a
-fork that relaxes anything is refused with the list of what it relaxed.
+`rules/`), its citation (the law or standard; docs/packs/<pack>-sources.md has the text behind
+every id), severity, applicability, parameters and messages in zh-CN and en. A lender's file
+that says `extends: cn` is a fork: it may override the parameters, severity, applicability and
+wording of the base's rules, and add rules, but only to make them stricter — each family marks
+which way each parameter tightens (`rules.base.stricter`), and a fork that relaxes anything is
+refused with the list of what it relaxed.
 
 Compiling a pack builds every rule once and indexes them by (channel, party, purpose), so a
 decision runs only the rules that can apply to its attempt; a second index also knows whether

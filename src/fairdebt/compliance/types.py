@@ -1,4 +1,4 @@
-"""The gate's request and decision as typed values (contracts/gate.md).
+"""The gate's request and decision as typed values (docs/gate.md).
 
 The words are those of gate-request.schema.json. `Party` and `Hold` are the domain's own enums
 (fairdebt.domain.contact / fairdebt.domain.case), so a case's parties and holds go to the gate

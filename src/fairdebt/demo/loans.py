@@ -8,7 +8,8 @@
   consumer-finance company or a licensed bank.
 - micro_loan: an online micro-loan (网络小贷), 1–12 instalments, higher rates and fees; about one
   in twenty comes from a private lender, most of those at rates above the 4 × LPR cap of the
-  private-lending rules (RULES.md CN-RATE-25), so the legal math has something to find.
+  private-lending rules (民间借贷规定 第二十五条, CN-RATE-25), so the legal math has something
+  to find.
 
 Amounts are int64 cents throughout; rates are int64 units of 0.0001 a year.
 """

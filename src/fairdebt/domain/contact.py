@@ -1,7 +1,8 @@
 """Who may be contacted: the parties of a case.
 
-The words are those of contracts/gate-request.schema.json, so a party recorded here can be sent
-to the gate unchanged. There is deliberately no "address book" party (爆通讯录 is never possible).
+The words are those of the gate's request schema (compliance/schemas/gate-request.schema.json),
+so a party recorded here can be sent to the gate unchanged. There is deliberately no "address
+book" party (爆通讯录 is never possible).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ class Product(StrEnum):
 
 
 class LenderType(StrEnum):
-    """The words of contracts/legal.md: the interest cap depends on who lent."""
+    """The words of the legal API (docs/legal.md): the interest cap depends on who lent."""
 
     PRIVATE = "private"
     LICENSED_BANK = "licensed_bank"

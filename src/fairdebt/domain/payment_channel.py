@@ -1,10 +1,10 @@
 """Payments only through official channels, each with the channel's reference.
 
-Source: RULES.md NIFA18-19 — repayment only through channels the institution designates (the
-lender's account, a payment link, the lender's app, an auto-debit); PRODUCT.md: "Collecting
-cash or bank cards is impossible: payment goes only to official channels shown to the
-borrower". A payment without the channel's transaction reference cannot be traced to an
-official channel, so it cannot be recorded at all.
+Source: NIFA 2018 公约 第十九条 (NIFA18-19, docs/packs/cn-sources.md) — repayment only through
+channels the institution designates (the lender's account, a payment link, the lender's app, an
+auto-debit). fairdebt makes collecting cash or bank cards impossible: payment goes only to the
+official channels shown to the borrower (docs/repayment.md). A payment without the channel's
+transaction reference cannot be traced to an official channel, so it cannot be recorded at all.
 """
 
 from __future__ import annotations

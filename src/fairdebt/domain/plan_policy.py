@@ -3,9 +3,9 @@
 A policy has limits for automatic approval (stricter ones for ordinary plans, longer terms for
 hardship plans), then escalation tiers in order of authority, each naming the role that may
 approve a plan inside its limits. A plan inside no tier's limits is refused: no role may
-approve it. The default policy (services/plan_policy.yaml) follows PRODUCT.md ("reductions
-within a policy, auto-approved inside bounds, escalated outside") and RULES.md CC-70 (a hardship
-instalment plan of at most 5 years: `hardship_plan.max_months=60`).
+approve it. The default policy (services/plan_policy.yaml, docs/repayment.md): reductions within
+a policy, approved automatically inside bounds, escalated outside them; a hardship instalment
+plan runs at most 5 years (商业银行信用卡业务监督管理办法 第七十条, CC-70 [M]: 60 months).
 
 Evaluation is pure: a policy and a proposal in, a decision out. Exceeding a limit is an answer
 (with the reasons), never an exception.

@@ -1,4 +1,4 @@
-"""The JSON-facing API of contracts/legal.md: plain dicts in, plain dicts out.
+"""The JSON-facing API described in docs/legal.md: plain dicts in, plain dicts out.
 
 `limitation(request)` and `charges(request)` answer exactly what `fairdebt legal limitation` and
 `fairdebt legal charges` print. A malformed request raises `LegalRequestError` naming the field;
@@ -36,7 +36,7 @@ EVENT_FIELDS = ("type", "on", "signed_by", "medium", "kind", "ended_on", "debtor
 
 
 def limitation(request: dict[str, Any]) -> dict[str, Any]:
-    """Start, expiry and status of a debt's limitation period (contracts/legal.md)."""
+    """Start, expiry and status of a debt's limitation period (docs/legal.md)."""
     top = Fields(request, LIMITATION, "", ("jurisdiction", "as_of", "debt", "events"))
     jurisdiction = top.text("jurisdiction").lower()
     as_of = top.date("as_of")
@@ -135,7 +135,7 @@ def validation(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def charges(request: dict[str, Any]) -> dict[str, Any]:
-    """The cap on a loan's charges and each agreed rate's enforceable part (contracts/legal.md)."""
+    """The cap on a loan's charges and each agreed rate's enforceable part (docs/legal.md)."""
     top = Fields(request, CHARGES, "", CHARGE_FIELDS)
     jurisdiction = top.text("jurisdiction").lower()
     if jurisdiction != "cn":
@@ -174,7 +174,7 @@ def _rates(fields: Fields) -> caps.Rates:
 
 
 def charges_answer(result: caps.ChargeCaps) -> dict[str, Any]:
-    """The contract's JSON for a `ChargeCaps` (also used by services that compute it typed)."""
+    """The JSON answer (docs/legal.md) for a `ChargeCaps` (also for services that compute it)."""
     return {
         "applies": result.applies,
         "cap": _num(result.cap),

@@ -1,6 +1,6 @@
 """The charge breakdown of an account: what of each amount owed is lawful, what is above the cap.
 
-Issue 5, item 5: principal, interest, penalty and fees are each marked lawful or above cap;
+Principal, interest, penalty and fees are each marked lawful or above cap (docs/legal.md);
 the above-cap part is excluded from what may be demanded (the gate denies content demanding it).
 
 How an amount is split (sources as in `caps.py`):

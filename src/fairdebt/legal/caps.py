@@ -1,6 +1,7 @@
 """China: how much of an agreed interest rate, overdue rate, penalty and fee a court enforces.
 
-Sources (RULES.md section 1B; 最高人民法院关于审理民间借贷案件适用法律若干问题的规定, 2020 修正):
+Sources: 最高人民法院关于审理民间借贷案件适用法律若干问题的规定 (2020 修正); how sure we are of
+each is on docs/packs/cn-sources.md.
 - CN-RATE-25 第二十五条: interest is enforced up to 4 × the one-year LPR at the contract date.
 - CN-RATE-26 第二十六条: interest deducted from the principal up front (砍头息) is not principal;
   the principal is what was actually lent.
@@ -8,7 +9,7 @@ Sources (RULES.md section 1B; 最高人民法院关于审理民间借贷案件�
   loan-term rate applies, and with no rate at all, the LPR from the overdue date.
 - CN-RATE-29 第二十九条: overdue interest, penalty and other fees TOGETHER are capped at the cap.
 - CN-RATE-31 第三十一条: contracts made before 2020-08-20: interest up to 2020-08-19 under the
-  old rules (CN-RATE-HIST: 24 % enforced, above 36 % void; RULES.md tags it [S]), and from
+  old rules (CN-RATE-HIST: 24 % enforced, above 36 % void; secondary sources only [S]), and from
   2020-08-20 under the cap at the time of filing.
 - CN-RATE-SCOPE 第一条 and the 2020 批复: none of this binds licensed financial institutions
   or the seven kinds of local financial organisations; their ceiling is a rule-pack parameter.
@@ -30,7 +31,7 @@ from fairdebt.legal.lpr import LprQuote, lpr_at
 
 TRANSITION = date(2020, 8, 20)
 LPR_MULTIPLE = 4
-LEGACY_CAP = Decimal("0.24")  # 法释〔2015〕18号 第二十六条, via RULES.md CN-RATE-HIST [S]
+LEGACY_CAP = Decimal("0.24")  # 法释〔2015〕18号 第二十六条 (CN-RATE-HIST), secondary sources [S]
 LEGACY_VOID_ABOVE = Decimal("0.36")
 ZERO = Decimal(0)
 
@@ -232,7 +233,7 @@ def _transition(terms: ChargeTerms, quotes: tuple[LprQuote, ...] | None) -> Char
             "is capped at 4 × the LPR when suit is filed",
             hint="give filed_on: the date suit was (or would be) filed (民间借贷规定 第三十一条)",
         )
-    # the 2015 rules' default overdue rate is not in RULES.md: with no rate agreed, none is shown
+    # the 2015 rules' default overdue rate is not sourced: with no rate agreed, none is shown
     old = _rate_caps(terms.rates, LEGACY_CAP, terms.rates.interest, "CN-RATE-HIST")
     legacy = LegacyPeriod(until=date(2020, 8, 19), void_above=LEGACY_VOID_ABOVE, capped=old)
     if terms.filed_on < TRANSITION:  # sued before the 2020 rules: the old rules throughout

@@ -3,7 +3,7 @@
 民法典 第二百零一条 and 第二百零二条: a period counted in years ends on the corresponding day of
 the last year; where that month has no corresponding day (29 February), on the month's last day.
 The day the period starts on is not counted, so "3 years from 2022-03-01" ends on 2025-03-01,
-and the claim is out of time from 2025-03-02 (RULES.md CN-LIM case 1).
+and the claim is out of time from 2025-03-02 (worked case CN-LIM-1, docs/packs/cn-sources.md).
 
 第二百零三条 (a last day falling on a statutory holiday moves to the next working day) is NOT
 applied: it needs the State Council's yearly holiday notice, which is not data we hold. Without

@@ -1,6 +1,6 @@
 """China: the limitation period of a debt claim (诉讼时效), its interruptions and its expiry.
 
-Sources (RULES.md section 1A, primary texts from LawRefBook/Laws):
+Sources (docs/packs/cn-sources.md; primary texts from GitHub LawRefBook/Laws):
 - CN-LIM-188 民法典 第一百八十八条: 3 years from when the creditor knew or should have known of
   the harm; 20 years from the harm at most (the longstop).
 - CN-LIM-189 第一百八十九条: for an instalment debt, time runs from the LAST instalment's due date.
@@ -174,8 +174,8 @@ def longstop_on(debt: Debt) -> date:
 
 def _restart_on(event: LimitationEvent) -> date:
     # 195: after suit, arbitration or a payment order the new period runs from the end of the
-    # proceedings; when that date is unknown, from the filing (RULES.md SX10: filing date) —
-    # the earlier, safer expiry.
+    # proceedings; when that date is unknown, from the filing (诉讼时效规定 第十条: the filing
+    # date) — the earlier, safer expiry.
     if event.type in PROCEEDINGS and event.ended_on is not None:
         return max(event.on, event.ended_on)
     return event.on

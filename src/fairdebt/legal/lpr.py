@@ -1,6 +1,6 @@
 """The one-year Loan Prime Rate (贷款市场报价利率, LPR): the table and the rate in force at a date.
 
-Source: `data/lpr_1y.csv`, a copy of /work/shared/data/lpr_1y.csv. It lists every CHANGE of the
+Source: `data/lpr_1y.csv` (National Interbank Funding Center quotes). It lists every CHANGE of the
 one-year LPR since the reformed quote began on 2019-08-20 (PBOC Announcement [2019] No. 15);
 each row keeps the address it was read from and a confidence tag (P: the announcement's text,
 S: secondary only). The LPR is re-quoted monthly; a month without a row repeated the last rate.

@@ -9,17 +9,17 @@ empty and the note says what the sources claim. It is not legal advice: counsel 
 Columns:
 - `state`: two-letter code, lower case (`ny`);
 - `written_contract_years`, `open_account_years`: whole years, or empty when unknown;
-- `restarted_by`: `;`-separated event types of contracts/legal.md that restart the period in
+- `restarted_by`: `;`-separated event types of docs/legal.md that restart the period in
   that state, optionally narrowed to a kind (`debtor_ack:partial_payment`); empty: none is
   recorded, so nothing restarts it (which errs towards time-barred: no threat of suit);
-- `citation`, `source` (URLs, ` ; `-separated), `confidence` (P / S / M as in RULES.md, with
-  how many sources agree), `note`.
+- `citation`, `source` (URLs, ` ; `-separated), `confidence` (P / S / M as in
+  docs/packs/us-regf-sources.md, with how many sources agree), `note`.
 An expired period feeds the gate's time-barred flag: US-TBD (12 CFR 1006.26(b)) forbids suing or
 threatening suit on a time-barred debt.
 
 The validation period (US-VAL: 15 U.S.C. 1692g(a); 12 CFR 1006.34(b)(5)): the collector may
 assume receipt on the 5th day after sending, excluding Saturdays, Sundays and legal public
-holidays; the period ends 30 days after receipt. RULES.md US-35: sent Mon 2021-11-01, assumed
+holidays; the period ends 30 days after receipt. Worked case US-35: sent Mon 2021-11-01, assumed
 received Mon 2021-11-08, period ends Wed 2021-12-08.
 """
 

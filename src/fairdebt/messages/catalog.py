@@ -25,7 +25,7 @@ class Template:
     purpose: str
     text: Mapping[str, str]  # language → Jinja2 source
     # Written for debts past their limitation period: linted as if the debt were time-barred,
-    # so the packs' no-threat-of-suit rules read it too (RULES.md US-TBD).
+    # so the packs' no-threat-of-suit rules read it too (US-TBD, 12 CFR 1006.26(b)).
     time_barred: bool = False
 
 

@@ -1,8 +1,9 @@
-"""RULES.md section 1 (China), each worked case as its own test, through the public gate.
+"""The worked cases of docs/packs/cn-sources.md, each as its own test, through the public gate.
 
-Cases about contracts, KPIs or record retention (1D-2, 1D-3, industry #18 retention, #20) are
-not contact decisions and are not the gate's to answer; #18 is tested for visits, where the
-gate sees whether recording is on.
+Cases about contracts, KPIs or record retention (a vendor contract without deletion terms,
+sub-entrustment, call-recording retention, collectors paid on recoveries) are not contact
+decisions and are not the gate's to answer; IND-18 is tested for visits, where the gate sees
+whether recording is on.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cn pack's defaults (issue 3): caps, third parties, visits — with exact allowed_from."""
+"""The cn pack's defaults: caps, third parties, visits — with exact allowed_from."""
 
 from __future__ import annotations
 

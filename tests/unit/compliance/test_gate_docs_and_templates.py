@@ -79,7 +79,7 @@ def test_a_template_with_an_unknown_variable_is_a_lint_problem() -> None:
 
 
 def test_a_template_for_time_barred_debts_is_read_by_the_no_threat_of_suit_rule() -> None:
-    # RULES.md US-39: a letter on a time-barred debt saying "we may file suit" is a violation.
+    # worked case US-39: a letter on a time-barred debt saying "we may file suit" is a violation.
     text = "Example Recovery LLC is a debt collector. We may file suit if you do not pay."
     fields = {"pack": "us-regf", "channel": "letter", "party": "debtor", "purpose": "collect"}
     barred = Template(id="tb", file="tb.yaml", text={"en": text}, time_barred=True, **fields)

@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 from gate_requests import denied_by, every, request
 
+from fairdebt.compliance.docs import (
+    MissingSourcesError,
+    missing_sources,
+    render_sources_md,
+    sources_pages,
+)
 from fairdebt.compliance.engine import decide
 from fairdebt.compliance.errors import PackError, UnknownPackError
 from fairdebt.compliance.pack import build_packs, builtin_packs
+from fairdebt.compliance.sources import pack_sources
 
-RULES_MD = Path(__file__).resolve().parents[3].parent / "shared" / "RULES.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 LENDER = """
 extends: cn
@@ -24,6 +31,15 @@ overrides:
   NIFA25-FREQ: {params: {max: 2}}
   CBA26-TIME: {params: {allowed: ["09:00", "21:00"]}}
   FD-VISIT.dpd: {params: {value: 60}}
+"""
+
+NEW_RULE = """  - id: ACME-NIGHT
+    family: time_window
+    citation: "ACME house rule: no contact after 20:00"
+    severity: deny
+    channels: [call]
+    params: {allowed: ["09:00", "20:00"], consent: any, zones: all}
+    messages: {zh-CN: "20:00 后不得联系。", en: "No contact after 20:00."}
 """
 
 
@@ -98,25 +114,50 @@ def test_every_rule_has_a_message_in_both_languages_and_a_citation() -> None:
             assert len(model.citation) > 10, model.id
 
 
-def _rules_md_ids() -> set[str]:
-    text = RULES_MD.read_text("utf-8")
-    return set(re.findall(r"^\| ([A-Z][A-Za-z0-9/.-]+) \|", text, re.MULTILINE))
+def _sources_page_ids(pack_id: str) -> set[str]:
+    """The ids in the first cell of the sources page's rule and cited-provision tables."""
+    text = (DOCS / "packs" / f"{pack_id}-sources.md").read_text("utf-8")
+    return set(re.findall(r"^\| `([A-Z][A-Za-z0-9/.-]+)` \|", text, re.MULTILINE))
 
 
-@pytest.mark.skipif(not RULES_MD.exists(), reason="../shared/RULES.md is not beside the repo")
-def test_every_rule_id_and_citation_id_exists_in_rules_md() -> None:
-    known = _rules_md_ids()
-    missing = set()
+@pytest.mark.parametrize("pack_id", ["cn", "us-regf"])
+def test_every_rule_and_every_cited_id_of_a_pack_is_on_its_sources_page(pack_id: str) -> None:
+    pack = builtin_packs().resolve(pack_id)
+    on_page = _sources_page_ids(pack_id)
+    wanted = {m.id for m in pack.models} | {c for m in pack.models for c in m.cites}
+    missing = sorted(wanted - on_page)
+    assert not missing, f"not on docs/packs/{pack_id}-sources.md: {missing}"
+
+
+@pytest.mark.parametrize("pack_id", ["cn", "us-regf"])
+def test_the_sources_pages_are_up_to_date_with_the_packs(pack_id: str) -> None:
+    page = (DOCS / "packs" / f"{pack_id}-sources.md").read_text("utf-8")
+    assert page == sources_pages()[f"{pack_id}-sources.md"], (
+        "docs/packs/ is stale: run `python -m fairdebt.compliance.docs .`"
+    )
+
+
+def test_the_sources_page_id_reader_finds_the_ids_it_should() -> None:
+    assert {"CBA26-TIME", "CN-PIPL-13/14/15", "GBT45251-CONV", "CN-CPL-50/51"} <= (
+        _sources_page_ids("cn")
+    )
+    assert {"US-FREQ-PRES", "US-FREQ-PRES.conversation", "US-TIME-TZ"} <= _sources_page_ids(
+        "us-regf"
+    )
+
+
+def test_a_rule_without_a_source_entry_cannot_be_rendered() -> None:
+    pack = _with_lender(LENDER + "add:\n" + NEW_RULE).resolve("acme-cn")
+    with pytest.raises(MissingSourcesError) as caught:
+        render_sources_md(pack, pack_sources("cn"))
+    assert "rule ACME-NIGHT" in str(caught.value)
+    assert "number ACME-NIGHT.allowed" in str(caught.value)
+
+
+def test_every_number_of_a_built_in_pack_has_a_confidence() -> None:
     for ref in builtin_packs().available():
-        for model in builtin_packs().resolve(ref).models:
-            base = model.id.split(".")[0]
-            if not base.startswith("FD-") and base not in known:
-                missing.add(model.id)
-            missing |= {c for c in model.cites if c not in known}
-    assert not missing, f"not in RULES.md: {sorted(missing)}"
-
-
-@pytest.mark.skipif(not RULES_MD.exists(), reason="../shared/RULES.md is not beside the repo")
-def test_the_rules_md_id_reader_finds_the_ids_it_should() -> None:
-    known = _rules_md_ids()
-    assert {"CBA26-TIME", "US-FREQ-PRES", "CN-PIPL-13/14/15", "GBT45251-CONV"} <= known
+        pack = builtin_packs().resolve(ref)
+        assert missing_sources(pack, pack_sources(pack.id)) == [], ref
+        for model in pack.models:
+            for number in pack_sources(pack.id).numbers.get(model.id, ()):
+                assert set(number.params) <= set(model.params), (model.id, number.params)

@@ -1,4 +1,4 @@
-"""RULES.md 2B (United States, Regulation F), each worked case as its own test.
+"""The worked cases of docs/packs/us-regf-sources.md (Regulation F), each as its own test.
 
 The calendar: Monday 2026-04-06 is day 1 (New York on daylight time, UTC-4). Calls are at
 10:00 local unless a case says otherwise.

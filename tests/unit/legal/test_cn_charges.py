@@ -1,4 +1,4 @@
-"""China's interest caps: RULES.md section 1B worked cases, the contract example, properties."""
+"""China's interest caps: worked cases (docs/packs/cn-sources.md), the docs example, properties."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def ask(**fields: Any) -> dict[str, Any]:
     return api.charges({**request, **fields})
 
 
-# RULES.md 1B, CN-RATE case 1
+# worked case CN-RATE-1
 def test_cn_rate_case_1_private_loan_2021_03_01_at_18_percent_is_enforced_at_15_40() -> None:
     answer = ask()
 
@@ -40,7 +40,7 @@ def test_cn_rate_case_1_private_loan_2021_03_01_at_18_percent_is_enforced_at_15_
     assert answer["rules"][0] == "CN-RATE-25"
 
 
-# RULES.md 1B, CN-RATE case 3
+# worked case CN-RATE-3
 def test_cn_rate_case_3_licensed_consumer_finance_company_is_not_under_the_private_cap() -> None:
     answer = ask(lender_type="consumer_finance")
 
@@ -61,7 +61,7 @@ def test_cn_rate_case_3_a_licensed_ceiling_from_the_pack_is_applied_when_given()
     assert answer["components"]["interest"]["excess"] == "0.06"
 
 
-# RULES.md 1B, CN-RATE case 4
+# worked case CN-RATE-4
 def test_cn_rate_case_4_contract_2019_at_30_percent_sued_2021_splits_at_2020_08_20() -> None:
     answer = ask(contract_date="2019-06-01", filed_on="2021-06-01", rates={"interest": "0.30"})
 

@@ -1,4 +1,4 @@
-"""China's limitation period: RULES.md section 1A worked cases, the contract example, properties."""
+"""China's limitation period: worked cases (docs/packs/cn-sources.md), docs example, properties."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def ask(as_of: str, *events: dict[str, Any], due: tuple[str, ...] = (LOAN_DUE,))
     )
 
 
-# RULES.md 1A, CN-LIM case 1
+# worked case CN-LIM-1
 def test_cn_lim_case_1_loan_due_2022_03_01_expires_2025_03_01_and_is_expired_next_day() -> None:
     answer = ask("2025-03-02")
 
@@ -51,7 +51,7 @@ def test_cn_lim_case_1_the_last_day_of_the_period_is_still_running() -> None:
     assert ask("2025-03-01")["status"] == "running"
 
 
-# RULES.md 1A, CN-LIM case 3
+# worked case CN-LIM-3
 def test_cn_lim_case_3_sms_demand_delivered_without_signature_restarts_to_2027_06_10() -> None:
     sms = {"type": "demand_delivered", "on": "2024-06-10", "signed_by": "none", "medium": "sms"}
 
@@ -63,7 +63,7 @@ def test_cn_lim_case_3_sms_demand_delivered_without_signature_restarts_to_2027_0
     assert "CN-LIM-SX8" in answer["rules"]
 
 
-# RULES.md 1A, CN-LIM case 4
+# worked case CN-LIM-4
 def test_cn_lim_case_4_phone_call_without_recording_is_evidence_insufficient() -> None:
     call = {"type": "demand_unproven", "on": "2024-06-10"}
 
@@ -81,7 +81,7 @@ def test_cn_lim_case_4_a_signed_notice_instead_of_the_call_does_interrupt() -> N
     assert ask("2025-03-02", notice)["status"] == "running"
 
 
-# RULES.md 1A, CN-LIM case 7
+# worked case CN-LIM-7
 def test_cn_lim_case_7_expired_debt_paid_voluntarily_is_waived_and_refund_refused() -> None:
     paid = {"type": "debtor_ack", "on": "2025-04-01", "kind": "partial_payment"}
 

@@ -125,7 +125,7 @@ def test_years_before_the_monday_holiday_act_are_refused() -> None:
         legal_public_holidays(1970)
 
 
-# RULES.md 2B, US-35
+# worked case US-35 (docs/packs/us-regf-sources.md)
 def test_us_35_notice_mailed_2021_11_01_is_received_11_08_and_the_period_ends_12_08() -> None:
     answer = api.validation({"sent_on": "2021-11-01"})
 

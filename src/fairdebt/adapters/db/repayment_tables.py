@@ -1,4 +1,4 @@
-"""Tables for repayment plans, promises to pay and payment reversals (issue 5).
+"""Tables for repayment plans, promises to pay and payment reversals (docs/repayment.md).
 
 On the one `metadata` of tables.py, so Alembic and the drift test see them. Money is integer
 cents, as everywhere. What other parts may read:

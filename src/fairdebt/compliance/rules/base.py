@@ -43,7 +43,7 @@ class RuleSpec:
     channels: frozenset[Channel] = frozenset()  # empty: every channel
     parties: frozenset[Party] = frozenset()  # empty: every party
     purposes: frozenset[Purpose] = frozenset()  # empty: every purpose
-    cites: tuple[str, ...] = ()  # RULES.md ids this rule rests on
+    cites: tuple[str, ...] = ()  # ids of the provisions this rule also rests on (docs/packs/)
     params: Mapping[str, Any] | None = None  # as written in the pack, for docs
 
     def applies(self, channel: Channel, party: Party, purpose: Purpose) -> bool:

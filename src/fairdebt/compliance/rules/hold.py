@@ -4,7 +4,7 @@ Sources (each pack rule cites its own): US-CEASE (15 U.S.C. 1692c(c): after a wr
 or cease request, only to say efforts are ending or to notify of a specific remedy); US-REP
 (1692c(a)(2), 1006.6(b)(2): a consumer represented by an attorney is contacted through the
 attorney); US-VAL-STOP (a dispute stops collection until verification); and fairdebt policy
-(PRODUCT.md: a complaint, hardship review, litigation, death or bankruptcy pauses collection).
+(docs/packs/: a complaint, hardship review, litigation, death or bankruptcy pauses collection).
 
 `allow_purposes` / `allow_parties`: what may still happen under the hold (e.g. `respond` to
 the borrower's complaint, contact the `attorney`); `allow_channels`, when given, narrows that

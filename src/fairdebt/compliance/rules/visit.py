@@ -4,9 +4,10 @@ Sources (each pack rule cites its own): CBA26-VISIT (no fewer than two collector
 (collectors on site show their credentials); NIFA18-21 (on-site collection recorded);
 NIFA18-19 (repayment only through the institution's channels: no cash or cards at the door);
 CN-CRIM-245, CN-ADM-40, CN-PRIV-1032/1033 (no entering a home without the occupant's
-consent); and fairdebt policy from the seed articles, kept as parameters because no source
-fixes them (RULES.md "Seed-article claims"): supervisor approval, certified agents, the
-approved address, prior notice N hours before (cf. UK-7.9.12), DPD and balance minimums.
+consent); and fairdebt policy, kept as parameters because no text fixes them (the press reports
+some of them; docs/packs/cn-sources.md says how sure we are): supervisor approval, certified
+agents, the approved address, prior notice N hours before (cf. UK-7.9.12), DPD and balance
+minimums.
 
 `require` picks the requirement; `value` is its number (agents, notice hours, DPD, balance).
 A visit with no `visit` details is judged on the schema's defaults: unapproved, no agents.

@@ -1,4 +1,4 @@
-"""worklist: the tasks a strategy run's plan dispatches (issue 4, item 5)
+"""worklist: the tasks a strategy run's plan dispatches (docs/worklist.md)
 
 Revision ID: 0004_worklist
 Revises: 0003_console_indexes
