@@ -43,7 +43,7 @@ class FakeUnitOfWork(
         self._depth += 1
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, _type: object, error: object, _tb: object) -> None:
         self._depth -= 1
         if self._depth == 0 and self._saved is not None:
             vars(self).update(self._saved)  # not committed: back to how it was

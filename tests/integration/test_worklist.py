@@ -565,3 +565,153 @@ def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agenc
     assert done.status == "review"
     assert done.note.startswith("template us.reminder_sms:") and "(agency)" in done.note
     assert sms.outbox == []
+
+
+# --- claims: two workers, one contact ---------------------------------------------------------
+
+
+class SlowChannel(ConsoleChannel):
+    """A provider that takes a moment, so a second worker arrives while the first is sending."""
+
+    def deliver(self, message: OutboundMessage):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(0.3)
+        return super().deliver(message)
+
+
+def _contacts(engine, case_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return [e.type for e in SqlEventLog(conn).events(case_id) if e.type.startswith("contact")]
+
+
+def test_two_threads_executing_one_task_make_one_contact(engine, portfolio) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    task_id = _call_task(engine)
+    sms = SlowChannel()
+    start = threading.Barrier(2)
+
+    def work(_: int) -> str:
+        start.wait()
+        try:
+            return execute(
+                SqlUnitOfWork(engine), task_id, "system:t", MORNING, PACKS, {"sms": sms}
+            ).status
+        except FairdebtError as exc:
+            return f"error: {exc.cause}"
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(work, range(2)))
+
+    assert len(sms.outbox) == 1
+    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]
+    assert statuses[0] in ("busy", f"error: task {task_id} is done") and statuses[1] == "done"
+    assert task_rows(engine, id=task_id)[0].status == "done"
+
+
+def test_two_processes_executing_one_task_make_one_contact(engine, portfolio) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from claim_worker import execute_once
+
+    task_id = _call_task(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager:
+        start = manager.Barrier(2)
+        with ProcessPoolExecutor(2, mp_context=spawn) as pool:
+            runs = [
+                pool.submit(execute_once, url, task_id, MORNING.isoformat(), start)
+                for _ in range(2)
+            ]
+            statuses = sorted(r.result(timeout=120) for r in runs)
+
+    assert statuses.count("done") == 1, statuses
+    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]
+    with engine.connect() as conn:
+        attempts = conn.scalar(
+            select(func.count()).select_from(t.metadata.tables["contact_attempts"])
+        )
+    assert attempts == 1
+
+
+def test_a_claim_blocks_a_second_worker_until_it_goes_stale(engine, portfolio) -> None:
+    from fairdebt.services.worklist_execute import CLAIM_LEASE
+
+    task_id = _call_task(engine)
+    with SqlUnitOfWork(engine) as uow:  # a worker took it and died (kill -9): no release
+        assert uow.tasks.claim(task_id, "worker-a", MORNING, MORNING + CLAIM_LEASE)
+        uow.commit()
+    sms = ConsoleChannel()
+
+    soon = execute(
+        SqlUnitOfWork(engine), task_id, "system:b", MORNING + timedelta(minutes=1), PACKS,
+        {"sms": sms},
+    )  # fmt: skip
+    sent_while_claimed = len(sms.outbox)
+    later = execute(
+        SqlUnitOfWork(engine), task_id, "system:b", MORNING + CLAIM_LEASE + timedelta(seconds=1),
+        PACKS, {"sms": sms},
+    )  # fmt: skip
+
+    assert (soon.status, sent_while_claimed) == ("busy", 0)
+    assert later.status == "done" and len(sms.outbox) == 1
+
+
+def _write_lock(engine):  # type: ignore[no-untyped-def]
+    """(an engine that gives up on a lock at once, a connection that can take the lock that
+    makes recording a contact fail, a function that gives it back)."""
+    from sqlalchemy import create_engine
+
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        from fairdebt.adapters.db.engine import make_engine
+
+        holder = sqlite3.connect(engine.url.database, timeout=5, isolation_level=None)
+        take = lambda: holder.execute("BEGIN EXCLUSIVE")  # noqa: E731
+        return make_engine(url, timeout=0.2), take, lambda: holder.execute("ROLLBACK")
+    import psycopg
+
+    fast = create_engine(url, connect_args={"options": "-c lock_timeout=200"})
+    holder = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(False))
+    take = lambda: holder.execute("LOCK TABLE case_events IN ACCESS EXCLUSIVE MODE")  # noqa: E731
+    return fast, take, holder.rollback
+
+
+def test_a_commit_failure_after_delivery_is_reconciled_not_repeated(engine, portfolio) -> None:
+    """Another connection takes a lock from the moment the provider has the message, so
+    recording its outcome fails. The contact is neither lost (the attempt is on the record and
+    counts for the gate) nor repeated (the retry reconciles it with the provider)."""
+    from fairdebt.errors import DatabaseError
+    from fairdebt.services.worklist_execute import CLAIM_LEASE
+
+    task_id = _call_task(engine)
+    fast, take_lock, give_back = _write_lock(engine)
+
+    class LockingChannel(ConsoleChannel):
+        def deliver(self, message: OutboundMessage):  # type: ignore[no-untyped-def]
+            delivery = super().deliver(message)
+            take_lock()
+            return delivery
+
+    sms = LockingChannel()
+    with pytest.raises(DatabaseError):
+        execute(SqlUnitOfWork(fast), task_id, "system:t", MORNING, PACKS, {"sms": sms})
+    give_back()
+    fast.dispose()
+
+    assert len(sms.outbox) == 1
+    assert _contacts(engine, "C-B0003") == ["contact_attempted"]  # sent, outcome not recorded
+    retry = execute(
+        SqlUnitOfWork(engine), task_id, "system:t", MORNING + CLAIM_LEASE + timedelta(seconds=1),
+        PACKS, {"sms": sms},
+    )  # fmt: skip
+
+    assert retry.status == "done" and "reconciled" in retry.note
+    assert len(sms.outbox) == 1  # never twice
+    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]

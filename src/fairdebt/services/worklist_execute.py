@@ -31,6 +31,7 @@ knew it, review if nobody can tell.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -44,7 +45,7 @@ from fairdebt.adapters.channels.base import Channel, ChannelError, OutboundMessa
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import Decision, Verdict
 from fairdebt.domain.money import CENT
-from fairdebt.errors import FairdebtError
+from fairdebt.errors import DatabaseError, FairdebtError
 from fairdebt.services.contact import (
     DEFAULT_ORDER,
     ContactGuard,
@@ -138,9 +139,15 @@ def execute(
     try:
         return _claimed(uow, task, actor, now, packs, channels, (default_pack, sender, order))
     finally:
-        with uow:  # a no-op once finished; otherwise the task is free again at once
-            uow.tasks.release(task_id, me)
-            uow.commit()
+        _release(uow, task_id, me)
+
+
+def _release(uow: UnitOfWork, task_id: int, worker: str) -> None:
+    """Free the task at once (a no-op once it is finished). If the database refuses now, the
+    claim simply runs out after CLAIM_LEASE; the error that brought us here is the one to see."""
+    with contextlib.suppress(DatabaseError), uow:
+        uow.tasks.release(task_id, worker)
+        uow.commit()
 
 
 def _claimed(

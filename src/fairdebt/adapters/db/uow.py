@@ -53,18 +53,19 @@ class SqlUnitOfWork(
         self._depth += 1
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, _type: object, error: object, _tb: object) -> None:
         self._depth -= 1
-        if self._depth:
-            return
-        conn, transaction = self._conn, self._transaction
-        self._conn = self._transaction = None
-        try:
-            if transaction is not None and transaction.is_active:
-                transaction.rollback()
-        finally:
-            if conn is not None:
-                conn.close()
+        if not self._depth:
+            conn, transaction = self._conn, self._transaction
+            self._conn = self._transaction = None
+            try:
+                if transaction is not None and transaction.is_active:
+                    transaction.rollback()
+            finally:
+                if conn is not None:
+                    conn.close()
+        if isinstance(error, DBAPIError):  # a driver fault inside the unit: cause and hint
+            raise describe(error) from None
 
     def commit(self) -> None:
         if self._depth > 1 or self._transaction is None:
