@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from fairdebt.domain.case import Case
@@ -35,6 +35,9 @@ class FakeEventLog:
         sealed = chain(case_id, len(log) + 1, prev, at, event)
         log.append(sealed)
         return sealed
+
+    def append_many(self, items: Iterable[tuple[str, NewEvent]], at: datetime) -> int:
+        return len([self.append(case_id, event, at) for case_id, event in items])
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self.chains.get(case_id, ()))

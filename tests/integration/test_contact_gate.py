@@ -194,8 +194,9 @@ def _charges(engine, *accounts):
     from fairdebt.services.charges import account_charges
 
     order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)
-    with engine.connect() as conn:
-        return [account_charges(conn, a, MORNING.date(), order) for a in accounts]
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
+
+    return [account_charges(SqlUnitOfWork(engine), a, MORNING.date(), order) for a in accounts]
 
 
 def _demand(engine, case, text):

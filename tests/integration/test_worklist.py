@@ -23,6 +23,7 @@ from fairdebt.adapters.channels.console import ConsoleChannel
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
@@ -468,8 +469,7 @@ def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
     total, principal, interest, fees = (_yuan(x) for x in found.groups())
     # four unpaid instalments of 1,720.11 principal; the third's 258.01 interest is due
     assert principal == Decimal("6880.44")
-    with engine.connect() as conn:
-        charges = account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER)
+    charges = account_charges(SqlUnitOfWork(engine), "A0003", AS_OF, DEFAULT_ORDER)
     assert interest == charges.breakdown.line("interest").lawful < Decimal("258.01")
     assert total == principal + interest + fees == charges.demandable
     assert charges.breakdown.excluded > 0  # the above-cap part is left out, not stated
@@ -535,8 +535,7 @@ def test_a_letter_names_one_account_and_its_own_amounts_when_the_case_has_two(
     body = letter.body
     assert "合同编号 A0003" in body and "A9003" not in body and "另一家银行" not in body
     total = _yuan(re.search(r"合计 ([\d,.]+) 元", body).group(1))
-    with engine.connect() as conn:
-        assert total == account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER).demandable
+    assert total == account_charges(SqlUnitOfWork(engine), "A0003", AS_OF, DEFAULT_ORDER).demandable
 
 
 def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agency(

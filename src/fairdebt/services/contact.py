@@ -119,11 +119,9 @@ def ask(
         case = uow.cases.get(request.case_id)
         if case is None:
             raise FairdebtError(f"no case {request.case_id}", hint="check the case id")
-        gate_request, facts = _gate_request(
-            uow.conn, request, case.borrower_id, case.holds, now, pack
-        )
+        gate_request, facts = _gate_request(uow, request, case.borrower_id, case.holds, now, pack)
         decision = decide(gate_request, packs=packs)
-        extra = _app_rules(uow.conn, gate_request, decision, facts, packs, (order, ceiling))
+        extra = _app_rules(uow, gate_request, decision, facts, packs, (order, ceiling))
         decision = with_rules(decision, extra)
         uow.events.append(request.case_id, _logged(request, decision, facts), now)
         uow.commit()
@@ -144,13 +142,14 @@ def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEv
 
 
 def _gate_request(
-    conn: Connection,
+    uow: SqlUnitOfWork,
     request: ContactRequest,
     borrower_id: str,
     holds: Any,
     now: datetime,
     pack: str,
 ) -> tuple[GateRequest, _Facts]:
+    conn = uow.conn
     where = t.borrowers.c.id == borrower_id
     person = conn.execute(
         select(t.borrowers.c.timezone, t.borrowers.c.address, t.borrowers.c.city).where(where)
@@ -158,7 +157,7 @@ def _gate_request(
     log = SqlEventLog(conn).events(request.case_id)  # read once: history and limitation
     day = now.astimezone(ZoneInfo(person.timezone)).date()
     state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(conn, borrower_id), log, state, day)
+    limitation = limitations(account_facts(uow, borrower_id), log, state, day)
     debts = _debts(conn, borrower_id, limitation)
     attempt = Attempt(
         channel=GateChannel(request.channel),
@@ -202,7 +201,7 @@ def _debts(
 
 
 def _app_rules(
-    conn: Connection,
+    uow: SqlUnitOfWork,
     gate: GateRequest,
     decision: Decision,
     facts: _Facts,
@@ -215,7 +214,7 @@ def _app_rules(
         return ()
     capped: tuple[FiredRule, ...] = ()
     if demanded_amounts(content):  # the charge breakdown is read only for a stated sum
-        demandable = _demandable(conn, gate.borrower.debts, facts.day, *charges)
+        demandable = _demandable(uow, gate.borrower.debts, facts.day, *charges)
         above = above_demandable(content, demandable)
         capped = (above_cap_rule(above, demandable),) if above else ()
     unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
@@ -223,7 +222,7 @@ def _app_rules(
 
 
 def _demandable(
-    conn: Connection,
+    uow: SqlUnitOfWork,
     debts: Sequence[DebtState],
     day: date,
     order: Order,
@@ -232,7 +231,7 @@ def _demandable(
     """What may be demanded of the borrower's accounts on `day`, by currency."""
     total: dict[str, Decimal] = {}
     for debt in debts:
-        charges = account_charges(conn, debt.id, day, order, ceiling)
+        charges = account_charges(uow, debt.id, day, order, ceiling)
         total[charges.currency] = total.get(charges.currency, Decimal(0)) + charges.demandable
     return total
 

@@ -355,11 +355,14 @@ def _demandable_amounts(
     """What may be demanded of the account on `as_of` (above-cap parts excluded: RULES.md
     CN-RATE-29), exact to the cent. The letter has three lines: overdue interest counts as
     interest, the penalty as a fee (CN-RATE-29 caps penalty and fees together)."""
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.services.charges import account_charges
 
     lawful = {
         line.component: line.lawful
-        for line in account_charges(conn, account_id, as_of, order).breakdown.lines
+        for line in account_charges(
+            SqlUnitOfWork(conn.engine), account_id, as_of, order
+        ).breakdown.lines
     }
     principal = lawful.get("principal", ZERO)
     interest = lawful.get("interest", ZERO) + lawful.get("overdue_interest", ZERO)

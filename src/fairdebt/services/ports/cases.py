@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -22,6 +22,10 @@ class EventLog(Protocol):
     """Append-only: there is no update or delete."""
 
     def append(self, case_id: str, event: NewEvent, at: datetime) -> CaseEvent: ...
+
+    def append_many(self, items: Iterable[tuple[str, NewEvent]], at: datetime) -> int:
+        """Append several events (any cases) in order, in one write; return how many."""
+        ...
 
     def events(self, case_id: str) -> list[CaseEvent]: ...
 
