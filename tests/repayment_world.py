@@ -67,4 +67,6 @@ def world(paid: tuple[tuple[str, date, int], ...] = (), **terms: object) -> Fake
     return uow
 
 
-FIRST_PAID = (("P1", date(2026, 1, 15), 106_000),)  # instalment 1 in full: 64 days past due on AS_OF
+FIRST_PAID = (
+    ("P1", date(2026, 1, 15), 106_000),
+)  # instalment 1 in full: 64 days past due on AS_OF

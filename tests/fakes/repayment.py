@@ -13,8 +13,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from fakes.cases import FakeCaseRepository
-
 from fairdebt.domain.case import Case
 from fairdebt.domain.loan import Account, Instalment, Payment
 from fairdebt.domain.money import Money
@@ -28,6 +26,7 @@ from fairdebt.services.ports.repayment import (
     StoredPlan,
     StoredPromise,
 )
+from fakes.cases import FakeCaseRepository
 
 
 class FakeAccountRepository:
@@ -263,7 +262,6 @@ class FakeRepaymentRepositories:
         self.payments = FakePaymentRepository(self.accounts)
         self.plans = FakePlanRepository()
         self.promises = FakePromiseRepository(self.payments)
-
 
 
 def open_account(uow: Any, account: Account, case_id: str, opened_on: date) -> None:

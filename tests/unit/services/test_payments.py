@@ -17,8 +17,8 @@ from fairdebt.services.payments import (
     payments_seen_many,
     record_payment,
     refresh_account,
-    reverse_payment,
     reversal_id_for,
+    reverse_payment,
 )
 
 
@@ -122,7 +122,11 @@ def test_a_reversal_is_a_negative_row_and_restores_the_previous_dpd() -> None:
 
     assert reversal == reversal_id_for("P2")
     row = uow.payments.get(reversal)
-    assert (row.amount_cents, row.paid_on, row.channel_ref) == (-318_000, AS_OF, "reversal of TX-P2")
+    assert (row.amount_cents, row.paid_on, row.channel_ref) == (
+        -318_000,
+        AS_OF,
+        "reversal of TX-P2",
+    )
     assert uow.payments.reversal_of("P2") == reversal
     assert uow.account_status.rows["A1"].dpd == 64
     assert uow.account_status.rows["A1"].paid_cents == 106_000
