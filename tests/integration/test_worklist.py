@@ -437,7 +437,8 @@ def _send_letter(engine) -> tuple[Executed, OutboundMessage]:
 
 def _above_the_cap(engine, account_id: str = "A0003") -> None:
     """Private lending at 24 % a year: above the 4 x LPR cap, so part of its interest may not
-    be demanded (RULES.md CN-RATE-29)."""
+    be demanded (CN-RATE-29, 《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》
+    第二十九条)."""
     with engine.begin() as conn:
         conn.execute(
             update(t.accounts)
