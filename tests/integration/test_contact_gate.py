@@ -247,14 +247,15 @@ def test_one_cent_above_what_may_be_demanded_is_denied(engine, case) -> None:
 
 
 def test_the_pure_gate_still_allows_the_same_request(engine, private_case) -> None:
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.compliance.engine import decide
     from fairdebt.services.contact import _gate_request
 
     request = ContactRequest(
         private_case, "sms", "debtor", "collect", PHONE, "lender-1", "u1", _sms("¥999,999.00")
     )
-    with engine.connect() as conn:
-        gate, _ = _gate_request(conn, request, "B0001", frozenset(), MORNING, "cn")
+    with SqlUnitOfWork(engine) as uow:
+        gate, _ = _gate_request(uow, request, "B0001", frozenset(), MORNING, "cn")
 
     assert decide(gate, packs=PACKS).decision.value == "allow"  # the contract is unchanged
     assert _demand(engine, private_case, _sms("¥999,999.00")).decision.decision.value == "deny"
