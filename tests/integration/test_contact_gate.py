@@ -163,7 +163,7 @@ def test_a_hold_on_the_case_stops_every_contact(engine, case) -> None:
     assert asked.decision.decision.value == "deny" and asked.decision.allowed_from is None
 
 
-# --- demands above what may be demanded (services.debt_state, RULES.md CN-RATE-29) ----------
+# --- demands above what may be demanded (services.debt_state, CN-RATE-29) -------------------
 PRIVATE_LOAN = {
     "account_id": "A0003",
     "borrower_id": "B0001",
@@ -200,8 +200,9 @@ def _charges(engine, *accounts):
     from fairdebt.services.charges import account_charges
 
     order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)
-    with engine.connect() as conn:
-        return [account_charges(conn, a, MORNING.date(), order) for a in accounts]
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
+
+    return [account_charges(SqlUnitOfWork(engine), a, MORNING.date(), order) for a in accounts]
 
 
 def _demand(engine, case, text):
@@ -254,6 +255,7 @@ def test_one_cent_above_what_may_be_demanded_is_denied(engine, case) -> None:
 
 
 def test_the_pure_gate_still_allows_the_same_request(engine, private_case) -> None:
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.compliance.engine import decide
     from fairdebt.services.contact import _gate_request
 

@@ -15,6 +15,7 @@ from fairdebt.adapters.db.repayment_tables import repayment_plans
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.snapshot import refresh_snapshot
 from fairdebt.adapters.db.tables import account_status, instalments
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.domain.loan import Payment
 from fairdebt.domain.money import Money
 from fairdebt.domain.payment_channel import official_payment
@@ -55,17 +56,18 @@ def six_months(**changes: object) -> PlanTerms:
     return PlanTerms(PlanKind.INSTALMENT, first_due=date(2026, 5, 20), count=6, **changes)  # type: ignore[arg-type]
 
 
-def propose(conn, terms: PlanTerms, on: date = AS_OF):
-    return propose_plan(conn, "A1", terms, on, "agent-7", POLICY, NOW, ORDER)
+def propose(uow, terms: PlanTerms, on: date = AS_OF):
+    return propose_plan(uow, "A1", terms, on, "agent-7", POLICY, NOW, ORDER)
 
 
 def test_an_accepted_plan_becomes_the_schedule_and_dpd_follows_it(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        refresh_account(conn, load_account(conn, "A1"), AS_OF, ORDER)
+        refresh_account(uow, load_account(uow, "A1"), AS_OF, ORDER)
         assert dpd(conn) == 64
 
-        record = propose(conn, six_months())
+        record = propose(uow, six_months())
 
         assert record.status == "accepted"
         assert dpd(conn) == 0  # nothing of the plan is due yet
@@ -73,15 +75,16 @@ def test_an_accepted_plan_becomes_the_schedule_and_dpd_follows_it(engine) -> Non
         assert rows[0] == (1, date(2026, 1, 15), 106_000)  # paid: kept as it was
         assert [r[0] for r in rows[1:]] == [7, 8, 9, 10, 11, 12]  # the lender's 2..6 not reused
         assert sum(r[2] for r in rows[1:]) == 530_000
-        refresh_account(conn, load_account(conn, "A1"), date(2026, 6, 1), ORDER)
+        refresh_account(uow, load_account(uow, "A1"), date(2026, 6, 1), ORDER)
         assert dpd(conn) == 12  # the plan's first instalment, due 2026-05-20, unpaid
 
 
 def test_the_sql_snapshot_agrees_with_the_refreshed_account_after_a_plan(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=(*FIRST_PAID, ("P2", date(2026, 2, 20), 50_000)))
-        propose(conn, six_months())
-        refresh_account(conn, load_account(conn, "A1"), date(2026, 7, 1), ORDER)
+        propose(uow, six_months())
+        refresh_account(uow, load_account(uow, "A1"), date(2026, 7, 1), ORDER)
         ours = conn.execute(select(account_status)).one()
 
         refresh_snapshot(conn, date(2026, 7, 1))
@@ -96,10 +99,11 @@ def test_the_sql_snapshot_agrees_with_the_refreshed_account_after_a_plan(engine)
 
 
 def test_a_partly_paid_instalment_keeps_exactly_what_was_paid_of_it(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=(*FIRST_PAID, ("P2", date(2026, 2, 20), 50_000)))
 
-        record = propose(conn, six_months())
+        record = propose(uow, six_months())
 
         row = conn.execute(text("SELECT * FROM instalments WHERE seq = 2")).one()
         # fees, then interest, then principal (the configured order)
@@ -109,16 +113,17 @@ def test_a_partly_paid_instalment_keeps_exactly_what_was_paid_of_it(engine) -> N
 
 
 def test_a_plan_outside_the_automatic_limits_waits_for_the_named_role(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        refresh_account(conn, load_account(conn, "A1"), AS_OF, ORDER)
-        record = propose(conn, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
+        refresh_account(uow, load_account(uow, "A1"), AS_OF, ORDER)
+        record = propose(uow, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
         assert (record.status, record.decision.approver_role) == ("pending_approval", "supervisor")
         assert dpd(conn) == 64  # nothing changes before approval
 
         with pytest.raises(RepaymentError, match="needs approval by supervisor"):
-            approve_plan(conn, record.id, "collector", "u1", AS_OF, POLICY, NOW, ORDER)
-        approve_plan(conn, record.id, "compliance", "u2", AS_OF, POLICY, NOW, ORDER)
+            approve_plan(uow, record.id, "collector", "u1", AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, record.id, "compliance", "u2", AS_OF, POLICY, NOW, ORDER)
 
         status = conn.execute(select(repayment_plans.c.status)).scalar_one()
         assert status == "accepted"
@@ -128,21 +133,23 @@ def test_a_plan_outside_the_automatic_limits_waits_for_the_named_role(engine) ->
 
 
 def test_a_plan_is_not_accepted_when_a_payment_changed_what_is_owed(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        record = propose(conn, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
-        record_payment(conn, pay("P9", AS_OF, "100"), "agent", NOW, AS_OF, ORDER)
+        record = propose(uow, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
+        record_payment(uow, pay("P9", AS_OF, "100"), "agent", NOW, AS_OF, ORDER)
 
         with pytest.raises(RepaymentError, match="changed since plan"):
-            approve_plan(conn, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
+            approve_plan(uow, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
 
 
 def test_a_plan_beyond_every_tier_is_refused_and_changes_nothing(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
         before = schedule(conn)
 
-        record = propose(conn, PlanTerms(PlanKind.SETTLEMENT, AS_OF, discount=Decimal(4000)))
+        record = propose(uow, PlanTerms(PlanKind.SETTLEMENT, AS_OF, discount=Decimal(4000)))
 
         assert record.status == "refused"
         assert "discount" in record.decision.reasons[0]
@@ -150,12 +157,13 @@ def test_a_plan_beyond_every_tier_is_refused_and_changes_nothing(engine) -> None
 
 
 def test_a_payment_without_a_channel_reference_cannot_be_recorded(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn)
         no_ref = Payment("P5", "A1", AS_OF, Money(Decimal(100)), "bank_transfer", "")
 
         with pytest.raises(RepaymentError, match="no bank_transfer reference") as caught:
-            record_payment(conn, no_ref, "agent", NOW, AS_OF, ORDER)
+            record_payment(uow, no_ref, "agent", NOW, AS_OF, ORDER)
 
         assert "official channel" in caught.value.hint
         assert conn.execute(text("SELECT COUNT(*) FROM payments")).scalar_one() == 0
@@ -167,10 +175,11 @@ def test_cash_is_not_an_official_channel() -> None:
 
 
 def test_a_partial_payment_is_allocated_in_order_and_acknowledges_the_debt(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
 
-        result = record_payment(conn, pay("P2", AS_OF, "30.00"), "agent", NOW, AS_OF, ORDER)
+        result = record_payment(uow, pay("P2", AS_OF, "30.00"), "agent", NOW, AS_OF, ORDER)
 
         assert result.allocation["instalments"] == {
             "2": {"fee": 1_000, "interest": 2_000, "principal": 0}
@@ -185,23 +194,25 @@ def test_a_partial_payment_is_allocated_in_order_and_acknowledges_the_debt(engin
 
 
 def test_paying_everything_is_not_a_partial_payment(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
 
-        result = record_payment(conn, pay("P2", AS_OF, "5300"), "agent", NOW, AS_OF, ORDER)
+        result = record_payment(uow, pay("P2", AS_OF, "5300"), "agent", NOW, AS_OF, ORDER)
 
         assert not result.acknowledged
         assert dpd(conn) == 0
 
 
 def test_a_reversal_is_a_new_row_and_restores_the_previous_dpd(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        refresh_account(conn, load_account(conn, "A1"), AS_OF, ORDER)
-        record_payment(conn, pay("P2", AS_OF, "3180"), "agent", NOW, AS_OF, ORDER)
+        refresh_account(uow, load_account(uow, "A1"), AS_OF, ORDER)
+        record_payment(uow, pay("P2", AS_OF, "3180"), "agent", NOW, AS_OF, ORDER)
         assert dpd(conn) == 0
 
-        reversal = reverse_payment(conn, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
+        reversal = reverse_payment(uow, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
 
         assert dpd(conn) == 64
         rows = conn.execute(text("SELECT id, amount_cents FROM payments ORDER BY amount_cents"))
@@ -209,18 +220,19 @@ def test_a_reversal_is_a_new_row_and_restores_the_previous_dpd(engine) -> None:
         refresh_snapshot(conn, AS_OF)  # the SQL snapshot nets the reversal the same way
         assert dpd(conn) == 64
         with pytest.raises(RepaymentError, match="already reversed"):
-            reverse_payment(conn, "P2", AS_OF, "again", "agent", NOW, AS_OF, ORDER)
+            reverse_payment(uow, "P2", AS_OF, "again", "agent", NOW, AS_OF, ORDER)
 
 
 def test_acknowledgments_in_the_log_move_the_limitation_expiry_later(engine) -> None:
     later = date(2026, 9, 1)
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        before = legal.limitation(limitation_request(conn, "C-B1", "A1", later))
-        record_payment(conn, pay("P2", date(2026, 8, 3), "10"), "agent", NOW, later, ORDER)
+        before = legal.limitation(limitation_request(uow, "C-B1", "A1", later))
+        record_payment(uow, pay("P2", date(2026, 8, 3), "10"), "agent", NOW, later, ORDER)
 
-        events = limitation_events(conn, "C-B1")
-        after = legal.limitation(limitation_request(conn, "C-B1", "A1", later))
+        events = limitation_events(uow, "C-B1")
+        after = legal.limitation(limitation_request(uow, "C-B1", "A1", later))
 
     assert events == [{"type": "debtor_ack", "on": "2026-08-03", "kind": "partial_payment"}]
     assert before["expires_on"] == "2029-06-15"  # 3 years from the last instalment (189)
@@ -229,24 +241,26 @@ def test_acknowledgments_in_the_log_move_the_limitation_expiry_later(engine) -> 
 
 
 def test_an_accepted_plan_is_an_acknowledgment_and_a_reversed_payment_is_not(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        record_payment(conn, pay("P2", AS_OF, "10"), "agent", NOW, AS_OF, ORDER)
-        reverse_payment(conn, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
-        propose(conn, PlanTerms(PlanKind.EXTENSION, AS_OF, shift_months=2))
+        record_payment(uow, pay("P2", AS_OF, "10"), "agent", NOW, AS_OF, ORDER)
+        reverse_payment(uow, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
+        propose(uow, PlanTerms(PlanKind.EXTENSION, AS_OF, shift_months=2))
 
-        events = limitation_events(conn, "C-B1", "A1")
+        events = limitation_events(uow, "C-B1", "A1")
 
     assert events == [{"type": "debtor_ack", "on": "2026-04-20", "kind": "extension_request"}]
 
 
 def test_the_hash_chain_still_verifies_after_plans_payments_and_reversals(engine) -> None:
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        record_payment(conn, pay("P2", AS_OF, "10"), "agent", NOW, AS_OF, ORDER)
-        reverse_payment(conn, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
-        record = propose(conn, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
-        approve_plan(conn, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
+        record_payment(uow, pay("P2", AS_OF, "10"), "agent", NOW, AS_OF, ORDER)
+        reverse_payment(uow, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
+        record = propose(uow, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
+        approve_plan(uow, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
 
         report = verify_all(SqlEventLog(conn).all_events())
 
@@ -261,10 +275,12 @@ def test_reimporting_the_lenders_schedule_leaves_an_accepted_plan_alone(engine, 
 
     from fairdebt.services.importing import ImportOptions, import_portfolio
 
-    with engine.begin() as conn:
+    with SqlUnitOfWork(engine) as uow:
+        conn = uow.conn
         seed(conn, paid=FIRST_PAID)
-        propose(conn, six_months())
+        propose(uow, six_months())
         before = schedule(conn)
+        uow.commit()
     original = [
         {
             "account_id": "A1",

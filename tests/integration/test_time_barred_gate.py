@@ -111,8 +111,7 @@ def _pay(engine, on: date, payment_id: str = "P1") -> None:
     payment = official_payment(
         payment_id, "A0001", on, Money.of("100"), "bank_transfer", f"TX-{payment_id}"
     )
-    with engine.begin() as conn:
-        record_payment(conn, payment, "agent", CN_NOW, CN_NOW.date(), ORDER)
+    record_payment(SqlUnitOfWork(engine), payment, "agent", CN_NOW, CN_NOW.date(), ORDER)
 
 
 # --- China ------------------------------------------------------------------------------------
@@ -142,10 +141,16 @@ def test_a_partial_payment_within_the_period_keeps_a_cn_debt_live(engine, tmp_pa
 def test_a_payment_that_bounced_acknowledges_nothing(engine, tmp_path) -> None:
     case = _cn_case(engine, tmp_path)
     _pay(engine, date(2023, 6, 1))
-    with engine.begin() as conn:
-        reverse_payment(
-            conn, "P1", date(2023, 6, 3), "bounced", "agent", CN_NOW, CN_NOW.date(), ORDER
-        )
+    reverse_payment(
+        SqlUnitOfWork(engine),
+        "P1",
+        date(2023, 6, 3),
+        "bounced",
+        "agent",
+        CN_NOW,
+        CN_NOW.date(),
+        ORDER,
+    )
 
     asked = _ask(engine, case, CN_NOW, "cn", CN_LETTER)
 

@@ -447,7 +447,8 @@ def _send_letter(engine) -> tuple[Executed, OutboundMessage]:
 
 def _above_the_cap(engine, account_id: str = "A0003") -> None:
     """Private lending at 24 % a year: above the 4 x LPR cap, so part of its interest may not
-    be demanded (RULES.md CN-RATE-29)."""
+    be demanded (CN-RATE-29, 《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》
+    第二十九条)."""
     with engine.begin() as conn:
         conn.execute(
             update(t.accounts)
@@ -479,8 +480,7 @@ def test_a_planned_letter_states_the_accounts_demandable_amounts_and_is_sent(
     total, principal, interest, fees = (_yuan(x) for x in found.groups())
     # four unpaid instalments of 1,720.11 principal; the third's 258.01 interest is due
     assert principal == Decimal("6880.44")
-    with engine.connect() as conn:
-        charges = account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER)
+    charges = account_charges(SqlUnitOfWork(engine), "A0003", AS_OF, DEFAULT_ORDER)
     assert interest == charges.breakdown.line("interest").lawful < Decimal("258.01")
     assert total == principal + interest + fees == charges.demandable
     assert charges.breakdown.excluded > 0  # the above-cap part is left out, not stated
@@ -548,8 +548,7 @@ def test_a_letter_names_one_account_and_its_own_amounts_when_the_case_has_two(
     body = letter.body
     assert "合同编号 A0003" in body and "A9003" not in body and "另一家银行" not in body
     total = _yuan(re.search(r"合计 ([\d,.]+) 元", body).group(1))
-    with engine.connect() as conn:
-        assert total == account_charges(conn, "A0003", AS_OF, DEFAULT_ORDER).demandable
+    assert total == account_charges(SqlUnitOfWork(engine), "A0003", AS_OF, DEFAULT_ORDER).demandable
 
 
 def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agency(

@@ -40,22 +40,20 @@ def register(app: typer.Typer) -> None:
 
 
 class _Context:
-    """Settings, engine, clock, today and the allocation order, built once per command."""
+    """Settings, a unit of work, the clock, today and the allocation order, once per command."""
 
     def __init__(self, as_of: str | None) -> None:
         from zoneinfo import ZoneInfo
 
-        from fairdebt.adapters.clock import SystemClock
-        from fairdebt.bootstrap import database
-        from fairdebt.cli._common import settings
-        from fairdebt.domain.loan import Component
+        from fairdebt.cli._common import services
 
-        self.config = settings()
-        self.now: datetime = SystemClock().now()
+        wired = services()
+        self.config = wired.settings
+        self.now: datetime = wired.clock.now()
         today = self.now.astimezone(ZoneInfo(self.config.timezone)).date()
         self.as_of = parse_date(as_of, "--as-of") if as_of else today
-        self.order = tuple(Component(c) for c in self.config.allocation)
-        self.engine = database(self.config)
+        self.order = wired.allocation_order
+        self.uow = wired.uow()
 
 
 def parse_amount(text: str, name: str, whole: Decimal | None = None) -> Decimal:
@@ -112,8 +110,8 @@ def propose(
     if kind not in [k.value for k in PlanKind]:
         raise InputFileError(f"--kind: unknown plan kind {kind!r}", hint=", ".join(PlanKind))
     ctx = _Context(as_of)
-    with ctx.engine.begin() as conn:
-        owed = owed_on(conn, account, ctx.as_of, ctx.order)
+    with ctx.uow as uow:
+        owed = owed_on(uow, account, ctx.as_of, ctx.order)
         terms = PlanTerms(
             kind=PlanKind(kind),
             first_due=parse_date(first_due, "--first-due") if first_due else ctx.as_of,
@@ -126,8 +124,9 @@ def propose(
             hardship=hardship,
         )
         record = propose_plan(
-            conn, account, terms, ctx.as_of, actor, _policy(policy), ctx.now, ctx.order, plan_id
+            uow, account, terms, ctx.as_of, actor, _policy(policy), ctx.now, ctx.order, plan_id
         )
+        uow.commit()
     _show_plan(record, as_json)
 
 
@@ -186,8 +185,7 @@ def approve(
     from fairdebt.services.repayment import approve_plan
 
     ctx = _Context(as_of)
-    with ctx.engine.begin() as conn:
-        approve_plan(conn, plan_id, role, actor, ctx.as_of, _policy(policy), ctx.now, ctx.order)
+    approve_plan(ctx.uow, plan_id, role, actor, ctx.as_of, _policy(policy), ctx.now, ctx.order)
     out.print(f"plan {plan_id} approved and accepted on {ctx.as_of}")
 
 
@@ -202,8 +200,7 @@ def reject(
     from fairdebt.services.repayment import reject_plan
 
     ctx = _Context(None)
-    with ctx.engine.begin() as conn:
-        reject_plan(conn, plan_id, actor, reason, ctx.now)
+    reject_plan(ctx.uow, plan_id, actor, reason, ctx.now)
     out.print(f"plan {plan_id} rejected")
 
 
@@ -220,8 +217,7 @@ def list_(
     from fairdebt.services.repayment import list_plans
 
     ctx = _Context(None)
-    with ctx.engine.connect() as conn:
-        rows = list_plans(conn, account, status)
+    rows = list_plans(ctx.uow, account, status)
     if as_json:
         print_json(rows)
         return
@@ -254,14 +250,15 @@ def record(
     from fairdebt.services.payments import load_account, record_payment
 
     ctx = _Context(as_of)
-    with ctx.engine.begin() as conn:
-        currency = load_account(conn, account).currency
+    with ctx.uow as uow:
+        currency = load_account(uow, account).currency
         when = parse_date(paid_on, "--paid-on") if paid_on else ctx.as_of
         money = Money(parse_amount(amount, "--amount"), currency)
         payment = _official(
             payment_id or f"PAY-{uuid.uuid4().hex[:16]}", account, when, money, channel, ref
         )
-        result = record_payment(conn, payment, actor, ctx.now, ctx.as_of, ctx.order)
+        result = record_payment(uow, payment, actor, ctx.now, ctx.as_of, ctx.order)
+        uow.commit()
     answer = {
         "payment": payment.id,
         "allocation": result.allocation,
@@ -300,10 +297,9 @@ def reverse(
 
     ctx = _Context(as_of)
     on = parse_date(reversed_on, "--reversed-on") if reversed_on else ctx.as_of
-    with ctx.engine.begin() as conn:
-        reversal = reverse_payment(
-            conn, payment_id, on, reason, actor, ctx.now, ctx.as_of, ctx.order
-        )
+    reversal = reverse_payment(
+        ctx.uow, payment_id, on, reason, actor, ctx.now, ctx.as_of, ctx.order
+    )
     out.print(f"payment {payment_id} reversed by {reversal}")
 
 
@@ -322,18 +318,17 @@ def add(
     from fairdebt.services.promises import add_promise
 
     ctx = _Context(as_of)
-    with ctx.engine.begin() as conn:
-        promise = add_promise(
-            conn,
-            account,
-            ctx.as_of,
-            parse_date(due, "--due"),
-            parse_amount(amount, "--amount"),
-            channel,
-            actor,
-            ctx.now,
-            promise_id,
-        )
+    promise = add_promise(
+        ctx.uow,
+        account,
+        ctx.as_of,
+        parse_date(due, "--due"),
+        parse_amount(amount, "--amount"),
+        channel,
+        actor,
+        ctx.now,
+        promise_id,
+    )
     out.print(f"promise {promise.id}: {promise.amount} by {promise.due_on} via {channel}")
 
 
@@ -348,8 +343,7 @@ def evaluate(
     from fairdebt.services.promises import evaluate_promises
 
     ctx = _Context(as_of)
-    with ctx.engine.begin() as conn:
-        changed = evaluate_promises(conn, ctx.as_of, grace_days, actor, ctx.now)
+    changed = evaluate_promises(ctx.uow, ctx.as_of, grace_days, actor, ctx.now)
     out.print(
         f"{ctx.as_of}: kept {changed['kept']}, partly kept {changed['partly_kept']}, "
         f"broken {changed['broken']}"
@@ -370,8 +364,7 @@ def charges(
 
     ctx = _Context(as_of)
     cap = parse_amount(ceiling, "--ceiling") if ceiling else None
-    with ctx.engine.connect() as conn:
-        answer = account_charges(conn, account, ctx.as_of, ctx.order, cap).to_json()
+    answer = account_charges(ctx.uow, account, ctx.as_of, ctx.order, cap).to_json()
     if as_json:
         print_json(answer)
         return

@@ -1,15 +1,16 @@
 """The debtor's acknowledgments on the case log, and the case log as the legal engine's events.
 
 An accepted plan, a promise to pay and a partial payment each interrupt the limitation period
-(诉讼时效规定 第十四条, RULES.md CN-LIM-SX14): the services that record them append a
-`debtor_ack` event whose data carries the contract's `kind` (contracts/legal.md:
-installment_promise | partial_payment | repayment_plan | extension_request) and the date `on`.
+(《最高人民法院关于审理民事案件适用诉讼时效制度若干问题的规定》第十四条, CN-LIM-SX14): the services
+that record them append a `debtor_ack` event whose data carries the acknowledgment's `kind`
+(fairdebt.legal.limitation.AckKind: installment_promise | partial_payment | repayment_plan |
+extension_request) and the date `on`.
 
-`limitation_events` turns a case's log back into the contract's `events[]`: every event whose
-type is one of the contract's event types and whose data has an `on` date, with the contract's
-fields copied (so a future `demand_delivered` event recorded by the letters or visits work is
-fed in the same way). An acknowledgment by a payment that was later reversed is left out: a
-payment that bounced is no proof that the debtor paid.
+`limitation_events` turns a case's log back into the legal engine's `events[]`: every event
+whose type is one of the engine's event types (fairdebt.legal.limitation.EventType) and whose
+data has an `on` date, with the engine's fields copied (so a `demand_delivered` event recorded
+by letters or visits is fed in the same way). An acknowledgment by a payment that was later
+reversed is left out: a payment that bounced is no proof that the debtor paid.
 """
 
 from __future__ import annotations
@@ -17,13 +18,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
-from fairdebt.adapters.db.repositories import SqlEventLog
-from fairdebt.adapters.db.tables import instalments
 from fairdebt.domain.events import CaseEvent, NewEvent
 from fairdebt.legal.limitation import AckKind, EventType
+from fairdebt.services.ports import UnitOfWork
 
 ACK = "debtor_ack"
 PAYMENT_REVERSED = "payment_reversed"
@@ -37,11 +34,12 @@ def acknowledgment(kind: AckKind, on: date, actor: str, **refs: str) -> NewEvent
 
 
 def limitation_events(
-    conn: Connection, case_id: str, account_id: str | None = None
+    uow: UnitOfWork, case_id: str, account_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """The contract's `events[]` from a case's log, oldest first; only those about `account_id`
-    (or about no account in particular) when it is given."""
-    log = SqlEventLog(conn).events(case_id)
+    """The legal engine's `events[]` from a case's log, oldest first; only those about
+    `account_id` (or about no account in particular) when it is given."""
+    with uow:
+        log = uow.events.events(case_id)
     reversed_ = {e.data.get("payment") for e in log if e.type == PAYMENT_REVERSED}
     items = [_contract_event(e) for e in log if _counts(e, reversed_, account_id)]
     return sorted(items, key=lambda item: str(item["on"]))
@@ -63,15 +61,15 @@ def _contract_event(event: CaseEvent) -> dict[str, Any]:
 
 
 def limitation_request(
-    conn: Connection, case_id: str, account_id: str, as_of: date
+    uow: UnitOfWork, case_id: str, account_id: str, as_of: date
 ) -> dict[str, Any]:
-    """The `fairdebt legal limitation` request for one account of a case, from the database:
-    its current due dates (a plan's, once accepted) and the case's events up to `as_of`."""
-    rows = conn.execute(select(instalments.c.due_on).where(instalments.c.account_id == account_id))
-    due = sorted({r.due_on for r in rows})
-    events = [
-        e for e in limitation_events(conn, case_id, account_id) if e["on"] <= as_of.isoformat()
-    ]
+    """The `fairdebt legal limitation` request for one account of a case, from the
+    repositories: its current due dates (a plan's, once accepted) and the case's events up to
+    `as_of`."""
+    with uow:
+        due = sorted(set(uow.accounts.due_dates(account_id)))
+        known = limitation_events(uow, case_id, account_id)
+    events = [e for e in known if e["on"] <= as_of.isoformat()]
     return {
         "jurisdiction": "cn",
         "as_of": as_of.isoformat(),

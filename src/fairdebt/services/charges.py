@@ -26,8 +26,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from fairdebt.domain.delinquency import InstalmentState, allocate
 from fairdebt.domain.loan import Account, Component, Payment
 from fairdebt.domain.money import CENT
@@ -39,6 +37,7 @@ from fairdebt.legal.breakdown import (
 )
 from fairdebt.legal.caps import ChargeCaps, charge_caps
 from fairdebt.services.payments import Order, load_account, payments_seen
+from fairdebt.services.ports import UnitOfWork
 
 DAYS_PER_YEAR = Decimal(365)
 ZERO = Decimal(0)
@@ -121,15 +120,16 @@ def _penalty(account: Account, states: Sequence[InstalmentState], as_of: date) -
 
 
 def account_charges(
-    conn: Connection,
+    uow: UnitOfWork,
     account_id: str,
     as_of: date,
     order: Order,
     ceiling: Decimal | None = None,
 ) -> AccountCharges:
     """The charge breakdown of one account at `as_of` (see the module docstring)."""
-    account = load_account(conn, account_id)
-    seen = payments_seen(conn, account.id, as_of)
+    with uow:
+        account = load_account(uow, account_id)
+        seen = payments_seen(uow, account.id, as_of)
     amounts, not_yet_due = owed_amounts(account, seen, as_of, order)
     terms = replace(terms_for_account(account), filed_on=as_of, ceiling=ceiling)
     caps = charge_caps(terms)

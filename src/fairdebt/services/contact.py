@@ -162,7 +162,7 @@ def _gate_request(
     log = uow.events.events(request.case_id)  # read once: history and limitation
     day = now.astimezone(ZoneInfo(person.timezone)).date()
     state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(_conn(uow), borrower_id), log, state, day)
+    limitation = limitations(account_facts(uow, borrower_id), log, state, day)
     debts = _debts(uow, borrower_id, limitation)
     attempt = Attempt(
         channel=GateChannel(request.channel),
@@ -177,11 +177,6 @@ def _gate_request(
     history = history_of(log)
     gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
     return gate, _Facts(limitation, day)
-
-
-def _conn(uow: UnitOfWork) -> Any:
-    """The SQL connection the repayment helpers still take (until they take a unit of work)."""
-    return uow.conn  # type: ignore[attr-defined]
 
 
 def _debts(
@@ -231,7 +226,7 @@ def _demandable(
     """What may be demanded of the borrower's accounts on `day`, by currency."""
     total: dict[str, Decimal] = {}
     for debt in debts:
-        charges = account_charges(_conn(uow), debt.id, day, order, ceiling)
+        charges = account_charges(uow, debt.id, day, order, ceiling)
         total[charges.currency] = total.get(charges.currency, Decimal(0)) + charges.demandable
     return total
 

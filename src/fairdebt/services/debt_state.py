@@ -1,4 +1,4 @@
-"""What the gate must know about each debt at the decision time, from the database.
+"""What the gate must know about each debt at the decision time, from the repositories.
 
 Time-barred (the gate's `time_barred`): the account's limitation status on the borrower's local
 day of the decision.
@@ -23,15 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
-from fairdebt.adapters.db import tables as t
 from fairdebt.compliance.types import FiredRule, Severity
 from fairdebt.domain.events import CaseEvent
 from fairdebt.legal.errors import LegalRequestError
@@ -48,6 +44,8 @@ from fairdebt.legal.limitation import (
 )
 from fairdebt.legal.us import DebtKind, find_state, us_limitation
 from fairdebt.services.acknowledgment import ACK, CONTRACT_TYPES, PAYMENT_REVERSED
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.repayment import AccountFacts
 
 UNKNOWN = "unknown"
 BARRED = frozenset({Status.EXPIRED.value, Status.EVIDENCE_INSUFFICIENT.value})
@@ -74,30 +72,10 @@ class Limitation:
         return {"law": self.law, "status": self.status, "expires_on": expires}
 
 
-@dataclass(frozen=True, slots=True)
-class AccountFacts:
-    """What the limitation needs of an account: its currency, product and due dates."""
-
-    id: str
-    currency: str
-    product: str
-    due_dates: tuple[date, ...]
-
-
-def account_facts(conn: Connection, borrower_id: str) -> list[AccountFacts]:
-    """Every account of the borrower with its due dates: one query, whatever the count."""
-    rows = conn.execute(
-        select(t.accounts.c.id, t.accounts.c.currency, t.accounts.c.product, t.instalments.c.due_on)
-        .join(t.instalments, t.instalments.c.account_id == t.accounts.c.id, isouter=True)
-        .where(t.accounts.c.borrower_id == borrower_id)
-        .order_by(t.accounts.c.id)
-    )
-    facts: dict[str, AccountFacts] = {}
-    for r in rows:
-        known = facts.get(r.id) or AccountFacts(r.id, r.currency, r.product, ())
-        due = (*known.due_dates, r.due_on) if r.due_on is not None else known.due_dates
-        facts[r.id] = replace(known, due_dates=due)
-    return list(facts.values())
+def account_facts(uow: UnitOfWork, borrower_id: str) -> list[AccountFacts]:
+    """Every account of the borrower with its due dates: one read, whatever the count."""
+    with uow:
+        return uow.accounts.facts(borrower_id)
 
 
 def us_state_of(*places: str | None) -> str | None:

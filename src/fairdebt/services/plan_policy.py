@@ -20,7 +20,7 @@ from fairdebt.errors import InputFileError
 
 DEFAULT_POLICY = "plan_policy.yaml"
 AUTO_ACTOR = "policy"  # who approved, when no person did
-# the staff roles of PRODUCT.md that approve (services/users.py names the same words)
+# the staff roles that may approve a plan (services/users.py names the same words)
 ApproverRole = Literal["supervisor", "compliance", "admin"]
 
 

@@ -374,11 +374,10 @@ def _demandable_amounts(
     docs/repayment.md), exact to the cent. The letter has three lines: overdue interest counts as
     interest, the penalty as a fee (CN-RATE-29 caps penalty and fees together)."""
     from fairdebt.services.charges import account_charges
-    from fairdebt.services.contact import _conn
 
     lawful = {
         line.component: line.lawful
-        for line in account_charges(_conn(uow), account_id, as_of, order).breakdown.lines
+        for line in account_charges(uow, account_id, as_of, order).breakdown.lines
     }
     principal = lawful.get("principal", ZERO)
     interest = lawful.get("interest", ZERO) + lawful.get("overdue_interest", ZERO)
