@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from gate_schema import schema_errors
 
 from fairdebt.bench import gate, gate_load
 from fairdebt.compliance.engine import decide
 from fairdebt.compliance.pack import builtin_packs
-from fairdebt.compliance.schema import schema_errors
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fairdebt.compliance.context import Context
+from fairdebt.compliance.errors import GateRequestError
 from fairdebt.compliance.pack import Pack, Packs
 from fairdebt.compliance.request import digest, read_body, read_object, request_to_dict
 from fairdebt.compliance.rules.base import Hit, Rule
@@ -60,7 +61,16 @@ def read_request(request: dict[str, Any] | GateRequest) -> GateRequest:
 
 
 def evaluate(pack: Pack, request: GateRequest) -> Decision:
-    """Run `pack` on a typed request."""
+    """Run `pack` on a typed request. GateRequestError at `/now` when the rules' windows around
+    now would leave the calendar (years 1 to 9999): nothing can be decided there."""
+    try:
+        return _evaluate(pack, request)
+    except OverflowError:
+        where = (("/now", f"{request.now.isoformat()} is too near the end of the calendar"),)
+        raise GateRequestError(where) from None
+
+
+def _evaluate(pack: Pack, request: GateRequest) -> Decision:
     ctx = Context(request)
     attempt = request.attempt
     rules, waitable = pack.active_for(attempt, request.borrower)

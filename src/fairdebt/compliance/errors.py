@@ -11,7 +11,7 @@ from fairdebt.errors import FairdebtError
 
 
 class GateRequestError(FairdebtError):
-    """The request does not match gate-request.schema.json (or names an impossible value)."""
+    """The request is not a gate request (schema or impossible value); every error's pointer."""
 
     def __init__(self, errors: tuple[tuple[str, str], ...]) -> None:
         count = len(errors)
@@ -19,7 +19,10 @@ class GateRequestError(FairdebtError):
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(
             f"the gate request does not match the schema: {first}{more}",
-            hint="see contracts/gate-request.schema.json; each error names its JSON pointer",
+            hint=(
+                "each error names its JSON pointer; the request's JSON Schema is "
+                "fairdebt/compliance/schemas/gate-request.schema.json in the installed package"
+            ),
         )
         self.errors = errors
 

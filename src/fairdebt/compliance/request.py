@@ -82,28 +82,31 @@ OptOutChannel = Literal["sms", "email", "call", "voicemail", "letter"]
 # Fields are keyword-only and declared in sorted order: msgspec encodes a Struct's fields in
 # declaration order, so the plain encoding of a decoded request is its canonical JSON (keys
 # sorted) with no sorting at all. A test checks the order.
-_STRUCT: dict[str, Any] = {"forbid_unknown_fields": True, "frozen": True, "gc": False}
-_STRUCT["kw_only"] = True
 
 
-class WireAgent(Struct, **_STRUCT):
+class Wire(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True, gc=False):
+    """The options every part of the request shares (gc=False: no part refers back, so the
+    garbage collector need not track the thousands made each second)."""
+
+
+class WireAgent(Wire, kw_only=True, frozen=True):
     certified: bool | UnsetType = UNSET  # default true
     id: str
     id_shown: bool | UnsetType = UNSET  # default true
 
 
-class WireVisit(Struct, **_STRUCT):
+class WireVisit(Wire, kw_only=True, frozen=True):
     address_matches_approved: bool | UnsetType = UNSET  # default true
     agents: tuple[WireAgent, ...] | UnsetType = UNSET
     approved: bool | UnsetType = UNSET  # default false
     collect_cash_or_card: bool | UnsetType = UNSET  # default false
     enter_home: bool | UnsetType = UNSET  # default false
-    notice_sent_at: Instant | None | UnsetType = UNSET
+    notice_sent_at: Instant | UnsetType | None = UNSET
     occupant_consent_to_enter: bool | UnsetType = UNSET  # default false
     recording: bool | UnsetType = UNSET  # default true
 
 
-class WireAttempt(Struct, **_STRUCT):
+class WireAttempt(Wire, kw_only=True, frozen=True):
     channel: Channel
     collector: str
     content: str | UnsetType = UNSET
@@ -115,7 +118,7 @@ class WireAttempt(Struct, **_STRUCT):
     visit: WireVisit | UnsetType = UNSET
 
 
-class WireConsent(Struct, **_STRUCT):
+class WireConsent(Wire, kw_only=True, frozen=True):
     channel: Channel
     given_at: Instant
     given_directly_to: str | UnsetType = UNSET
@@ -123,30 +126,30 @@ class WireConsent(Struct, **_STRUCT):
     window: ClockWindow | UnsetType = UNSET
 
 
-class WireInconvenient(Struct, **_STRUCT):
+class WireInconvenient(Wire, kw_only=True, frozen=True):
     said_at: Instant | UnsetType = UNSET
     weekdays: tuple[Annotated[int, Meta(ge=1, le=7)], ...] | UnsetType = UNSET  # default all
     window: ClockWindow
 
 
-class WireOptOut(Struct, **_STRUCT):
+class WireOptOut(Wire, kw_only=True, frozen=True):
     address: str
     at: Instant | UnsetType = UNSET
     channel: OptOutChannel
 
 
-class WireDebt(Struct, **_STRUCT):
+class WireDebt(Wire, kw_only=True, frozen=True):
     balance: Annotated[str, Meta(pattern=AMOUNT)] | UnsetType = UNSET
     currency: str | UnsetType = UNSET
     dpd: Annotated[int, Meta(ge=0)] | UnsetType = UNSET
     id: str
     time_barred: bool | UnsetType = UNSET  # default false
-    validation_notice_sent_at: Instant | None | UnsetType = UNSET
-    verification_mailed_at: Instant | None | UnsetType = UNSET
-    written_dispute_at: Instant | None | UnsetType = UNSET
+    validation_notice_sent_at: Instant | UnsetType | None = UNSET
+    verification_mailed_at: Instant | UnsetType | None = UNSET
+    written_dispute_at: Instant | UnsetType | None = UNSET
 
 
-class WireBorrower(Struct, **_STRUCT):
+class WireBorrower(Wire, kw_only=True, frozen=True):
     consents: tuple[WireConsent, ...] | UnsetType = UNSET
     debts: tuple[WireDebt, ...] | UnsetType = UNSET
     holds: tuple[Hold, ...] | UnsetType = UNSET
@@ -156,7 +159,7 @@ class WireBorrower(Struct, **_STRUCT):
     timezones: Annotated[tuple[str, ...], Meta(min_length=1)]
 
 
-class WireEvent(Struct, **_STRUCT):
+class WireEvent(Wire, kw_only=True, frozen=True):
     at: Instant
     channel: Channel
     collector: str | UnsetType = UNSET
@@ -168,7 +171,7 @@ class WireEvent(Struct, **_STRUCT):
     to: str | UnsetType = UNSET
 
 
-class WireRequest(Struct, **_STRUCT):
+class WireRequest(Wire, kw_only=True, frozen=True):
     """A whole request, as received (see the module docstring)."""
 
     attempt: WireAttempt
@@ -249,6 +252,17 @@ def digest(request: dict[str, Any]) -> str:
         raise GateRequestError(surrogate_errors(request)) from None
 
 
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the packaged JSON Schemas, `gate-request` or `gate-decision`
+    (fairdebt/compliance/schemas/): the same contract for other languages and the OpenAPI
+    document. The gate reads requests with the Structs above; a test checks the two agree."""
+    from importlib.resources import files
+
+    text = files("fairdebt.compliance").joinpath("schemas", f"{name}.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
 # --- typing -----------------------------------------------------------------------------------
 
 T = TypeVar("T")
@@ -263,23 +277,30 @@ def instants(texts: list[str]) -> list[datetime]:
     as aware datetimes; ValueError unless every one is. msgspec parses them in C and checks
     the calendar and the ranges (minutes of an offset below 60); what it also accepts and RFC
     3339 does not — a space for `T`, an offset without its colon — is refused here."""
+    try:
+        moments: list[datetime] = msgspec.convert(texts, _DATETIMES)
+    except msgspec.ValidationError as exc:
+        raise ValueError(str(exc)) from None
+    # msgspec read each as a date and a time with seconds (20 characters at least)
     if not _SEPARATORS.issuperset(map(_CHAR_10, texts)):
         raise ValueError("not an RFC 3339 date-time: a date and a time joined by T")
     for tail in set(map(_TAIL, texts)):
         if tail[2] not in "Zz" and tail[0] != ":":
             raise ValueError("not an RFC 3339 date-time: an offset Z or ±HH:MM")
-    try:
-        moments: list[datetime] = msgspec.convert(texts, _DATETIMES)
-    except msgspec.ValidationError as exc:
-        raise ValueError(str(exc)) from None
     if None in set(map(_TZINFO, moments)):
         raise ValueError("not an RFC 3339 date-time: no offset")
     return moments
 
 
 def instant(text: str) -> datetime:
-    """One RFC 3339 date-time (see `instants`)."""
-    return instants([text])[0]
+    """One RFC 3339 date-time (see `instants`) that is an instant of the calendar in UTC too
+    (not 0001-01-01T00:00:00+08:00): the rules compare instants in UTC."""
+    moment = instants([text])[0]
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} has no UTC equivalent within the years 1 to 9999") from None
+    return moment
 
 
 def day(text: str) -> date:
@@ -327,7 +348,7 @@ def typed_request(wire: WireRequest, digest_: str) -> GateRequest:
         raise _Impossible(str(exc)) from None
 
 
-def _maybe(text: str | None | UnsetType) -> datetime | None:
+def _maybe(text: str | UnsetType | None) -> datetime | None:
     return None if text is None or text is UNSET else instant(text)
 
 
@@ -435,8 +456,8 @@ _CONSENT_OR_NOT: dict[Any, bool] = {UNSET: False, True: True, False: False}
 def _history(events: tuple[WireEvent, ...]) -> tuple[HistoryEvent, ...]:
     times = list(map(datetime.astimezone, instants(list(map(_AT, events))), repeat(UTC)))
     to = list(map(_NONE_FOR_UNSET.get, map(_TO, events), map(_TO, events)))
-    addresses = {a: normalise_address(a) for a in set(to) if a is not None}
-    addresses[None] = None  # type: ignore[index]
+    addresses: dict[str | None, str | None] = {a: normalise_address(a) for a in set(to) if a}
+    addresses[None] = None
     debts = map(_DEBTS_OR_ALL.get, map(_DEBTS, events), map(_DEBTS, events))
     columns = (
         times,
