@@ -104,3 +104,16 @@ def test_a_fixed_rate_run_against_no_server_counts_every_due_request_as_an_error
 
     assert summary["ok"] == 0 and summary["p99_ms"] is None
     assert summary["errors"] == 20  # 100/s for 0.2 s, none of them answered
+
+
+def test_the_fixed_rate_schedule_owes_exactly_rate_times_seconds_requests() -> None:
+    """The schedule is counted, not timed: every request n with n / rate < seconds is due
+    once, shared round robin between the connections, whatever the clock says."""
+    cases = ((0.2, 100, 2, 20), (10.0, 1_500, 32, 15_000), (0.25, 30, 3, 8), (0.3, 10, 4, 3))
+    for seconds, rate, connections, expected in cases:
+        owed = gate_load.due_total(seconds, rate)
+        shares = [gate_load.schedule(seconds, rate, connections, c) for c in range(connections)]
+        offsets = sorted(o for share in shares for o in share)
+        assert owed == len(offsets) == expected
+        assert offsets == [n / rate for n in range(owed)]
+        assert all(o < seconds for o in offsets)
