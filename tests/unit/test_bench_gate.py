@@ -38,7 +38,7 @@ def test_the_result_has_the_benchmark_json_shape(result: dict[str, Any]) -> None
 
 def test_every_check_is_a_computed_boolean(result: dict[str, Any]) -> None:
     checks = result["checks"]
-    assert len(checks) == 5
+    assert len(checks) == 6
     assert all(type(v) is bool for v in checks.values())
     identical = next(v for k, v in checks.items() if k.startswith("decisions identical"))
     assert identical  # the server answers exactly what the engine decides in process
