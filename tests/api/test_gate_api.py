@@ -99,7 +99,7 @@ def test_the_openapi_document_carries_the_contract_schemas(client: TestClient) -
 
 
 def test_the_decision_validates_against_the_decision_schema(client: TestClient) -> None:
-    from fairdebt.compliance.schema import schema_errors
+    from gate_schema import schema_errors
 
     for req in EXAMPLES.values():
         assert schema_errors(json.loads(client.post(URL, json=req).text), "gate-decision") == ()
@@ -119,7 +119,7 @@ def test_an_unexpected_failure_is_answered_by_the_whole_application(
     from fairdebt.errors import FairdebtError
     from fairdebt.web.api import gate as gate_api
 
-    def broken(_body: bytes) -> bytes:
+    def broken(_body: bytes, _packs: object) -> bytes:
         raise FairdebtError("the packs could not be read", "reinstall fairdebt")
 
     monkeypatch.setattr(gate_api, "decide_json", broken)
@@ -136,8 +136,9 @@ def test_the_start_up_warm_decisions_are_real_decisions_for_every_pack() -> None
     from fairdebt.compliance.pack import builtin_packs
     from fairdebt.web.api.gate import _WARM, decide_json
 
-    for pack in builtin_packs().latest:
-        answer = decide_json(_WARM % pack.encode())
+    packs = builtin_packs()
+    for pack in packs.latest:
+        answer = decide_json(_WARM % pack.encode(), packs)
         assert isinstance(answer, bytes)
         assert json.loads(answer)["pack"].startswith(f"{pack}@")
 
@@ -148,3 +149,24 @@ def test_a_lone_surrogate_in_the_body_is_422_at_its_pointer(client: TestClient) 
     response = client.post(URL, content=body.encode(), headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/attempt/collector"
+
+
+def test_the_packs_are_the_composition_roots(client: TestClient) -> None:
+    """Both routes decide with `app.state.services.packs`, never a pack set of their own."""
+    from fairdebt.compliance.pack import build_packs, builtin_packs
+
+    fork = 'extends: cn\nid: acme\nversion: "1"\ntitle: ACME\n'
+    services = Services(load_settings(env="test"))
+    services.__dict__["packs"] = build_packs([("acme.yaml", fork)], builtin_packs())
+    app = create_app(services)
+    for served in (app, GateFastPath(app)):
+        with TestClient(served) as c:
+            response = c.post(URL, json={**EXAMPLES["late call"], "pack": "acme"})
+        assert response.status_code == 200, response.text
+        assert response.json()["pack"] == "acme@1"
+
+
+def test_a_body_nested_5000_deep_is_422_not_a_crash(client: TestClient) -> None:
+    body = json.dumps(EXAMPLES["late call"])[:-1] + ', "extra": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = client.post(URL, content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422

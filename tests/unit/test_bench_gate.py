@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from gate_schema import schema_errors
 
 from fairdebt.bench import gate, gate_load
 from fairdebt.compliance.engine import decide
 from fairdebt.compliance.pack import builtin_packs
-from fairdebt.compliance.schema import schema_errors
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_the_result_has_the_benchmark_json_shape(result: dict[str, Any]) -> None
 
 def test_every_check_is_a_computed_boolean(result: dict[str, Any]) -> None:
     checks = result["checks"]
-    assert len(checks) == 5
+    assert len(checks) == 6
     assert all(type(v) is bool for v in checks.values())
     identical = next(v for k, v in checks.items() if k.startswith("decisions identical"))
     assert identical  # the server answers exactly what the engine decides in process
@@ -104,3 +104,16 @@ def test_a_fixed_rate_run_against_no_server_counts_every_due_request_as_an_error
 
     assert summary["ok"] == 0 and summary["p99_ms"] is None
     assert summary["errors"] == 20  # 100/s for 0.2 s, none of them answered
+
+
+def test_the_fixed_rate_schedule_owes_exactly_rate_times_seconds_requests() -> None:
+    """The schedule is counted, not timed: every request n with n / rate < seconds is due
+    once, shared round robin between the connections, whatever the clock says."""
+    cases = ((0.2, 100, 2, 20), (10.0, 1_500, 32, 15_000), (0.25, 30, 3, 8), (0.3, 10, 4, 3))
+    for seconds, rate, connections, expected in cases:
+        owed = gate_load.due_total(seconds, rate)
+        shares = [gate_load.schedule(seconds, rate, connections, c) for c in range(connections)]
+        offsets = sorted(o for share in shares for o in share)
+        assert owed == len(offsets) == expected
+        assert offsets == [n / rate for n in range(owed)]
+        assert all(o < seconds for o in offsets)

@@ -26,11 +26,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -193,17 +195,27 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 def _due(config: dict[str, Any], start: float, connection: int) -> Iterator[float]:
     """When each request of this connection is due: closed loop, always now (0.0) until the
-    end; fixed rate, this connection's share of the schedule within the run."""
+    end; fixed rate, this connection's share of the schedule (`schedule`)."""
     rate, end = config["rate"], start + config["seconds"]
     if not rate:
         while time.perf_counter() < end:
             yield 0.0
         return
-    step = config["connections"] / rate
-    due = start + connection / rate
-    while due < end:
-        yield due
-        due += step
+    for offset in schedule(config["seconds"], rate, config["connections"], connection):
+        yield start + offset
+
+
+def due_total(seconds: float, rate: float) -> int:
+    """How many requests a fixed-rate run owes: request n is due n / rate seconds after the
+    start, for every n with n / rate < seconds. Computed on the decimals as written (0.2 s at
+    100/s is 20), not by adding up a float step, whose rounding could owe one more."""
+    return math.ceil(Fraction(str(seconds)) * Fraction(str(rate)))
+
+
+def schedule(seconds: float, rate: float, connections: int, connection: int) -> list[float]:
+    """The due offsets (seconds after the start) of one connection's requests: the run's
+    requests n = connection, connection + connections, … (round robin), each at n / rate."""
+    return [n / rate for n in range(connection, due_total(seconds, rate), connections)]
 
 
 async def _open(config: dict[str, Any]) -> list[Any]:
@@ -264,7 +276,7 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
     summary = summarize(results, time.perf_counter() - start)
     summary["cpu_seconds"] = round(time.process_time() - cpu, 3)
     if config["rate"]:
-        expected = sum(1 for c in range(config["connections"]) for _ in _due(config, start, c))
+        expected = due_total(config["seconds"], config["rate"])
         summary["errors"] += max(0, expected - summary["sent"])
     return summary
 

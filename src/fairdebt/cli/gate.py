@@ -1,10 +1,14 @@
 """`fairdebt gate`, `fairdebt packs …`, `fairdebt templates lint`: the contact gate's commands.
 
-`fairdebt gate` reads one request (contracts/gate-request.schema.json) on stdin and writes the
-decision on stdout — the same JSON text as `POST /api/v1/gate/check` — and exits 0 whatever the
-decision. A malformed request exits 2 with every error and its JSON pointer on stderr; an
-unknown pack exits 2 listing the available ones. `--pack-file` adds pack or fork files (a
+`fairdebt gate` reads one request (docs/gate.md) on stdin and writes the decision on
+stdout — the same JSON text as `POST /api/v1/gate/check` — and exits 0 whatever the decision.
+A malformed request exits 2 with every error and its JSON pointer on stderr; an unknown pack
+exits 2 listing the available ones. `--pack-file` adds pack or fork files (a
 lender's `extends: cn`), as do the packs commands.
+
+The gate command is asked once per contact by scripts, so its start-up is most of its time: it
+imports only the reader, the engine and the packs (no web framework, no database); the packs
+come from the composition root (`services().packs`).
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ def register(app: typer.Typer) -> None:
 
 
 def load_packs(paths: list[Path] | None) -> Packs:
-    """The built-in packs plus the YAML files (or folders of them) given."""
+    """The composition root's packs plus the YAML files (or folders of them) given."""
+    from fairdebt.cli._common import services
     from fairdebt.compliance.errors import PackError
-    from fairdebt.compliance.pack import build_packs, builtin_packs
+    from fairdebt.compliance.pack import build_packs
 
     sources = []
     for path in paths or ():
@@ -49,7 +54,8 @@ def load_packs(paths: list[Path] | None) -> Packs:
                 raise PackError(
                     f"cannot read {entry}: {exc.strerror}", hint="check the path"
                 ) from None
-    return build_packs(sources, builtin_packs()) if sources else builtin_packs()
+    base = services().packs
+    return build_packs(sources, base) if sources else base
 
 
 def _fail(cause: str, hint: str = "", lines: tuple[str, ...] = ()) -> typer.Exit:
@@ -63,31 +69,26 @@ def _fail(cause: str, hint: str = "", lines: tuple[str, ...] = ()) -> typer.Exit
 
 def gate(pack_file: list[Path] | None = PACK_FILES) -> None:
     """Decide one contact attempt: request JSON on stdin, decision JSON on stdout."""
-    import json
-
-    from fairdebt.compliance.engine import decide
+    from fairdebt.compliance.engine import decide_body
     from fairdebt.compliance.errors import GateRequestError
+    from fairdebt.compliance.request import NotJsonError
     from fairdebt.errors import FairdebtError
 
-    text = sys.stdin.read()
+    body = sys.stdin.buffer.read()
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise _fail(
-            f"the request is not JSON: {exc.msg} at {where}", "pipe one JSON object in"
-        ) from None
-    try:
-        decision = decide(raw, packs=load_packs(pack_file))
+        decision = decide_body(body, packs=load_packs(pack_file))
+    except NotJsonError as exc:
+        raise _fail(f"the request is not JSON: {exc}", "pipe one JSON object in") from None
     except GateRequestError as exc:
         lines = tuple(f"{pointer or '(the request)'}: {message}" for pointer, message in exc.errors)
         count = len(exc.errors)
         plural = "s" if count > 1 else ""
-        cause = f"the request does not match gate-request.schema.json ({count} error{plural})"
+        cause = f"the request is not a gate request ({count} error{plural})"
         raise _fail(cause, exc.hint, lines) from None
     except FairdebtError as exc:
         raise _fail(exc.cause, exc.hint) from None
-    sys.stdout.write(decision.to_json() + "\n")
+    sys.stdout.buffer.write(decision.to_json_bytes() + b"\n")
+    sys.stdout.flush()
 
 
 @packs_app.command("list")

@@ -1,7 +1,7 @@
 """The contact gate: one cited answer before every contact (docs/gate.md).
 
-`decide(request, packs=...)` takes the request as a JSON object (validated against the
-schema; every error reported with its JSON pointer) or as a typed GateRequest, runs every rule
+`decide(request, packs=...)` takes the request as a JSON object (validated while it is read;
+every error reported with its JSON pointer) or as a typed GateRequest, runs every rule
 of the pack that can apply to the attempt, and returns a Decision:
 
 - `deny` if any rule of severity deny objects, else `review` if any review rule does, else
@@ -28,11 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fairdebt.compliance.context import Context
-from fairdebt.compliance.fast_read import read_body, read_fast
+from fairdebt.compliance.errors import GateRequestError
 from fairdebt.compliance.pack import Pack, Packs
-from fairdebt.compliance.request import digest, parse_request, request_to_dict
+from fairdebt.compliance.request import digest, read_body, read_object, request_to_dict
 from fairdebt.compliance.rules.base import Hit, Rule
-from fairdebt.compliance.schema import validate_request
 from fairdebt.compliance.types import Decision, FiredRule, GateRequest, Severity, Verdict
 
 HORIZON = timedelta(days=400)  # no count or window in any pack reaches further
@@ -46,7 +45,7 @@ def decide(request: dict[str, Any] | GateRequest, *, packs: Packs) -> Decision:
 
 
 def decide_body(body: bytes | str, *, packs: Packs) -> Decision:
-    """The decision for a request as JSON text: the API's work. fast_read.NotJsonError when
+    """The decision for a request as JSON text: the API's work. request.NotJsonError when
     the text is not JSON; GateRequestError, UnknownPackError as `decide`."""
     typed = read_body(body)
     return evaluate(packs.resolve(typed.pack), typed)
@@ -58,15 +57,20 @@ def read_request(request: dict[str, Any] | GateRequest) -> GateRequest:
         if request.digest:
             return request
         return replace(request, digest=digest(request_to_dict(request)))
-    typed = read_fast(request)  # a one-pass reading, when it is sure (fast_read.py)
-    if typed is not None:
-        return typed
-    validate_request(request)
-    return parse_request(request)
+    return read_object(request)
 
 
 def evaluate(pack: Pack, request: GateRequest) -> Decision:
-    """Run `pack` on a typed request."""
+    """Run `pack` on a typed request. GateRequestError at `/now` when the rules' windows around
+    now would leave the calendar (years 1 to 9999): nothing can be decided there."""
+    try:
+        return _evaluate(pack, request)
+    except OverflowError:
+        where = (("/now", f"{request.now.isoformat()} is too near the end of the calendar"),)
+        raise GateRequestError(where) from None
+
+
+def _evaluate(pack: Pack, request: GateRequest) -> Decision:
     ctx = Context(request)
     attempt = request.attempt
     rules, waitable = pack.active_for(attempt, request.borrower)

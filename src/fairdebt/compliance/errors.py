@@ -11,7 +11,7 @@ from fairdebt.errors import FairdebtError
 
 
 class GateRequestError(FairdebtError):
-    """The request does not match gate-request.schema.json (or names an impossible value)."""
+    """The request is not a gate request (schema or impossible value); every error's pointer."""
 
     def __init__(self, errors: tuple[tuple[str, str], ...]) -> None:
         count = len(errors)
@@ -20,8 +20,8 @@ class GateRequestError(FairdebtError):
         super().__init__(
             f"the gate request does not match the schema: {first}{more}",
             hint=(
-                "see fairdebt/compliance/schemas/gate-request.schema.json in the installed "
-                "package; each error names its JSON pointer"
+                "each error names its JSON pointer; the request's JSON Schema is "
+                "fairdebt/compliance/schemas/gate-request.schema.json in the installed package"
             ),
         )
         self.errors = errors

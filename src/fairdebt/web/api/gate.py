@@ -1,12 +1,13 @@
-"""`POST /api/v1/gate/check`: the contact gate over HTTP (contracts/gate.md).
+"""`POST /api/v1/gate/check`: the contact gate over HTTP (docs/gate.md).
 
 The body is a gate request; the answer is the decision, byte for byte the JSON `fairdebt gate`
 prints and `Decision.to_json()` returns. A request outside the schema is 422 with every error's
 JSON pointer; an unknown pack is 422 at `/pack`, naming the available packs.
 
 The handler is deliberately thin: it reads the raw body and hands it to the engine, which
-validates it with the compiled schema — no Pydantic model in between, since the schema is the
-contract and a second model of it would cost time on every contact and could drift.
+decodes and validates it in one pass (fairdebt.compliance.request) — no Pydantic model in
+between: the request is defined once, and a second model of it would cost time on every
+contact and could drift. The packs are the composition root's (`app.state.services.packs`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairdebt.compliance.engine import decide_body
 from fairdebt.compliance.errors import GateRequestError, UnknownPackError
-from fairdebt.compliance.fast_read import NotJsonError, prepare_reading
-from fairdebt.compliance.pack import builtin_packs
-from fairdebt.compliance.schema import load_schema
+from fairdebt.compliance.pack import Packs
+from fairdebt.compliance.request import NotJsonError, load_schema
 
 router = APIRouter(tags=["gate"])
 
@@ -84,16 +84,16 @@ async def check(request: Request) -> Response:
 
 async def serve_check(request: Request) -> Response:
     """The endpoint's work, served by a plain Starlette route (see the end of the module)."""
-    answer = decide_json(await request.body())
+    answer = decide_json(await request.body(), request.app.state.services.packs)
     if isinstance(answer, Response):
         return answer
     return Response(answer, media_type="application/json")
 
 
-def decide_json(body: bytes) -> bytes | JSONResponse:
+def decide_json(body: bytes, packs: Packs) -> bytes | JSONResponse:
     """The decision's JSON bytes, or the 422 response for a body that is not a request."""
     try:
-        decision = decide_body(body, packs=builtin_packs())
+        decision = decide_body(body, packs=packs)
     except NotJsonError as exc:
         return _unprocessable(f"the body is not JSON: {exc}", [("", "not JSON")])
     except GateRequestError as exc:
@@ -128,23 +128,34 @@ class GateFastPath:
     gate reads no cookie and renders no page. Any other request, and the lifespan, pass
     through untouched. Should the engine raise anything but the refusals it answers with 422,
     the request is replayed through the application, which answers exactly as it would have
-    without this wrapper."""
+    without this wrapper.
 
-    def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
+    `packs`: the composition root's; by default those of the wrapped application
+    (`app.state.services.packs`, fairdebt.web.app.create_app)."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/v1", packs: Packs | None = None) -> None:
         self.app = app
         self.path = f"{prefix}/gate/check"
+        self._packs = packs
+
+    @property
+    def packs(self) -> Packs:
+        if self._packs is None:
+            packs: Packs = self.app.state.services.packs  # type: ignore[attr-defined]
+            self._packs = packs
+        return self._packs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             if scope["type"] == "lifespan":
-                prepare()  # at startup, not in the first requests' time
+                prepare(self.packs)  # at startup, not in the first requests' time
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
         if body is None:
             return  # the client left before sending its request: nobody to answer
         try:
-            answer = decide_json(body)
+            answer = decide_json(body, self.packs)
         except Exception:  # the full application answers, as it always has
             await self.app(scope, _replay(body, receive), send)
             return
@@ -164,11 +175,9 @@ _WARM = (
 )
 
 
-def prepare() -> None:
-    """Compile the packs and the request validators now: the first decision would otherwise
-    take ~0.1 s, and every request queued behind it on the worker would wait as long."""
-    packs = builtin_packs()
-    prepare_reading()
+def prepare(packs: Packs) -> None:
+    """Compile the packs now: the first decision would otherwise take ~0.1 s, and every
+    request queued behind it on the worker would wait as long."""
     for pack in packs.latest:  # one decision each: what is first done lazily, is done here
         decide_body(_WARM % pack.encode(), packs=packs).to_json_bytes()
 

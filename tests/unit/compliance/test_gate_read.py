@@ -1,59 +1,54 @@
-"""The fast reading of a gate request is the reference reading, or no reading at all.
+"""Reading a request from JSON text or a JSON object: one pass when it is valid, the same
+typed request and the same digest either way, and every error's pointer when it is not.
 
-`read_fast` may refuse to read (None: the reference path then decides, with every pointer),
-but whatever it reads must be exactly what validate_request + parse_request give — the same
-typed request and the same digest. Its canonical JSON (orjson) must be the standard library's
-bytes on every value it is used for.
+The digest is the SHA-256 of the request's canonical JSON (json.dumps with sorted keys, no
+spaces, UTF-8): the fast path's encoding of the decoded Structs must be those very bytes.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from typing import Any
 
 import pytest
 from gate_requests import event, gate, request
+from gate_schema import schema_errors, schema_pointers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fairdebt.bench.gate_load import requests
 from fairdebt.compliance.engine import decide_body, read_request
 from fairdebt.compliance.errors import GateRequestError
-from fairdebt.compliance.fast_read import (
-    NotJsonError,
-    canonical_json,
-    history_schema_known,
-    read_body,
-    read_fast,
-)
+from fairdebt.compliance.explain import request_errors
 from fairdebt.compliance.pack import builtin_packs
-from fairdebt.compliance.request import canonical, parse_request
-from fairdebt.compliance.schema import schema_errors
+from fairdebt.compliance.request import (
+    NotJsonError,
+    canonical,
+    digest,
+    read_body,
+    read_object,
+    read_slowly,
+)
 
 MIX = [json.loads(json.dumps(r)) for r in requests(120, 7, 50)]
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _reference(raw: Any) -> Any:
-    """What the reference path makes of `raw`: the typed request, or the refusal's pointers."""
-    if schema_errors(raw):
-        return ("refused", schema_errors(raw))
+    """The slow reading: the typed request, or the refusal's errors."""
     try:
-        return parse_request(raw)
+        return read_slowly(raw)
     except GateRequestError as exc:
         return ("refused", exc.errors)
 
 
-def test_the_history_item_schema_is_the_one_the_fast_reader_implements() -> None:
-    assert history_schema_known()
-
-
-def test_the_bench_mix_is_read_fast_and_exactly_as_the_reference_reads_it() -> None:
+def test_the_bench_mix_reads_alike_from_text_and_object_with_the_canonical_digest() -> None:
     for raw in MIX:
-        fast = read_fast(raw)
-        assert fast is not None
-        assert fast == parse_request(raw)  # every field, the digest included
+        typed = read_body(json.dumps(raw, ensure_ascii=False).encode())
+        assert typed == read_object(raw) == read_slowly(raw)  # every field, the digest too
+        assert typed.digest == hashlib.sha256(canonical(raw).encode("utf-8")).hexdigest()
 
 
 TRICKY: list[Any] = [
@@ -104,27 +99,72 @@ def histories(draw: st.DrawFn) -> dict[str, Any]:
 
 @SETTINGS
 @given(histories())
-def test_what_the_fast_reader_reads_it_reads_as_the_reference_does(raw: dict[str, Any]) -> None:
+def test_text_and_object_read_as_the_slow_reading_does(raw: dict[str, Any]) -> None:
     expected = _reference(raw)
-    fast = read_fast(raw)
-    if fast is not None:
-        assert fast == expected
-    # and it reads every valid request of plain JSON values (nothing falls back for nothing)
-    if not isinstance(expected, tuple):
-        assert fast is not None
+    for read in (lambda: read_object(raw), lambda: read_body(json.dumps(raw).encode())):
+        try:
+            got = read()
+        except GateRequestError as exc:
+            got = ("refused", exc.errors)
+        assert got == expected
+    if isinstance(expected, tuple):
+        assert {p for p, _ in expected[1]} == schema_pointers(raw)
+    else:
+        assert schema_errors(raw) == ()
 
 
-def test_an_integer_written_as_a_float_is_left_to_the_reference_path() -> None:
+def test_an_integer_written_as_a_float_is_an_integer_with_its_own_digest() -> None:
     raw = request("2026-03-02T10:00:00+08:00", borrower_debts=[{"id": "D1", "dpd": 40.0}])
-    assert read_fast(raw) is None
-    assert read_request(raw) == parse_request(raw)  # valid all the same, digest of 40.0
+    typed = read_request(raw)
+    assert typed.borrower.debts[0].dpd == 40
+    assert typed.digest == digest(raw)  # of `40.0`, as received
+    assert read_body(json.dumps(raw)) == typed
 
 
-def test_a_huge_integer_in_a_body_keeps_the_reference_digest() -> None:
-    # orjson reads integers beyond 64 bits as floats: such a body is parsed again by json.loads
+def test_a_huge_integer_is_read_with_the_canonical_digest() -> None:
     raw = request("2026-03-02T10:00:00+08:00", borrower_debts=[{"id": "D1", "dpd": 10**30}])
     body = json.dumps(raw)
-    assert read_body(body) == parse_request(json.loads(body))
+    assert read_body(body) == read_slowly(json.loads(body))
+    assert read_body(body).digest == digest(raw)
+
+
+def test_a_nul_character_is_text_like_any_other() -> None:
+    raw = request("2026-03-02T10:00:00+08:00", content="a\u0000b", collector="x\u0000")
+    typed = read_body(json.dumps(raw))
+    assert typed.attempt.content == "a\x00b"
+    assert typed.digest == digest(raw)
+
+
+def test_the_year_9999_is_read_and_an_instant_past_the_calendar_in_utc_is_refused() -> None:
+    late = request("2026-03-02T10:00:00+08:00", history=[event("9999-12-31T23:59:59+08:00")])
+    assert read_body(json.dumps(late)).history[0].at.year == 9999
+    past = request("2026-03-02T10:00:00+08:00", history=[event("9999-12-31T23:59:59-05:00")])
+    with pytest.raises(GateRequestError) as caught:
+        read_body(json.dumps(past))
+    assert [p for p, _ in caught.value.errors] == ["/history/0/at"]
+
+
+def test_a_now_at_the_end_of_the_calendar_is_refused_at_now_not_a_crash() -> None:
+    raw = request("9999-12-31T23:59:59+08:00")
+    with pytest.raises(GateRequestError) as caught:
+        decide_body(json.dumps(raw), packs=builtin_packs())
+    assert [p for p, _ in caught.value.errors] == ["/now"]
+
+
+def test_a_value_nested_5000_deep_is_refused_without_a_crash() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    body = json.dumps(MIX[0])[:-1] + ', "extra": ' + deep + "}"
+    with pytest.raises((GateRequestError, NotJsonError)):
+        read_body(body)
+    with pytest.raises(NotJsonError):
+        read_body(deep)
+
+
+def test_a_duplicate_key_counts_once_the_last_value_as_json_loads_reads_it() -> None:
+    body = json.dumps(MIX[0])[:-1] + ', "pack": "us-regf"}'
+    typed = read_body(body)
+    assert typed.pack == "us-regf"
+    assert typed.digest == digest(json.loads(body))
 
 
 def test_a_body_that_is_not_json_says_so_in_the_words_of_json_loads() -> None:
@@ -135,13 +175,13 @@ def test_a_body_that_is_not_json_says_so_in_the_words_of_json_loads() -> None:
     assert str(caught.value) == str(reference.value)
 
 
-def test_a_refused_body_has_the_reference_pointers() -> None:
+def test_a_refused_body_has_every_pointer() -> None:
     raw = copy.deepcopy(MIX[0])
     raw["history"][3]["outcome"] = "maybe"
     raw["history"][7]["at"] = "yesterday"
     with pytest.raises(GateRequestError) as caught:
         read_body(json.dumps(raw).encode())
-    assert caught.value.errors == schema_errors(raw)
+    assert caught.value.errors == request_errors(raw)
     assert {p for p, _ in caught.value.errors} == {"/history/3/outcome", "/history/7/at"}
 
 
@@ -156,32 +196,13 @@ def test_decisions_from_text_are_the_decisions_from_objects_byte_for_byte() -> N
 
 # --- the canonical form --------------------------------------------------------------------
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)  # no lone surrogates
-INT64 = st.integers(-(2**63), 2**63 - 1)
-SCHEMA_LIKE = st.recursive(
-    st.none() | st.booleans() | INT64 | TEXT,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=5),
-    max_leaves=30,
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.dictionaries(TEXT, SCHEMA_LIKE, max_size=6))
-def test_orjson_canonical_bytes_are_the_standard_librarys(value: dict[str, Any]) -> None:
-    assert canonical_json(value) == canonical(value).encode("utf-8")
-
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(codec="utf-8", categories=("Cc", "Zl", "Zp", "Cf", "Lo", "So"))))
-def test_control_and_non_ascii_characters_are_escaped_alike(text: str) -> None:
-    value = {text: [text, {"k": text}]}
-    assert canonical_json(value) == canonical(value).encode("utf-8")
-
-
-def test_what_orjson_cannot_encode_falls_back_to_the_definition() -> None:
-    assert canonical_json({"n": 10**30}) == canonical({"n": 10**30}).encode()
-    with pytest.raises(UnicodeEncodeError):  # a lone surrogate: the definition's own failure
-        canonical_json({"s": "\ud800"})
+def test_control_and_non_ascii_characters_give_the_canonical_digest(text: str) -> None:
+    raw = request("2026-03-02T10:00:00+08:00", content=text, collector=text or "c", to=text)
+    assert read_body(json.dumps(raw)).digest == digest(raw)
+    assert read_object(raw).digest == digest(raw)
 
 
 def test_a_lone_surrogate_is_refused_at_its_pointer_not_a_crash() -> None:
