@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from fairdebt.adapters.db.tables import users
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.services.users import (
     STAFF_ROLES,
     Role,
@@ -20,7 +21,7 @@ from fairdebt.services.users import (
 )
 
 
-def test_the_roles_are_those_of_the_product_brief():
+def test_the_roles_are_the_consoles_seven():
     assert {r.value for r in Role} == {
         "collector",
         "field_agent",
@@ -34,20 +35,18 @@ def test_the_roles_are_those_of_the_product_brief():
 
 
 def test_a_created_user_signs_in_with_its_password_only(engine):
-    with engine.begin() as conn:
-        made = create_user(conn, "wang.li", "collector", "s3cret-pass", "王丽")
+    uow = SqlUnitOfWork(engine)
+    made = create_user(uow, "wang.li", "collector", "s3cret-pass", "王丽")
 
-    with engine.connect() as conn:
-        assert authenticate(conn, "wang.li", "s3cret-pass") == made
-        assert authenticate(conn, "WANG.LI ", "s3cret-pass") == made
-        assert authenticate(conn, "wang.li", "s3cret-pasS") is None
-        assert authenticate(conn, "nobody", "s3cret-pass") is None
-        assert get_user(conn, made.id) == made
+    assert authenticate(uow, "wang.li", "s3cret-pass") == made
+    assert authenticate(uow, "WANG.LI ", "s3cret-pass") == made
+    assert authenticate(uow, "wang.li", "s3cret-pasS") is None
+    assert authenticate(uow, "nobody", "s3cret-pass") is None
+    assert get_user(uow, made.id) == made
 
 
 def test_the_password_is_stored_as_an_argon2_hash(engine):
-    with engine.begin() as conn:
-        create_user(conn, "li", "supervisor", "s3cret-pass", "李")
+    create_user(SqlUnitOfWork(engine), "li", "supervisor", "s3cret-pass", "李")
 
     with engine.connect() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
@@ -69,18 +68,18 @@ def test_the_password_is_stored_as_an_argon2_hash(engine):
 def test_bad_users_are_refused_with_a_reason(
     engine, username, role, password, agency, borrower, words
 ):
-    with engine.begin() as conn, pytest.raises(UserError, match=words) as caught:
-        create_user(conn, username, role, password, "", agency, borrower)
+    with pytest.raises(UserError, match=words) as caught:
+        create_user(SqlUnitOfWork(engine), username, role, password, "", agency, borrower)
 
     assert caught.value.hint
 
 
 def test_a_user_name_is_taken_once(engine):
-    with engine.begin() as conn:
-        create_user(conn, "zhao", "agency", "long-enough", "赵", agency_id="AG1")
+    uow = SqlUnitOfWork(engine)
+    create_user(uow, "zhao", "agency", "long-enough", "赵", agency_id="AG1")
 
-    with engine.begin() as conn, pytest.raises(UserError, match="exists already"):
-        create_user(conn, "zhao", "collector", "long-enough", "赵")
+    with pytest.raises(UserError, match="exists already"):
+        create_user(uow, "zhao", "collector", "long-enough", "赵")
 
 
 def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
