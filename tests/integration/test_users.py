@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.tables import users
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.services.users import (
@@ -18,6 +20,7 @@ from fairdebt.services.users import (
     authenticate,
     create_user,
     get_user,
+    get_user_by_name,
 )
 
 
@@ -121,3 +124,38 @@ def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
     assert again.returncode == bad.returncode == 2
     assert "exists already" in again.stderr and "hint:" in bad.stderr
     assert "Traceback" not in again.stderr + bad.stderr
+
+
+def test_the_cli_lists_disables_and_resets_users(database_url):
+    from cli_run import fairdebt
+
+    env = {"FAIRDEBT_DATABASE_URL": database_url}
+    made = fairdebt(
+        "users", "create", "wang.li", "--role", "collector", "--name", "王丽", "--password-stdin",
+        stdin="first-pass-1\n", env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+    disabled = fairdebt("users", "disable", "wang.li", env=env)
+    listed = fairdebt("users", "list", "--json", env=env)
+    piped = fairdebt("users", "list", env=env)
+    reset = fairdebt(
+        "users", "reset-password", "wang.li", "--password-stdin", stdin="second-pass-2\n", env=env
+    )
+    unknown = fairdebt(
+        "users", "reset-password", "nobody", "--password-stdin", stdin="x\n", env=env
+    )
+
+    assert disabled.returncode == 0 and "disabled wang.li" in disabled.stdout, disabled.stderr
+    [row] = json.loads(listed.stdout)
+    assert row["username"] == "wang.li" and row["display_name"] == "王丽"
+    assert row["role"] == "collector" and row["disabled_at"]
+    assert piped.stdout.splitlines()[0].split("\t")[:3] == ["username", "display_name", "role"]
+    assert reset.returncode == 0, reset.stderr
+    assert unknown.returncode == 2 and "no user named 'nobody'" in unknown.stderr
+    engine = make_engine(database_url)
+    uow = SqlUnitOfWork(engine)
+    assert authenticate(uow, "wang.li", "second-pass-2") is None  # disabled: no sign-in
+    user = get_user_by_name(uow, "wang.li")
+    engine.dispose()
+    assert user is not None and user.disabled_at is not None

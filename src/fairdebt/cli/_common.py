@@ -8,6 +8,7 @@ on first use, and the settings (pydantic-settings), progress bars and tables whe
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     console: Console  # stderr: messages, progress (stdout is kept for output, JSON)
     out: Console  # stdout
 
+PIPE_WIDTH = 1000  # the width of a console that is not a terminal: tables are never cut
 _consoles: dict[str, Console] = {}
 
 
@@ -43,7 +45,11 @@ def _made(name: str) -> Console:
         from rich.console import Console
 
         # No emoji codes: "file.yaml:100: field" would print a 💯 where the line number is.
-        _consoles[name] = Console(stderr=name == "console", emoji=False)
+        made = Console(stderr=name == "console", emoji=False)
+        if not made.is_terminal and "COLUMNS" not in os.environ:
+            # Piped: no terminal to fit, so no 80-column cut of tables and values ("C-B…").
+            made = Console(stderr=name == "console", emoji=False, width=PIPE_WIDTH)
+        _consoles[name] = made
     return _consoles[name]
 
 
@@ -110,20 +116,20 @@ class StepLog:
         **_: Any,
     ) -> None:
         task = self.tasks[task_id]
-        if description is not None and description != task["description"]:
-            task["description"] = description
-            self._line(task)  # a new step: say so
         if total is not None:
             task["total"] = total
         if completed is not None:
             task["completed"] = completed
         if advance is not None:
             task["completed"] += advance
+        renamed = description is not None and description != task["description"]
+        if renamed:
+            task["description"] = description
         finished = task["total"] is not None and task["completed"] >= task["total"]
         if finished and not task["done"]:
             task["done"] = True
             self._line(task)
-        elif time.monotonic() - self._last_line >= 10:  # a sign of life on long steps
+        elif renamed or time.monotonic() - self._last_line >= 10:  # a new step, or a sign of life
             self._line(task)
 
     def _line(self, task: dict[str, Any]) -> None:
