@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from stdnum.cn import ric
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.snapshot import refresh_snapshot
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.domain.events import NewEvent
 from fairdebt.services.users import create_user
 
@@ -165,11 +166,12 @@ PERSONAS = {
 }
 
 
-def add_personas(conn: Connection) -> None:
+def add_personas(engine: Engine) -> None:
     """One user per persona, all with PASSWORD."""
+    uow = SqlUnitOfWork(engine)
     for username, fields in PERSONAS.items():
         create_user(
-            conn,
+            uow,
             username,
             password=PASSWORD,
             display_name=f"{username.title()} 测试",

@@ -33,7 +33,7 @@ def console_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, console_d
     upgrade(engine)
     with engine.begin() as conn:
         portfolio = console_data.build(conn)
-        console_data.add_personas(conn)
+    console_data.add_personas(engine)
     engine.dispose()
     return url, portfolio
 

@@ -18,6 +18,7 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.bootstrap import Services
 from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
@@ -45,9 +46,9 @@ def runs(console_db: tuple[str, console_data.Portfolio]) -> Runs:
     """Two more users, payments that cure four accounts, and three runs: a month apart, and the
     later as_of run again with --replace."""
     engine = make_engine(console_db[0])
+    for role in ("compliance", "admin"):
+        create_user(SqlUnitOfWork(engine), role, role, console_data.PASSWORD, f"{role} 测试")
     with engine.begin() as conn:
-        for role in ("compliance", "admin"):
-            create_user(conn, role, role, console_data.PASSWORD, f"{role} 测试")
         conn.execute(insert(t.payments), [_pay_everything(conn, a) for a in CURED])
     earlier = run_strategy(engine, RunOptions(as_of=EARLIER)).record.run_id
     replaced = run_strategy(engine, RunOptions(as_of=console_data.AS_OF)).record.run_id
@@ -285,8 +286,7 @@ def test_without_any_run_the_page_says_how_to_make_one(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    with engine.begin() as conn:
-        create_user(conn, "boss", "supervisor", console_data.PASSWORD, "Boss")
+    create_user(SqlUnitOfWork(engine), "boss", "supervisor", console_data.PASSWORD, "Boss")
     engine.dispose()
     settings = load_settings(
         database_url=url, secret_key="test-secret-key", locale="en", env="test"

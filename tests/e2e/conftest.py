@@ -53,7 +53,7 @@ def build_database(folder: Path) -> tuple[str, console_data.Portfolio]:
     upgrade(engine)
     with engine.begin() as conn:
         portfolio = console_data.build(conn)
-        console_data.add_personas(conn)
+    console_data.add_personas(engine)
     engine.dispose()
     return url, portfolio
 

@@ -41,7 +41,7 @@ def _database(folder: Path) -> str:
     upgrade(engine)
     with engine.begin() as conn:
         console_data.build(conn)
-        console_data.add_personas(conn)
+    console_data.add_personas(engine)
     with SqlUnitOfWork(engine) as uow:
         free = uow.conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind.is_(None)))
         for case_id in list(free):

@@ -18,9 +18,10 @@ from served import serving
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.demo import scenario
 from fairdebt.services.importing import ImportOptions, import_portfolio
-from fairdebt.services.users import create_user
+from fairdebt.services.users import create_users
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ def _demo_database(folder: Path) -> tuple[str, dict[str, str]]:
     scenario.assign_cases(engine, NOW)
     scenario.run_strategy_twice(engine, as_of)
     users = scenario.demo_users(engine)
-    scenario.create_users(engine, users, create_user)
+    create_users(SqlUnitOfWork(engine), users, replace_existing=True)
     engine.dispose()
     return url, {u.username: u.password for u in users}
 

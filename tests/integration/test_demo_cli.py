@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.strategy_tables import strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.db.worklist_tables import tasks
 from fairdebt.services.users import authenticate
 
@@ -78,9 +79,9 @@ def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -
             .select_from(tasks)
             .where(tasks.c.kind == "call", tasks.c.assignee_kind == "collector")
         )
-        user, password = users["supervisor"]
-        assert authenticate(conn, user, password) is not None
-        assert authenticate(conn, user, password + "x") is None
+    user, password = users["supervisor"]
+    assert authenticate(SqlUnitOfWork(engine), user, password) is not None
+    assert authenticate(SqlUnitOfWork(engine), user, password + "x") is None
     engine.dispose()
     assert accounts == 1500
     assert placed and placed > 0

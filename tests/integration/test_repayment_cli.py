@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -73,12 +74,17 @@ def test_record_propose_list_promise_and_charges_end_to_end(engine, use_database
     )
     charges = cli("charges", "A1", "--json")
     listed = cli("plans", "list", "--status", "accepted", "--json", dated=False)
+    shown = cli("plans", "list", "--status", "accepted", dated=False)
 
     assert json.loads(paid)["acknowledgment"] is True
     answer = json.loads(plan)
     assert (answer["status"], answer["forgiven"]) == ("accepted", "15.00")  # 30 % of 50.00 fees
     assert "promise PTP-" in promised
     assert [p["id"] for p in json.loads(listed)] == ["PL1"]
+    head, row = shown.splitlines()  # piped: tab-separated, money as money
+    total = row.split("\t")[head.split("\t").index("total")]
+    assert re.fullmatch(r"[\d,]+\.\d\d CNY", total), total
+    assert json.loads(listed)[0]["total_cents"] == int(total[:-4].replace(",", "").replace(".", ""))
     assert json.loads(charges)["components"][0]["component"] == "principal"
     with engine.connect() as conn:
         dpd = conn.execute(text("SELECT dpd FROM account_status")).scalar_one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,9 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.tables import users
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.services.users import (
     STAFF_ROLES,
     Role,
@@ -17,10 +20,11 @@ from fairdebt.services.users import (
     authenticate,
     create_user,
     get_user,
+    get_user_by_name,
 )
 
 
-def test_the_roles_are_those_of_the_product_brief():
+def test_the_roles_are_the_consoles_seven():
     assert {r.value for r in Role} == {
         "collector",
         "field_agent",
@@ -34,20 +38,18 @@ def test_the_roles_are_those_of_the_product_brief():
 
 
 def test_a_created_user_signs_in_with_its_password_only(engine):
-    with engine.begin() as conn:
-        made = create_user(conn, "wang.li", "collector", "s3cret-pass", "王丽")
+    uow = SqlUnitOfWork(engine)
+    made = create_user(uow, "wang.li", "collector", "s3cret-pass", "王丽")
 
-    with engine.connect() as conn:
-        assert authenticate(conn, "wang.li", "s3cret-pass") == made
-        assert authenticate(conn, "WANG.LI ", "s3cret-pass") == made
-        assert authenticate(conn, "wang.li", "s3cret-pasS") is None
-        assert authenticate(conn, "nobody", "s3cret-pass") is None
-        assert get_user(conn, made.id) == made
+    assert authenticate(uow, "wang.li", "s3cret-pass") == made
+    assert authenticate(uow, "WANG.LI ", "s3cret-pass") == made
+    assert authenticate(uow, "wang.li", "s3cret-pasS") is None
+    assert authenticate(uow, "nobody", "s3cret-pass") is None
+    assert get_user(uow, made.id) == made
 
 
 def test_the_password_is_stored_as_an_argon2_hash(engine):
-    with engine.begin() as conn:
-        create_user(conn, "li", "supervisor", "s3cret-pass", "李")
+    create_user(SqlUnitOfWork(engine), "li", "supervisor", "s3cret-pass", "李")
 
     with engine.connect() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
@@ -69,18 +71,18 @@ def test_the_password_is_stored_as_an_argon2_hash(engine):
 def test_bad_users_are_refused_with_a_reason(
     engine, username, role, password, agency, borrower, words
 ):
-    with engine.begin() as conn, pytest.raises(UserError, match=words) as caught:
-        create_user(conn, username, role, password, "", agency, borrower)
+    with pytest.raises(UserError, match=words) as caught:
+        create_user(SqlUnitOfWork(engine), username, role, password, "", agency, borrower)
 
     assert caught.value.hint
 
 
 def test_a_user_name_is_taken_once(engine):
-    with engine.begin() as conn:
-        create_user(conn, "zhao", "agency", "long-enough", "赵", agency_id="AG1")
+    uow = SqlUnitOfWork(engine)
+    create_user(uow, "zhao", "agency", "long-enough", "赵", agency_id="AG1")
 
-    with engine.begin() as conn, pytest.raises(UserError, match="exists already"):
-        create_user(conn, "zhao", "collector", "long-enough", "赵")
+    with pytest.raises(UserError, match="exists already"):
+        create_user(uow, "zhao", "collector", "long-enough", "赵")
 
 
 def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
@@ -122,3 +124,38 @@ def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
     assert again.returncode == bad.returncode == 2
     assert "exists already" in again.stderr and "hint:" in bad.stderr
     assert "Traceback" not in again.stderr + bad.stderr
+
+
+def test_the_cli_lists_disables_and_resets_users(database_url):
+    from cli_run import fairdebt
+
+    env = {"FAIRDEBT_DATABASE_URL": database_url}
+    made = fairdebt(
+        "users", "create", "wang.li", "--role", "collector", "--name", "王丽", "--password-stdin",
+        stdin="first-pass-1\n", env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+    disabled = fairdebt("users", "disable", "wang.li", env=env)
+    listed = fairdebt("users", "list", "--json", env=env)
+    piped = fairdebt("users", "list", env=env)
+    reset = fairdebt(
+        "users", "reset-password", "wang.li", "--password-stdin", stdin="second-pass-2\n", env=env
+    )
+    unknown = fairdebt(
+        "users", "reset-password", "nobody", "--password-stdin", stdin="x\n", env=env
+    )
+
+    assert disabled.returncode == 0 and "disabled wang.li" in disabled.stdout, disabled.stderr
+    [row] = json.loads(listed.stdout)
+    assert row["username"] == "wang.li" and row["display_name"] == "王丽"
+    assert row["role"] == "collector" and row["disabled_at"]
+    assert piped.stdout.splitlines()[0].split("\t")[:3] == ["username", "display_name", "role"]
+    assert reset.returncode == 0, reset.stderr
+    assert unknown.returncode == 2 and "no user named 'nobody'" in unknown.stderr
+    engine = make_engine(database_url)
+    uow = SqlUnitOfWork(engine)
+    assert authenticate(uow, "wang.li", "second-pass-2") is None  # disabled: no sign-in
+    user = get_user_by_name(uow, "wang.li")
+    engine.dispose()
+    assert user is not None and user.disabled_at is not None

@@ -359,6 +359,7 @@ def test_the_command_writes_the_files_and_says_how_many(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"accounts\s+800 rows", result.stdout)
     assert "generated 800 accounts in" in result.stderr
+    assert f"as of {date.today().isoformat()}" in result.stderr  # no --as-of: today
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{k}.csv" for k in sorted(KINDS)]
 
 

@@ -1,8 +1,13 @@
 """The one entry point: `fairdebt ...` (Typer + Rich).
 
 Each command group lives in its own module of this package and exposes `register(app)`.
-Modules import only typer/rich at import time; heavy libraries are imported inside the
-commands, so `fairdebt --help` stays fast and does no I/O.
+Modules import only typer/rich at import time; heavy libraries (settings, SQLAlchemy, FastAPI,
+the engines) are imported inside the commands, so `fairdebt --help` stays fast and does no I/O
+(tests/unit/test_cli_startup.py checks the imports; `fairdebt bench startup` times it).
+
+Every error reaches the user the same way: one line of cause, one of hint, exit 2 — a
+`FairdebtError` from a command, and a usage error (a bad option value, a missing argument, an
+unknown option) from the command line parser alike.
 
 The root command puts the composition root (fairdebt.bootstrap.Services, lazy: nothing is built
 until a command uses it) into the context; commands get it with `_common.services()`. A test may
@@ -12,7 +17,12 @@ pass its own: `app(args, obj=Services(...))`.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+
+# Plain help text (click's): Typer's Rich help boxes load Rich's markdown, syntax and traceback
+# modules, which would triple the time `fairdebt --help` takes. TYPER_USE_RICH=1 brings them back.
+os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer
 
@@ -58,12 +68,31 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"fairdebt.cli.{_name}").register(app)
 
 
-def main() -> None:
-    """Run the CLI; a FairdebtError becomes one line of cause, one of hint, and exit 2."""
+def _fail(cause: str, hint: str, code: int = 2) -> SystemExit:
+    sys.stderr.write(f"error: {cause}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+    return SystemExit(code)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI; a FairdebtError or a usage error becomes cause + hint and exit 2."""
+    from typer import Abort
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
     try:
-        app()
+        code = app(args=args, prog_name="fairdebt", standalone_mode=False)
     except FairdebtError as exc:
-        sys.stderr.write(f"error: {exc.cause}\n")
-        if exc.hint:
-            sys.stderr.write(f"hint: {exc.hint}\n")
-        raise SystemExit(2) from None
+        raise _fail(exc.cause, exc.hint) from None
+    except NoArgsIsHelpError as exc:  # `fairdebt users`: the group's help, as before
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "fairdebt"
+        raise _fail(exc.format_message(), f"run {command} --help") from None
+    except ClickException as exc:
+        raise _fail(exc.format_message(), "", exc.exit_code) from None
+    except Abort:
+        raise _fail("aborted", "", 1) from None
+    if isinstance(code, int) and code:  # typer.Exit(n) from a command
+        raise SystemExit(code)

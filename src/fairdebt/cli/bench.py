@@ -1,8 +1,9 @@
 """`fairdebt bench NAME [--size N] [--json]`: benchmarks with their baselines in the same run.
 
 Each benchmark is a module `fairdebt.bench.<name>` with
-`run(size: int | None, quiet: bool) -> dict` returning the ARCHITECTURE.md JSON object:
-name, size, seconds, rate, peak_rss_mb, baselines {name: their time / ours}, checks, extras.
+`run(size: int | None, quiet: bool) -> dict` returning one JSON object: name, size, seconds,
+rate, peak_rss_mb, baselines {name: their time / ours}, checks {name: bool}, and its own
+figures (bench/README.md).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "import": "import_",
     "strategy": "strategy",
     "gate": "gate",
+    "startup": "startup",
 }
 
 bench_app = typer.Typer(help="Benchmarks: each prints its figure and its baselines.")

@@ -14,12 +14,11 @@ def register(app: typer.Typer) -> None:
 
 def init() -> None:
     """Create the database (SQLite by default) and bring it to the newest schema."""
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import out, settings
+    from fairdebt.cli._common import out, services
 
-    config = settings()
-    database(config)
-    out.print(f"database ready: {_safe_url(config.sqlalchemy_url)}")
+    wired = services()
+    wired.engine  # built and brought to the newest schema  # noqa: B018
+    out.print(f"database ready: {_safe_url(wired.settings.sqlalchemy_url)}")
 
 
 @db_app.command()
@@ -32,11 +31,14 @@ def upgrade() -> None:
 def status() -> None:
     """Show the schema revision of the database and of this code."""
     from fairdebt.adapters.db.migrate import current_revision, head_revision
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import out, settings
+    from fairdebt.bootstrap import Services
+    from fairdebt.cli._common import out, services
 
-    engine = database(settings(), migrate=False)
-    out.print(f"database: {current_revision(engine)}  code: {head_revision()}")
+    unmigrated = Services(services().settings, migrate=False)  # look, do not upgrade
+    try:
+        out.print(f"database: {current_revision(unmigrated.engine)}  code: {head_revision()}")
+    finally:
+        unmigrated.close()
 
 
 def _safe_url(url: str) -> str:

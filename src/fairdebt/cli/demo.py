@@ -26,47 +26,48 @@ def demo(
     port: int = typer.Option(None, help="Port (default FAIRDEBT_PORT, 8000)."),
 ) -> None:
     """Create the database, import a generated portfolio, create a user per role, serve."""
-    from datetime import date
-
-    from fairdebt.adapters.clock import SystemClock
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, settings
+    from fairdebt.cli._common import console, out, services, step
     from fairdebt.demo import scenario
     from fairdebt.services.importing import ImportOptions, import_portfolio
-    from fairdebt.services.users import create_user
+    from fairdebt.services.users import create_users
 
-    config = settings()
-    now = SystemClock().now()
-    as_of = date.today()
-    engine = database(config)
+    wired = services()
+    config, now = wired.settings, wired.clock.now()
+    as_of = now.astimezone().date()
+    if serve:
+        from fairdebt.cli.serve import check_port
+
+        check_port(config.host, port or config.port)  # before minutes of work, not after
     folder = config.data_dir / "demo-portfolio"
-    with console.status(f"generating {accounts:,} accounts…"):
+    with step(f"generating {accounts:,} accounts"):
         fresh = scenario.ensure_portfolio(folder, accounts, as_of)
     if not fresh:
         console.print(f"using the portfolio already in {folder}")
-    with console.status("importing…"):
+    engine = wired.engine
+    with step("importing"):
         report = import_portfolio(engine, [folder], ImportOptions(as_of=as_of, now=now))
     console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
     assigned = scenario.assign_cases(engine, now)
     console.print(f"assigned {assigned:,} cases to collectors")
     day = scenario.plan_day(as_of)
-    with console.status("running the strategy for last month and last night…"):
+    with step("running the strategy for last month and last night"):
         runs = scenario.run_strategy_twice(engine, day)  # plans see the cases as assigned
     console.print(f"strategy runs made: {len(runs)} (reports at /console/strategy)")
     _plan_work(engine, day, now)
     users = scenario.demo_users(engine)
-    scenario.create_users(engine, users, create_user)
+    create_users(wired.uow(), users, replace_existing=True)
     _print_users(out, users)
     if serve:
+        wired.close()  # the server builds its own engine
         _serve(config, port)
 
 
 def _plan_work(engine: Engine, day: date, now: datetime) -> None:
     """Dispatch the latest plan and make its agency placements; say what was done."""
-    from fairdebt.cli._common import console
+    from fairdebt.cli._common import console, step
     from fairdebt.demo import scenario
 
-    with console.status("dispatching the plan into tasks, placing with agencies…"):
+    with step("dispatching the plan into tasks, placing with agencies"):
         made, placed = scenario.plan_work(engine, day, now)
     where = ", ".join(f"{k} {v:,}" for k, v in sorted(placed.items())) or "none"
     console.print(
@@ -79,10 +80,10 @@ def _print_users(out: Console, users: list[DemoUser]) -> None:
 
     table = Table(title="demo users (passwords are new on every run)")
     for name in ("role", "user", "password"):
-        table.add_column(name)
+        table.add_column(name, no_wrap=True, overflow="fold")
     for u in users:
         table.add_row(u.role, u.username, u.password)
-    out.print(table)
+    out.print(table, width=max(out.width, 100))
 
 
 def _serve(config: Settings, port: int | None) -> None:

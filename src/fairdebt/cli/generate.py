@@ -10,8 +10,6 @@ import typer
 if TYPE_CHECKING:
     from fairdebt.demo.generate import GenerateResult
 
-DEFAULT_AS_OF = "2026-11-24"
-
 
 def register(app: typer.Typer) -> None:
     app.command("generate")(generate)
@@ -23,16 +21,21 @@ def generate(
     seed: int = typer.Option(0, help="Same seed, same files."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
     as_of: str = typer.Option(
-        DEFAULT_AS_OF, help="The day the portfolio is seen (YYYY-MM-DD): no payment after it."
+        None,
+        help="The day the portfolio is seen (YYYY-MM-DD; default today): no payment after it. "
+        "The same seed and as-of give the same files.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Generate borrowers, accounts, schedules and payments: zh_CN, deterministic per seed."""
+    """Generate borrowers, accounts, schedules and payments: zh_CN, deterministic per seed and
+    as-of date."""
+    from datetime import date
+
     from fairdebt.cli._common import parse_date, progress
     from fairdebt.demo.generate import check_arguments, generate_portfolio
     from fairdebt.demo.sinks import prepare_out_dir
 
-    day = parse_date(as_of)
+    day = parse_date(as_of) if as_of else date.today()  # the local date
     check_arguments(accounts, fmt)
     prepare_out_dir(folder)
     with progress(quiet) as bar:

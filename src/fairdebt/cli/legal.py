@@ -1,6 +1,6 @@
 """`fairdebt legal ...`: the law's arithmetic, JSON request on stdin, JSON answer on stdout.
 
-Same answers as the Python API `fairdebt.legal.api` (contracts/legal.md). A malformed request
+Same answers as the Python API `fairdebt.legal.api` (docs/legal.md). A malformed request
 is a `LegalRequestError`, which the CLI root prints as `error:` / `hint:` with exit 2.
 """
 

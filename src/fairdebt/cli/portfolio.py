@@ -25,9 +25,7 @@ def import_files(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Import borrowers, accounts, schedules and payments; all or nothing unless --skip-invalid."""
-    from fairdebt.adapters.clock import SystemClock
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, parse_date, progress, settings
+    from fairdebt.cli._common import console, out, parse_date, progress, services
     from fairdebt.errors import InputFileError
     from fairdebt.services.importing import ImportOptions, import_portfolio
 
@@ -35,8 +33,8 @@ def import_files(
         raise InputFileError(
             f"unknown --kind {kind!r}", hint="borrowers, accounts, schedules or payments"
         )
-    config = settings()
-    now = SystemClock().now()
+    wired = services()
+    config, now = wired.settings, wired.clock.now()
     options = ImportOptions(
         as_of=parse_date(as_of) if as_of else now.astimezone().date(),
         now=now,
@@ -44,7 +42,7 @@ def import_files(
         kind=kind,  # type: ignore[arg-type]  # checked against the four kinds above
         timezone=config.timezone,
     )
-    engine = database(config)
+    engine = wired.engine
     with progress(quiet) as bar:
         task = bar.add_task("importing", total=7)
         report = import_portfolio(

@@ -210,24 +210,17 @@ def list_(
     status: str = typer.Option(None, help="pending_approval | accepted | rejected | refused …"),
     as_json: bool = JSON,
 ) -> None:
-    """List plans, newest first."""
-    from rich.table import Table
-
-    from fairdebt.cli._common import out, print_json
+    """List plans, newest first (money as money; --json keeps the cents)."""
+    from fairdebt.cli._common import money, print_rows
     from fairdebt.services.repayment import list_plans
 
     ctx = _Context(None)
     rows = list_plans(ctx.uow, account, status)
+    shown = [row | {"total": money(row["total_cents"], row["currency"])} for row in rows]
+    columns = ("id", "account_id", "kind", "status", "proposed_on", "total", "approver_role")
     if as_json:
-        print_json(rows)
-        return
-    table = Table(title=f"{len(rows)} plan(s)")
-    columns = ("id", "account_id", "kind", "status", "proposed_on", "total_cents", "approver_role")
-    for name in columns:
-        table.add_column(name)
-    for row in rows:
-        table.add_row(*(str(row[c] if row[c] is not None else "") for c in columns))
-    out.print(table)
+        shown = rows
+    print_rows(shown, columns, as_json, title=f"{len(rows)} plan(s)", right=("total",))
 
 
 @payments_app.command("record")

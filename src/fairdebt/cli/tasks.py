@@ -105,23 +105,25 @@ def _masked(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_tasks(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+    from fairdebt.cli._common import console, print_rows
 
-    from fairdebt.cli._common import console, out
-
-    table = Table()
-    for name in ("id", "case", "kind", "due", "pri", "dpd", "bucket", "overdue", "phone"):
-        table.add_column(name, justify="right" if name in ("id", "pri", "dpd") else "left")
-    table.add_column("assignee")
-    table.add_column("status")
-    for r in rows:
-        who = f"{r['assignee_kind']}:{r['assignee_id']}" if r["assignee_kind"] else "pool"
-        table.add_row(
-            str(r["id"]), r["case_id"], r["kind"], r["due_on"], str(r["priority"]),
-            str(r["dpd"]), r["bucket"], _yuan(r["overdue_cents"]), r["phone"], who, r["status"],
-        )  # fmt: skip
-    out.print(table)
+    shown = [
+        _who(r) | {
+            "id": r["id"], "case": r["case_id"], "kind": r["kind"], "due": r["due_on"],
+            "pri": r["priority"], "dpd": r["dpd"], "bucket": r["bucket"],
+            "overdue": _yuan(r["overdue_cents"]), "phone": r["phone"], "status": r["status"],
+        }
+        for r in rows
+    ]  # fmt: skip
+    columns = ("id", "case", "kind", "due", "pri", "dpd", "bucket", "overdue", "phone")
+    print_rows(shown, (*columns, "assignee", "status"), right=("id", "pri", "dpd", "overdue"))
     console.print(f"{len(rows):,} task(s)")
+
+
+def _who(r: dict[str, Any]) -> dict[str, str]:
+    return {
+        "assignee": f"{r['assignee_kind']}:{r['assignee_id']}" if r["assignee_kind"] else "pool"
+    }
 
 
 def _yuan(cents: int | None) -> str:

@@ -1,4 +1,8 @@
-"""`fairdebt users create`: add a user with one role (password from a prompt or stdin)."""
+"""`fairdebt users ...`: create, list, disable users and reset their passwords.
+
+A password comes from a hidden prompt (asked twice) or, with `--password-stdin`, from the first
+line of standard input — the way scripts and containers, which have no terminal, give it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,36 @@ import typer
 
 users_app = typer.Typer(help="Users and roles of the console.", no_args_is_help=True)
 
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password from standard input (first line)."
+)
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
+
+
+def read_password(from_stdin: bool) -> str:
+    """The new password: stdin's first line, or a hidden prompt on a terminal (asked twice).
+    Without a terminal and without --password-stdin there is nobody to ask: say so."""
+    import sys
+
+    from fairdebt.errors import FairdebtError
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise FairdebtError(
+                "no password on standard input", hint="pipe it in: echo PASSWORD | fairdebt …"
+            )
+        return password
+    if not sys.stdin.isatty():
+        raise FairdebtError(
+            "no terminal to ask for the password",
+            hint="pass --password-stdin and pipe the password in",
+        )
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
 
 
 @users_app.command()
@@ -21,24 +52,62 @@ def create(
     name: str = typer.Option("", "--name", help="Name shown in the console (default: USERNAME)."),
     agency: str = typer.Option(None, help="Agency id (required with --role agency)."),
     borrower: str = typer.Option(None, help="Borrower id (required with --role borrower)."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from standard input (first line)."
-    ),
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Create a user. Without --password-stdin the password is asked for, twice, hidden."""
-    import sys
-
-    from fairdebt.adapters.db.engine import connect
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import out, settings
+    from fairdebt.cli._common import out, services
     from fairdebt.services.users import create_user, parse_role
 
     parse_role(role)  # refuse a bad role before asking for a password
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    engine = database(settings())
-    with connect(engine, write=True) as conn:
-        user = create_user(conn, username, role, password, name, agency, borrower)
-    out.print(f"created {user.role.value} {user.username} ({user.display_name})")
+    password = read_password(password_stdin)
+    user = create_user(services().uow(), username, role, password, name, agency, borrower)
+    out.print(f"created {user.role.value} {user.username} ({user.display_name})", highlight=False)
+
+
+@users_app.command("list")
+def list_users(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Every user: name, role, agency or borrower, and whether it is disabled."""
+    from fairdebt.cli._common import print_rows, services
+    from fairdebt.services.users import list_users as all_users
+
+    rows = [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role.value,
+            "agency_id": u.agency_id,
+            "borrower_id": u.borrower_id,
+            "disabled_at": u.disabled_at.isoformat() if u.disabled_at else None,
+        }
+        for u in all_users(services().uow())
+    ]
+    columns = ("username", "display_name", "role", "agency_id", "borrower_id", "disabled_at")
+    print_rows(rows, columns, as_json, title=f"{len(rows)} user(s)")
+
+
+@users_app.command()
+def disable(username: str = typer.Argument(..., help="The user to disable.")) -> None:
+    """Disable a user: no more sign-ins, and its open sessions stop working at once."""
+    from fairdebt.cli._common import out, services
+    from fairdebt.services.users import disable_user
+
+    wired = services()
+    user = disable_user(wired.uow(), username, wired.clock.now())
+    out.print(f"disabled {user.username} (since {user.disabled_at:%Y-%m-%d %H:%M})")
+
+
+@users_app.command("reset-password")
+def reset_password(
+    username: str = typer.Argument(..., help="The user whose password to replace."),
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Give a user a new password (from a hidden prompt, or --password-stdin)."""
+    from fairdebt.cli._common import out, services
+    from fairdebt.services.users import existing_user, reset_password
+
+    wired = services()
+    existing_user(wired.uow(), username)  # an unknown name is refused before the prompt
+    user = reset_password(wired.uow(), username, read_password(password_stdin))
+    out.print(f"new password set for {user.username}")

@@ -1,8 +1,7 @@
 """Sign-in throttling: too many wrong passwords lock a user name, or a client, for a while.
 
-Every attempt is a row of `sign_ins` (user name as typed, lower-cased; the client's address;
-whether it succeeded). Before a password is checked, `locked_until` counts the failures within
-the window:
+Every attempt is kept (user name as typed, lower-cased; the client's address; whether it
+succeeded). Before a password is checked, `locked_until` counts the failures within the window:
 
 - for the user name, those since its last success: `max_failures` of them lock the name, so
   guessing one person's password is slow from any number of addresses;
@@ -11,24 +10,22 @@ the window:
   must not launder an attacker's guesses).
 
 A lock ends when the oldest counted failure leaves the window. While locked the password is
-not checked at all, and the attempt is not recorded (waiting must end the lock). The rows are
-also the security record of who signed in from where; nothing here reads a password.
+not checked at all, and the attempt is not recorded (waiting must end the lock). The attempts
+are also the security record of who signed in from where; nothing here stores a password.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
+from fairdebt.services.users import User, authenticate
 
-from fairdebt.adapters.db.tables import sign_ins
+if TYPE_CHECKING:
+    from fairdebt.services.ports import UnitOfWork
 
 CLIENT_FACTOR = 4  # failures one client may make across all names, per user name's allowance
-CLIENT_WIDTH = 64  # the column's width: longer addresses are cut, not refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,47 +34,65 @@ class Throttle:
     window: timedelta = timedelta(minutes=15)
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat()
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What a sign-in attempt came to: the user (None: refused), or the end of a lock."""
+
+    user: User | None
+    locked_until: datetime | None = None
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()
 
 
 def locked_until(
-    conn: Connection, username: str, client: str, now: datetime, throttle: Throttle
+    uow: UnitOfWork, username: str, client: str, now: datetime, throttle: Throttle
 ) -> datetime | None:
     """The instant the user name and the client may try again, or None when they may now."""
-    name, since = username.strip().lower(), _iso(now - throttle.window)
-    last_ok = conn.scalar(
-        select(func.max(sign_ins.c.at)).where(sign_ins.c.username == name, sign_ins.c.ok)
-    )
-    by_name = [sign_ins.c.username == name, sign_ins.c.at > max(since, last_ok or "")]
-    by_client = [sign_ins.c.client == client[:CLIENT_WIDTH], sign_ins.c.at > since]
-    limits = ((by_name, throttle.max_failures), (by_client, throttle.max_failures * CLIENT_FACTOR))
-    ends = [_lock_end(conn, where, cap, throttle.window) for where, cap in limits]
+    name, since = _name(username), now - throttle.window
+    with uow:
+        last_ok = uow.sign_ins.last_success(name)
+        by_name = uow.sign_ins.failures(
+            username=name,
+            after=max(since, last_ok) if last_ok else since,
+            limit=throttle.max_failures,
+        )
+        by_client = uow.sign_ins.failures(
+            client=client, after=since, limit=throttle.max_failures * CLIENT_FACTOR
+        )
+    ends = [
+        _lock_end(by_name, throttle.max_failures, throttle.window),
+        _lock_end(by_client, throttle.max_failures * CLIENT_FACTOR, throttle.window),
+    ]
     found = [end for end in ends if end is not None and end > now]
     return max(found) if found else None
 
 
-def _lock_end(
-    conn: Connection, where: Sequence[ColumnElement[bool]], cap: int, window: timedelta
-) -> datetime | None:
+def _lock_end(recent: list[datetime], cap: int, window: timedelta) -> datetime | None:
     """When the cap-th most recent failure leaves the window (None: fewer than cap failures)."""
-    recent = conn.scalars(
-        select(sign_ins.c.at)
-        .where(*where, sign_ins.c.ok.is_(False))
-        .order_by(sign_ins.c.at.desc())
-        .limit(cap)
-    ).all()
     if len(recent) < cap:
         return None
-    return datetime.fromisoformat(recent[-1]) + window
+    return recent[cap - 1] + window
 
 
-def record(conn: Connection, username: str, client: str, ok: bool, now: datetime) -> None:
-    conn.execute(
-        insert(sign_ins).values(
-            at=_iso(now),
-            username=username.strip().lower()[:64],
-            client=client[:CLIENT_WIDTH],
-            ok=ok,
-        )
-    )
+def record(uow: UnitOfWork, username: str, client: str, ok: bool, now: datetime) -> None:
+    """Keep one attempt."""
+    with uow:
+        uow.sign_ins.add(now, _name(username), client, ok)
+        uow.commit()
+
+
+def attempt(
+    uow: UnitOfWork, username: str, password: str, client: str, now: datetime, throttle: Throttle
+) -> Attempt:
+    """One sign-in, in one transaction: refused unchecked while locked, else the password is
+    checked and the attempt kept."""
+    with uow:
+        until = locked_until(uow, username, client, now, throttle)
+        if until is not None:
+            return Attempt(None, until)
+        user = authenticate(uow, username, password)
+        record(uow, username, client, user is not None, now)
+        uow.commit()
+    return Attempt(user)

@@ -1,7 +1,8 @@
 """Who is asking, and what they may see: the session, `CurrentUser`, and the role rules.
 
 The session is Starlette's signed cookie (itsdangerous, keyed by settings.secret_key); it holds
-only the user id, and the user is re-read on every request, so a deleted user is out at once.
+only the user id, and the user is re-read on every request, so a deleted or disabled user is out
+at once.
 Pages depend on `ConsoleUser` (staff only: a borrower gets 403) which builds on `CurrentUser`
 (anyone signed in; anonymous visitors are sent to /login).
 """
@@ -13,9 +14,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
-from fairdebt.adapters.db.engine import connect
 from fairdebt.bootstrap import Services
-from fairdebt.services.users import Role, User, get_user
+from fairdebt.services.users import Role, User, active_user
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
 SESSION_USER = "uid"
@@ -44,12 +44,11 @@ def engine_of(request: Request) -> Engine:
 
 
 def signed_in(request: Request) -> User | None:
-    """The user whose id the signed session cookie carries, if that user still exists."""
+    """The user whose id the signed session cookie carries, if it still exists and is enabled."""
     user_id = request.session.get(SESSION_USER)
     if not isinstance(user_id, str):
         return None
-    with connect(engine_of(request)) as conn:
-        return get_user(conn, user_id)
+    return active_user(services_of(request).uow(), user_id)
 
 
 def current_user(request: Request) -> User:

@@ -1,11 +1,122 @@
-"""The user and sign-in repositories of SqlUnitOfWork."""
+"""The user and sign-in repositories of SqlUnitOfWork (SQLAlchemy Core on the unit's connection).
+
+Instants are stored as ISO 8601 UTC strings, which sort as they read on every database.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from fairdebt.adapters.db.tables import sign_ins, users
+from fairdebt.services.ports.identity import Credentials, Role, User
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Row
+
+NAME_WIDTH = 64  # sign_ins.username
+CLIENT_WIDTH = 64  # sign_ins.client: longer addresses are cut, not refused
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        agency_id=row.agency_id,
+        borrower_id=row.borrower_id,
+        disabled_at=_instant(row.disabled_at),
+    )
+
+
+def _values(user: User) -> dict[str, str | None]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "agency_id": user.agency_id,
+        "borrower_id": user.borrower_id,
+        "disabled_at": _iso(user.disabled_at) if user.disabled_at else None,
+    }
+
+
+class SqlUserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, user_id: str) -> User | None:
+        row = self.conn.execute(select(users).where(users.c.id == user_id)).first()
+        return _user(row) if row else None
+
+    def by_name(self, username: str) -> User | None:
+        found = self.credentials(username)
+        return found.user if found else None
+
+    def credentials(self, username: str) -> Credentials | None:
+        row = self.conn.execute(select(users).where(users.c.username == username)).first()
+        return Credentials(_user(row), row.password_hash) if row else None
+
+    def all(self) -> list[User]:
+        return [_user(r) for r in self.conn.execute(select(users).order_by(users.c.username))]
+
+    def add(self, user: User, password_hash: str) -> None:
+        self.conn.execute(
+            insert(users).values(id=user.id, password_hash=password_hash, **_values(user))
+        )
+
+    def update(self, user: User, password_hash: str | None = None) -> None:
+        values: dict[str, Any] = _values(user)
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        self.conn.execute(update(users).where(users.c.id == user.id).values(**values))
+
+    def remove_names(self, usernames: list[str]) -> None:
+        self.conn.execute(delete(users).where(users.c.username.in_(usernames)))
+
+
+class SqlSignInRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, at: datetime, username: str, client: str, ok: bool) -> None:
+        self.conn.execute(
+            insert(sign_ins).values(
+                at=_iso(at), username=username[:NAME_WIDTH], client=client[:CLIENT_WIDTH], ok=ok
+            )
+        )
+
+    def last_success(self, username: str) -> datetime | None:
+        found = self.conn.scalar(
+            select(func.max(sign_ins.c.at)).where(sign_ins.c.username == username, sign_ins.c.ok)
+        )
+        return _instant(found)
+
+    def failures(
+        self,
+        *,
+        after: datetime,
+        limit: int,
+        username: str | None = None,
+        client: str | None = None,
+    ) -> list[datetime]:
+        query = select(sign_ins.c.at).where(sign_ins.c.at > _iso(after), sign_ins.c.ok.is_(False))
+        if username is not None:
+            query = query.where(sign_ins.c.username == username[:NAME_WIDTH])
+        if client is not None:
+            query = query.where(sign_ins.c.client == client[:CLIENT_WIDTH])
+        found = self.conn.scalars(query.order_by(sign_ins.c.at.desc()).limit(limit))
+        return [datetime.fromisoformat(at) for at in found]
 
 
 class SqlIdentityRepositories:
@@ -15,3 +126,11 @@ class SqlIdentityRepositories:
 
         @property
         def conn(self) -> Connection: ...  # SqlUnitOfWork's
+
+    @property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.conn)
+
+    @property
+    def sign_ins(self) -> SqlSignInRepository:
+        return SqlSignInRepository(self.conn)

@@ -160,6 +160,7 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("agency_id", String(64)),
     Column("borrower_id", String(64)),
+    Column("disabled_at", String(40)),  # ISO 8601 UTC; set: no sign-in, no session
 )
 
 # Every sign-in attempt, kept for throttling (services.sign_ins) and as a security record.

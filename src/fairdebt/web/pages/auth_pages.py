@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fairdebt.adapters.db.engine import connect
-from fairdebt.services.sign_ins import Throttle, locked_until, record
-from fairdebt.services.users import authenticate
-from fairdebt.web.auth import engine_of, safe_next, sign_in, sign_out
+from fairdebt.services.sign_ins import Throttle, attempt
+from fairdebt.web.auth import safe_next, services_of, sign_in, sign_out
 from fairdebt.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,13 +39,10 @@ def login(
         settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
     )
     client = request.client.host if request.client else "unknown"
-    with connect(engine_of(request), write=True) as conn:
-        until = locked_until(conn, username, client, now, throttle)
-        user = None if until else authenticate(conn, username, password)
-        if until is None:
-            record(conn, username, client, user is not None, now)
-    if until is not None:
-        return _locked(request, next, username, until, now)
+    tried = attempt(services_of(request).uow(), username, password, client, now, throttle)
+    if tried.locked_until is not None:
+        return _locked(request, next, username, tried.locked_until, now)
+    user = tried.user
     if user is None:
         context = {"next": safe_next(next), "failed": True, "username": username}
         return render(request, "login.html", context, status_code=401)

@@ -1,0 +1,52 @@
+"""The command line starts light: importing it loads no web framework, database or engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("fastapi", "sqlalchemy", "duckdb", "ibis", "pandas", "pydantic_settings", "uvicorn")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = (
+        f"import sys, json; {code}; "
+        f"print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    assert _loaded_after("import fairdebt.cli") == []
+
+
+def test_help_loads_no_heavy_library_and_lists_every_command():
+    code = (
+        "from fairdebt.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert not e.code, e.code"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys, json\n"
+         f"print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+    for command in ("users", "serve", "gate", "tasks", "plans", "bench"):
+        assert f"  {command} " in done.stdout
+
+
+@pytest.mark.slow
+def test_the_startup_benchmark_reports_its_figures_and_checks():
+    from fairdebt.bench.startup import run
+
+    result = run(size=5, quiet=True)
+
+    assert result["name"] == "startup" and result["size"] == 5
+    assert {"python -c pass", "python -c 'import typer'"} <= set(result["baselines"])
+    assert result["checks"]["cli_import_loads_no_heavy_library"]
+    assert result["checks"]["gate_answers_a_decision"]
+    assert 0 < result["python_pass_seconds"] < result["help_seconds"]
