@@ -18,6 +18,7 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.bootstrap import Services
 from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
@@ -49,9 +50,13 @@ def runs(console_db: tuple[str, console_data.Portfolio]) -> Runs:
         for role in ("compliance", "admin"):
             create_user(conn, role, role, console_data.PASSWORD, f"{role} 测试")
         conn.execute(insert(t.payments), [_pay_everything(conn, a) for a in CURED])
-    earlier = run_strategy(engine, RunOptions(as_of=EARLIER)).record.run_id
-    replaced = run_strategy(engine, RunOptions(as_of=console_data.AS_OF)).record.run_id
-    latest = run_strategy(engine, RunOptions(as_of=console_data.AS_OF, replace=True)).record.run_id
+    earlier = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=EARLIER)).record.run_id
+    replaced = run_strategy(
+        SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF)
+    ).record.run_id
+    latest = run_strategy(
+        SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF, replace=True)
+    ).record.run_id
     engine.dispose()
     return Runs(earlier, replaced, latest)
 

@@ -18,6 +18,7 @@ from served import serving
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.demo import scenario
 from fairdebt.services.importing import ImportOptions, import_portfolio
 from fairdebt.services.users import create_user
@@ -42,7 +43,9 @@ def _demo_database(folder: Path) -> tuple[str, dict[str, str]]:
     upgrade(engine)
     as_of = NOW.astimezone().date()
     scenario.ensure_portfolio(folder / "portfolio", ACCOUNTS, as_of)
-    import_portfolio(engine, [folder / "portfolio"], ImportOptions(as_of=as_of, now=NOW))
+    import_portfolio(
+        SqlUnitOfWork(engine), [folder / "portfolio"], ImportOptions(as_of=as_of, now=NOW)
+    )
     scenario.assign_cases(engine, NOW)
     scenario.run_strategy_twice(engine, as_of)
     users = scenario.demo_users(engine)

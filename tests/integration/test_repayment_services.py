@@ -15,13 +15,14 @@ from fairdebt.adapters.db.repayment_tables import repayment_plans
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.snapshot import refresh_snapshot
 from fairdebt.adapters.db.tables import account_status, instalments
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.domain.loan import Payment
 from fairdebt.domain.money import Money
 from fairdebt.domain.payment_channel import official_payment
 from fairdebt.domain.repayment import PlanKind, PlanTerms
 from fairdebt.legal import api as legal
 from fairdebt.services.acknowledgment import limitation_events, limitation_request
-from fairdebt.services.audit import verify_all
+from fairdebt.services.audit import verify_events
 from fairdebt.services.payments import (
     RepaymentError,
     load_account,
@@ -248,7 +249,7 @@ def test_the_hash_chain_still_verifies_after_plans_payments_and_reversals(engine
         record = propose(conn, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
         approve_plan(conn, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
 
-        report = verify_all(SqlEventLog(conn).all_events())
+        report = verify_events(SqlEventLog(conn).all_events())
 
     assert report.ok
     assert report.events == 8
@@ -278,7 +279,9 @@ def test_reimporting_the_lenders_schedule_leaves_an_accepted_plan_alone(engine, 
     path = write_csv(tmp_path / "schedules.csv", original)
 
     report = import_portfolio(
-        engine, [path], ImportOptions(as_of=AS_OF, now=datetime(2026, 4, 21, tzinfo=UTC))
+        SqlUnitOfWork(engine),
+        [path],
+        ImportOptions(as_of=AS_OF, now=datetime(2026, 4, 21, tzinfo=UTC)),
     )
 
     assert report.written and report.kept_by_plan == 6

@@ -13,6 +13,7 @@ import pytest
 from portfolio_files import write_portfolio
 
 from fairdebt.adapters.db.repositories import SqlEventLog
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.loan import Component
 from fairdebt.domain.money import Money
@@ -75,7 +76,7 @@ def _case(engine, tmp_path, borrower, account, last_due: str, now: datetime) -> 
         payments=[],
     )
     options = ImportOptions(as_of=now.date(), now=now.astimezone(UTC))
-    import_portfolio(engine, [folder], options)
+    import_portfolio(SqlUnitOfWork(engine), [folder], options)
     return "C-B0001"
 
 

@@ -30,7 +30,7 @@ def demo(
 
     from fairdebt.adapters.clock import SystemClock
     from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, settings
+    from fairdebt.cli._common import console, out, services, settings
     from fairdebt.demo import scenario
     from fairdebt.services.importing import ImportOptions, import_portfolio
     from fairdebt.services.users import create_user
@@ -45,7 +45,7 @@ def demo(
     if not fresh:
         console.print(f"using the portfolio already in {folder}")
     with console.status("importing…"):
-        report = import_portfolio(engine, [folder], ImportOptions(as_of=as_of, now=now))
+        report = import_portfolio(services().uow(), [folder], ImportOptions(as_of=as_of, now=now))
     console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
     assigned = scenario.assign_cases(engine, now)
     console.print(f"assigned {assigned:,} cases to collectors")

@@ -26,8 +26,7 @@ def import_files(
 ) -> None:
     """Import borrowers, accounts, schedules and payments; all or nothing unless --skip-invalid."""
     from fairdebt.adapters.clock import SystemClock
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, parse_date, progress, settings
+    from fairdebt.cli._common import console, out, parse_date, progress, services, settings
     from fairdebt.errors import InputFileError
     from fairdebt.services.importing import ImportOptions, import_portfolio
 
@@ -44,11 +43,13 @@ def import_files(
         kind=kind,  # type: ignore[arg-type]  # checked against the four kinds above
         timezone=config.timezone,
     )
-    engine = database(config)
     with progress(quiet) as bar:
         task = bar.add_task("importing", total=7)
         report = import_portfolio(
-            engine, files, options, lambda stage: bar.update(task, description=stage, advance=1)
+            services().uow(),
+            files,
+            options,
+            lambda stage: bar.update(task, description=stage, advance=1),
         )
         bar.update(task, completed=7, description="done")
     for error in report.errors[:SHOWN_ERRORS]:

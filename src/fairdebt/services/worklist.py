@@ -122,9 +122,9 @@ def _insert(conn: Connection, rows: list[dict[str, Any]], run_id: str) -> None:
 
 
 def _run(conn: Connection, run_id: str | None) -> dict[str, Any]:
-    from fairdebt.strategy.store import run_query
+    from fairdebt.adapters.db.strategy_repos import SqlStrategyRunRepository
 
-    row = conn.execute(run_query(run_id)).mappings().first()
+    row = SqlStrategyRunRepository(conn).info(run_id)
     if row is None:
         what = f"no strategy run {run_id}" if run_id else "no strategy run yet"
         raise FairdebtError(what, hint="make one with `fairdebt strategy run --as-of DAY`")
