@@ -87,11 +87,12 @@ import sys, time
 from datetime import date
 import pyarrow as pa
 from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.strategy import store
 
-engine = make_engine(sys.argv[1])
-old = store.run_info(SqlUnitOfWork(engine))
-plan = store.load_plan(SqlUnitOfWork(engine), old["id"])
+uow = SqlUnitOfWork(make_engine(sys.argv[1]))
+old = store.run_info(uow)
+plan = store.load_plan(uow, old["id"])
 record = store.RunRecord(
     run_id="killed-run", as_of=old["as_of"], strategy_name="x", strategy_sha256="0" * 64,
     strategy_yaml="", backend="duckdb", source="test", accounts=plan.num_rows,
