@@ -50,9 +50,7 @@ def test_a_deleted_event_is_named_as_missing() -> None:
 
     report = verify_all(uow)
 
-    assert [(b.case, b.seq, b.reason) for b in report.broken] == [
-        ("C-B1", 2, "event 2 is missing")
-    ]
+    assert [(b.case, b.seq, b.reason) for b in report.broken] == [("C-B1", 2, "event 2 is missing")]
 
 
 def test_the_audit_writes_nothing() -> None:
