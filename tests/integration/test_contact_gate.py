@@ -159,7 +159,7 @@ def test_a_hold_on_the_case_stops_every_contact(engine, case) -> None:
     assert asked.decision.decision.value == "deny" and asked.decision.allowed_from is None
 
 
-# --- demands above what may be demanded (services.debt_state, RULES.md CN-RATE-29) ----------
+# --- demands above what may be demanded (services.debt_state, rule CN-RATE-29) ----------
 PRIVATE_LOAN = {
     "account_id": "A0003",
     "borrower_id": "B0001",
