@@ -55,7 +55,7 @@ def planned(console_db) -> dict[str, str]:
             uow.events.append(case_id, event, console_data.NOW)
             given[case_id] = who
         uow.commit()
-    run_strategy(engine, RunOptions(as_of=console_data.AS_OF))
+    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
     dispatch(SqlUnitOfWork(engine), None, console_data.NOW + timedelta(minutes=5))
     engine.dispose()
     return given

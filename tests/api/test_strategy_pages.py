@@ -50,9 +50,13 @@ def runs(console_db: tuple[str, console_data.Portfolio]) -> Runs:
         create_user(SqlUnitOfWork(engine), role, role, console_data.PASSWORD, f"{role} 测试")
     with engine.begin() as conn:
         conn.execute(insert(t.payments), [_pay_everything(conn, a) for a in CURED])
-    earlier = run_strategy(engine, RunOptions(as_of=EARLIER)).record.run_id
-    replaced = run_strategy(engine, RunOptions(as_of=console_data.AS_OF)).record.run_id
-    latest = run_strategy(engine, RunOptions(as_of=console_data.AS_OF, replace=True)).record.run_id
+    earlier = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=EARLIER)).record.run_id
+    replaced = run_strategy(
+        SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF)
+    ).record.run_id
+    latest = run_strategy(
+        SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF, replace=True)
+    ).record.run_id
     engine.dispose()
     return Runs(earlier, replaced, latest)
 

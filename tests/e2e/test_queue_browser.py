@@ -51,7 +51,7 @@ def _database(folder: Path) -> str:
             uow.cases.save(case)
             uow.events.append(case_id, event, console_data.NOW)
         uow.commit()
-    run_strategy(engine, RunOptions(as_of=console_data.AS_OF))
+    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
     dispatch(SqlUnitOfWork(engine), None, datetime.now(UTC))
     engine.dispose()
     return url

@@ -43,7 +43,9 @@ def _demo_database(folder: Path) -> tuple[str, dict[str, str]]:
     upgrade(engine)
     as_of = NOW.astimezone().date()
     scenario.ensure_portfolio(folder / "portfolio", ACCOUNTS, as_of)
-    import_portfolio(engine, [folder / "portfolio"], ImportOptions(as_of=as_of, now=NOW))
+    import_portfolio(
+        SqlUnitOfWork(engine), [folder / "portfolio"], ImportOptions(as_of=as_of, now=NOW)
+    )
     scenario.assign_cases(engine, NOW)
     scenario.run_strategy_twice(engine, as_of)
     users = scenario.demo_users(engine)

@@ -132,7 +132,6 @@ class FakeCaseDirectory:
     def __init__(self) -> None:
         self.people: dict[str, Person] = {}
         self.accounts: dict[str, list[DebtRow]] = {}
-        self.runs: dict[str, dict[str, Any]] = {}
 
     def person(self, borrower_id: str) -> Person:
         return self.people[borrower_id]
@@ -142,12 +141,6 @@ class FakeCaseDirectory:
 
     def disbursed_on(self, account_id: str) -> date | None:
         return None
-
-    def run(self, run_id: str | None) -> dict[str, Any] | None:
-        return self.runs.get(run_id or "")
-
-    def current_run_of(self, as_of: date) -> str | None:
-        return next((k for k, r in self.runs.items() if r["as_of"] == as_of), None)
 
     def case_plans(self, run_id: str) -> Iterable[CasePlanRow]:
         return ()

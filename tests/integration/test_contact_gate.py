@@ -18,7 +18,7 @@ from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.case import Hold
 from fairdebt.domain.loan import Component
-from fairdebt.services.audit import verify_all
+from fairdebt.services.audit import verify_events
 from fairdebt.services.contact import ContactGuard, ContactRequest, ask
 from fairdebt.services.importing import ImportOptions, import_portfolio
 
@@ -43,7 +43,9 @@ class FakeDialer:
 def case(engine, tmp_path) -> str:
     now = MORNING.astimezone(UTC)
     import_portfolio(
-        engine, [write_portfolio(tmp_path / "p")], ImportOptions(as_of=MORNING.date(), now=now)
+        SqlUnitOfWork(engine),
+        [write_portfolio(tmp_path / "p")],
+        ImportOptions(as_of=MORNING.date(), now=now),
     )
     return "C-B0001"
 
@@ -82,7 +84,7 @@ def test_an_allowed_sms_is_logged_before_it_is_sent(engine, case) -> None:
     assert before[-1] == "gate_decision"  # on the record before anything went out
     with engine.connect() as conn:
         events = SqlEventLog(conn).events(case)
-        assert verify_all(SqlEventLog(conn).all_events()).ok
+        assert verify_events(SqlEventLog(conn).all_events()).ok
     assert [e.type for e in events][-3:] == [
         "gate_decision",
         "contact_attempted",
@@ -192,7 +194,9 @@ def private_case(engine, tmp_path) -> str:
     folder = write_portfolio(
         tmp_path / "p", accounts=[PRIVATE_LOAN, *ACCOUNTS], schedules=[*SCHEDULES, PRIVATE_DUE]
     )
-    import_portfolio(engine, [folder], ImportOptions(MORNING.date(), MORNING.astimezone(UTC)))
+    import_portfolio(
+        SqlUnitOfWork(engine), [folder], ImportOptions(MORNING.date(), MORNING.astimezone(UTC))
+    )
     return "C-B0001"
 
 

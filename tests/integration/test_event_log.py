@@ -66,8 +66,7 @@ def test_an_edit_behind_the_applications_back_is_caught_by_audit(engine) -> None
     with engine.begin() as conn:  # what a rogue DBA could do
         conn.execute(text("UPDATE case_events SET data = :d WHERE seq = 3"), {"d": '{"i":99}'})
 
-    with engine.connect() as conn:
-        report = verify_all(SqlEventLog(conn).all_events())
+    report = verify_all(SqlUnitOfWork(engine))
 
     assert not report.ok
     assert [(b.case, b.seq) for b in report.broken] == [("C-B1", 3)]

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.portfolio.lending_club import AS_OF, convert
 from fairdebt.services.importing import ImportOptions, import_portfolio
 
@@ -45,7 +46,9 @@ def _derived(row) -> str:
 
 def test_derived_delinquency_matches_lending_clubs_statuses(engine, loans, portfolio) -> None:
     report = import_portfolio(
-        engine, [portfolio], ImportOptions(as_of=AS_OF, now=datetime(2018, 6, 20, tzinfo=UTC))
+        SqlUnitOfWork(engine),
+        [portfolio],
+        ImportOptions(as_of=AS_OF, now=datetime(2018, 6, 20, tzinfo=UTC)),
     )
     assert report.written and report.summaries["accounts"].new == len(loans) == 10_000
 

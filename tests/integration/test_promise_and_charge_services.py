@@ -15,7 +15,7 @@ from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.domain.money import Money
 from fairdebt.domain.payment_channel import official_payment
 from fairdebt.services.acknowledgment import limitation_events
-from fairdebt.services.audit import verify_all
+from fairdebt.services.audit import verify_events
 from fairdebt.services.charges import account_charges
 from fairdebt.services.payments import RepaymentError, record_payment
 from fairdebt.services.promises import (
@@ -91,7 +91,7 @@ def test_a_promise_is_an_acknowledgment_in_the_log(engine) -> None:
         promise(uow, "PR1", date(2026, 7, 20), made=date(2026, 7, 1))
 
         events = limitation_events(uow, "C-B1")
-        report = verify_all(SqlEventLog(conn).all_events())
+        report = verify_events(SqlEventLog(conn).all_events())
 
     assert events == [{"type": "debtor_ack", "on": "2026-07-01", "kind": "installment_promise"}]
     assert report.ok

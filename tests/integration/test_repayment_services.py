@@ -22,7 +22,7 @@ from fairdebt.domain.payment_channel import official_payment
 from fairdebt.domain.repayment import PlanKind, PlanTerms
 from fairdebt.legal import api as legal
 from fairdebt.services.acknowledgment import limitation_events, limitation_request
-from fairdebt.services.audit import verify_all
+from fairdebt.services.audit import verify_events
 from fairdebt.services.payments import (
     RepaymentError,
     load_account,
@@ -262,7 +262,7 @@ def test_the_hash_chain_still_verifies_after_plans_payments_and_reversals(engine
         record = propose(uow, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
         approve_plan(uow, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
 
-        report = verify_all(SqlEventLog(conn).all_events())
+        report = verify_events(SqlEventLog(conn).all_events())
 
     assert report.ok
     assert report.events == 8
@@ -294,7 +294,9 @@ def test_reimporting_the_lenders_schedule_leaves_an_accepted_plan_alone(engine, 
     path = write_csv(tmp_path / "schedules.csv", original)
 
     report = import_portfolio(
-        engine, [path], ImportOptions(as_of=AS_OF, now=datetime(2026, 4, 21, tzinfo=UTC))
+        SqlUnitOfWork(engine),
+        [path],
+        ImportOptions(as_of=AS_OF, now=datetime(2026, 4, 21, tzinfo=UTC)),
     )
 
     assert report.written and report.kept_by_plan == 6

@@ -11,6 +11,7 @@ from builders import make_account
 from portfolio_files import write_portfolio
 from sqlalchemy import text
 
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.domain.delinquency import bucket_of, delinquency_at
 from fairdebt.domain.loan import Instalment, Payment
 from fairdebt.domain.money import Money
@@ -93,10 +94,10 @@ def test_snapshot_matches_the_domain_for_random_accounts(engine, tmp_path, path)
             payments=[],
             borrowers=[{"borrower_id": "X1", "name": "先来的人"}],
         )
-        import_portfolio(engine, [other], ImportOptions(as_of=AS_OF, now=now))
+        import_portfolio(SqlUnitOfWork(engine), [other], ImportOptions(as_of=AS_OF, now=now))
     folder = write_portfolio(tmp_path / "p", **files)
 
-    import_portfolio(engine, [folder], ImportOptions(as_of=AS_OF, now=now))
+    import_portfolio(SqlUnitOfWork(engine), [folder], ImportOptions(as_of=AS_OF, now=now))
 
     with engine.connect() as conn:
         rows = {r.account_id: r for r in conn.execute(text("SELECT * FROM account_status"))}

@@ -15,6 +15,7 @@ import strategy_portfolio
 from sqlalchemy import func, select
 
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.strategy import store
 from fairdebt.strategy.run import RunOptions, run_strategy
 
@@ -36,20 +37,20 @@ def _counts(engine) -> dict[str, int]:
 
 
 def test_a_run_stores_its_plan_and_points_the_as_of_at_it(engine, portfolio) -> None:
-    result = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
+    result = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
 
-    info = store.run_info(engine)
+    info = store.run_info(SqlUnitOfWork(engine))
     assert info is not None and info["id"] == result.record.run_id
     assert info["status"] == "current" and info["accounts"] == ACCOUNTS
-    assert store.load_plan(engine, result.record.run_id).num_rows == ACCOUNTS
+    assert store.load_plan(SqlUnitOfWork(engine), result.record.run_id).num_rows == ACCOUNTS
     assert _counts(engine) == {"runs": 1, "plans": ACCOUNTS}
 
 
 def test_running_an_as_of_again_says_already_run_and_writes_nothing(engine, portfolio) -> None:
-    first = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
+    first = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
 
     with pytest.raises(store.AlreadyRunError) as caught:
-        run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
+        run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
 
     assert "already run" in caught.value.cause and first.record.run_id in caught.value.cause
     assert "--replace" in caught.value.hint
@@ -57,22 +58,24 @@ def test_running_an_as_of_again_says_already_run_and_writes_nothing(engine, port
 
 
 def test_replace_supersedes_the_previous_run_in_one_go(engine, portfolio) -> None:
-    first = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
+    first = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
 
-    second = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio, replace=True))
+    second = run_strategy(
+        SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio, replace=True)
+    )
 
     assert second.superseded == first.record.run_id
-    assert store.run_info(engine)["id"] == second.record.run_id  # type: ignore[index]
-    assert store.run_info(engine, first.record.run_id)["status"] == "superseded"  # type: ignore[index]
+    assert store.run_info(SqlUnitOfWork(engine))["id"] == second.record.run_id  # type: ignore[index]
+    assert store.run_info(SqlUnitOfWork(engine), first.record.run_id)["status"] == "superseded"  # type: ignore[index]
     with engine.connect() as conn:
         pointer = conn.execute(select(strategy_current.c.run_id)).scalars().all()
     assert pointer == [second.record.run_id]
 
 
 def test_the_next_run_rolls_against_the_previous_as_of(engine, portfolio) -> None:
-    run_strategy(engine, RunOptions(as_of=date(2026, 10, 24), portfolio=portfolio))
+    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=date(2026, 10, 24), portfolio=portfolio))
 
-    later = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
+    later = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
 
     rolls = set(later.plan.column("roll").to_pylist())
     assert later.previous_run is not None
@@ -84,11 +87,12 @@ import sys, time
 from datetime import date
 import pyarrow as pa
 from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.strategy import store
 
-engine = make_engine(sys.argv[1])
-old = store.run_info(engine)
-plan = store.load_plan(engine, old["id"])
+uow = SqlUnitOfWork(make_engine(sys.argv[1]))
+old = store.run_info(uow)
+plan = store.load_plan(uow, old["id"])
 record = store.RunRecord(
     run_id="killed-run", as_of=old["as_of"], strategy_name="x", strategy_sha256="0" * 64,
     strategy_yaml="", backend="duckdb", source="test", accounts=plan.num_rows,
@@ -101,15 +105,15 @@ def batches():
     time.sleep(600)  # ...and then the process is killed inside the transaction
     yield from ()
 
-store.save(engine, record, batches(), replace=True)
+store.save(uow, record, batches(), replace=True)
 """
 
 
 def test_kill_9_in_the_middle_of_writing_leaves_the_previous_plan_whole(
     engine, database_url, portfolio, tmp_path
 ) -> None:
-    first = run_strategy(engine, RunOptions(as_of=AS_OF, portfolio=portfolio))
-    before = store.load_plan(engine, first.record.run_id)
+    first = run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF, portfolio=portfolio))
+    before = store.load_plan(SqlUnitOfWork(engine), first.record.run_id)
     script = tmp_path / "writer.py"
     script.write_text(textwrap.dedent(KILLED_WRITER))
     writer = subprocess.Popen(
@@ -123,7 +127,7 @@ def test_kill_9_in_the_middle_of_writing_leaves_the_previous_plan_whole(
 
     engine.dispose()  # a fresh connection sees only what was committed
     assert writer.returncode == -signal.SIGKILL
-    assert store.run_info(engine)["id"] == first.record.run_id  # type: ignore[index]
-    assert store.run_info(engine, "killed-run") is None
-    assert store.load_plan(engine, first.record.run_id).equals(before)
+    assert store.run_info(SqlUnitOfWork(engine))["id"] == first.record.run_id  # type: ignore[index]
+    assert store.run_info(SqlUnitOfWork(engine), "killed-run") is None
+    assert store.load_plan(SqlUnitOfWork(engine), first.record.run_id).equals(before)
     assert _counts(engine) == {"runs": 1, "plans": ACCOUNTS}

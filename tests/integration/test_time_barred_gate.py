@@ -76,7 +76,7 @@ def _case(engine, tmp_path, borrower, account, last_due: str, now: datetime) -> 
         payments=[],
     )
     options = ImportOptions(as_of=now.date(), now=now.astimezone(UTC))
-    import_portfolio(engine, [folder], options)
+    import_portfolio(SqlUnitOfWork(engine), [folder], options)
     return "C-B0001"
 
 

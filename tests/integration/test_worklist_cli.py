@@ -13,6 +13,7 @@ from cli_run import fairdebt as run_cli
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
+from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.strategy.run import RunOptions, run_strategy
 
 
@@ -23,7 +24,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(engine)
     with engine.begin() as conn:
         console_data.build(conn)
-    run_strategy(engine, RunOptions(as_of=console_data.AS_OF))
+    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
     engine.dispose()
     return url
 

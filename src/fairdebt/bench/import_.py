@@ -88,13 +88,14 @@ def _ours(folder: Path, size: int) -> tuple[float, Any, dict[str, bool]]:
 
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.migrate import upgrade
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.services.importing import ImportOptions, import_portfolio
 
     engine = make_engine(f"sqlite:///{folder / 'bench.db'}", timeout=30)
     upgrade(engine)
     options = ImportOptions(as_of=AS_OF, now=datetime.now(UTC))
     started = time.perf_counter()
-    report = import_portfolio(engine, [folder / "portfolio"], options)
+    report = import_portfolio(SqlUnitOfWork(engine), [folder / "portfolio"], options)
     seconds = time.perf_counter() - started
     with engine.connect() as conn:
         accounts = conn.execute(text("SELECT COUNT(*) FROM accounts")).scalar_one()

@@ -14,16 +14,12 @@ def register(app: typer.Typer) -> None:
 @audit_app.command()
 def verify(quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
     """Recompute every case's chain; name the first broken link of each. Exit 1 if any."""
-    from fairdebt.adapters.db.engine import connect
-    from fairdebt.adapters.db.repositories import SqlEventLog
     from fairdebt.cli._common import console, out, progress, services
     from fairdebt.services.audit import verify_all
 
-    with connect(services().engine) as conn, progress(quiet) as bar:
+    with progress(quiet) as bar:
         task = bar.add_task("verifying chains", total=None)
-        report = verify_all(
-            SqlEventLog(conn).all_events(), on_case=lambda n: bar.update(task, completed=n)
-        )
+        report = verify_all(services().uow(), on_case=lambda n: bar.update(task, completed=n))
     for link in report.broken:
         out.print(f"[red]BROKEN[/red] case {link.case} at event {link.seq}: {link.reason}")
     if not report.ok:

@@ -45,7 +45,7 @@ def demo(
         console.print(f"using the portfolio already in {folder}")
     engine = wired.engine
     with step("importing"):
-        report = import_portfolio(engine, [folder], ImportOptions(as_of=as_of, now=now))
+        report = import_portfolio(wired.uow(), [folder], ImportOptions(as_of=as_of, now=now))
     console.print(f"imported: {report.new:,} new rows, {report.cases_opened:,} cases opened")
     assigned = scenario.assign_cases(engine, now)
     console.print(f"assigned {assigned:,} cases to collectors")

@@ -42,11 +42,13 @@ def import_files(
         kind=kind,  # type: ignore[arg-type]  # checked against the four kinds above
         timezone=config.timezone,
     )
-    engine = wired.engine
     with progress(quiet) as bar:
         task = bar.add_task("importing", total=7)
         report = import_portfolio(
-            engine, files, options, lambda stage: bar.update(task, description=stage, advance=1)
+            wired.uow(),
+            files,
+            options,
+            lambda stage: bar.update(task, description=stage, advance=1),
         )
         bar.update(task, completed=7, description="done")
     for error in report.errors[:SHOWN_ERRORS]:

@@ -53,15 +53,13 @@ def _run(
     replace: bool,
     quiet: bool,
 ) -> None:
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import console, out, settings
+    from fairdebt.cli._common import console, out, services
     from fairdebt.cli._strategy_views import plan_summary, stage_progress
     from fairdebt.strategy.run import STAGES, RunOptions, run_strategy
 
-    engine = database(settings())
     options = RunOptions(day, backend, portfolio, strategy, replace)
     with stage_progress(console, STAGES, quiet) as on_stage:
-        result = run_strategy(engine, options, on_stage)
+        result = run_strategy(services().uow(), options, on_stage)
     out.print(plan_summary(result))
     if result.superseded:
         console.print(f"superseded run {result.superseded}")
@@ -70,8 +68,7 @@ def _run(
 def _explain(
     day: date, portfolio: Path | None, backend: str, strategy: Path | None, account: str
 ) -> None:
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import out, settings
+    from fairdebt.cli._common import out, services
     from fairdebt.cli._strategy_views import explanation
     from fairdebt.strategy import store
     from fairdebt.strategy.backend import connect
@@ -80,11 +77,11 @@ def _explain(
     from fairdebt.strategy.run import open_inputs
 
     loaded = load_strategy(strategy)
-    engine = database(settings())
-    previous = store.previous_plan(engine, day)
+    uow = services().uow()
+    previous = store.previous_plan(uow, day)
     runner = connect(backend)
     try:
-        inputs = open_inputs(runner, engine, portfolio, previous[2] if previous else None)
+        inputs = open_inputs(runner, uow, portfolio, previous[2] if previous else None)
         found = explain(runner, inputs, day, loaded, account)
     finally:
         runner.close()
@@ -124,12 +121,11 @@ def report(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Bucket distribution, roll rates, cure rate and arm comparison of a run."""
-    from fairdebt.bootstrap import database
-    from fairdebt.cli._common import out, print_json, settings
+    from fairdebt.cli._common import out, print_json, services
     from fairdebt.cli._strategy_views import report_json, report_views
     from fairdebt.strategy.report import build_report
 
-    built = build_report(database(settings()), run_id)
+    built = build_report(services().uow(), run_id)
     if json_out:
         print_json(report_json(built))
         return

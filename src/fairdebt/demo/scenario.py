@@ -54,15 +54,16 @@ def ensure_portfolio(folder: Path, accounts: int, as_of: date, seed: int = 2026)
 def run_strategy_twice(engine: Engine, as_of: date) -> list[str]:
     """The shipped strategy at as_of - STRATEGY_GAP, then at as_of; an as_of already run is
     kept. Returns the ids of the runs made now."""
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.strategy import store
     from fairdebt.strategy.run import RunOptions, run_strategy
 
+    uow = SqlUnitOfWork(engine)
     made = []
     for day in (as_of - STRATEGY_GAP, as_of):
-        with engine.connect() as conn:
-            if store.current_run(conn, day):
-                continue
-        made.append(run_strategy(engine, RunOptions(as_of=day)).record.run_id)
+        if store.current_run(uow, day):
+            continue
+        made.append(run_strategy(uow, RunOptions(as_of=day)).record.run_id)
     return made
 
 

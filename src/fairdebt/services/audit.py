@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from fairdebt.domain.events import BrokenLink, CaseEvent, verify_chain
+from fairdebt.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +21,16 @@ class AuditReport:
         return not self.broken
 
 
-def verify_all(
+def verify_all(uow: UnitOfWork, on_case: Callable[[int], None] | None = None) -> AuditReport:
+    """Verify every chain of the event log, streamed case by case; writes nothing."""
+    with uow:
+        return verify_events(uow.events.all_events(), on_case)
+
+
+def verify_events(
     events: Iterable[CaseEvent], on_case: Callable[[int], None] | None = None
 ) -> AuditReport:
-    """`events` must come ordered by case, then seq (as SqlEventLog.all_events yields them)."""
+    """`events` must come ordered by case, then seq (as EventLog.all_events yields them)."""
     cases = total = 0
     broken: list[BrokenLink] = []
     for case_id, group in groupby(events, key=lambda e: e.case):

@@ -7,13 +7,8 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, bindparam, select, text
-from sqlalchemy.engine import Connection
-
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.bulk import UpsertResult
-from fairdebt.adapters.db.repositories import SqlEventLog, event_row
 from fairdebt.domain.events import GENESIS, NewEvent, chain
+from fairdebt.services.ports.records import PortfolioStore, UpsertResult
 
 PERSONAL = frozenset({"name", "national_id", "phones", "email", "address", "lat", "lon"})
 
@@ -22,47 +17,27 @@ def case_id_for(borrower_id: str) -> str:
     return f"C-{borrower_id}"
 
 
-def open_cases(conn: Connection, now: datetime, as_of: date, actor: str) -> tuple[int, int]:
+def open_cases(store: PortfolioStore, now: datetime, as_of: date, actor: str) -> tuple[int, int]:
     """One case per borrower without one, each with its first event. Returns (cases, events)."""
-    accounts: dict[str, list[str]] = defaultdict(list)
-    orphan = "NOT EXISTS (SELECT 1 FROM cases c WHERE c.borrower_id = b.id)"
-    rows = conn.execute(
-        text(
-            f"SELECT b.id, a.id FROM borrowers b LEFT JOIN accounts a ON a.borrower_id = b.id "
-            f"WHERE {orphan} ORDER BY b.id, a.id"
-        )
-    )
-    for borrower_id, account_id in rows:
-        accounts[borrower_id] += [account_id] if account_id else []
+    accounts = store.borrowers_without_case()
     if not accounts:
         return 0, 0
-    conn.execute(
-        text(
-            "INSERT INTO cases (id, borrower_id, status, holds, opened_on, dpd, bucket, "
-            "overdue_cents, outstanding_cents) "
-            f"SELECT 'C-' || b.id, b.id, 'open', '', :opened, 0, 'M0', 0, 0 FROM borrowers b "
-            f"WHERE {orphan}"
-        ).bindparams(bindparam("opened", value=as_of, type_=Date))
-    )
     events = [
-        event_row(
-            chain(
-                case_id_for(b),
-                1,
-                GENESIS,
-                now,
-                NewEvent("case_opened", actor, {"borrower": b, "accounts": ids}),
-            )
+        chain(
+            case_id_for(b),
+            1,
+            GENESIS,
+            now,
+            NewEvent("case_opened", actor, {"borrower": b, "accounts": ids}),
         )
         for b, ids in accounts.items()
     ]
-    for start in range(0, len(events), 100_000):
-        conn.execute(t.case_events.insert(), events[start : start + 100_000])
+    store.open_cases(as_of, events)
     return len(accounts), len(events)
 
 
 def change_events(
-    conn: Connection,
+    store: PortfolioStore,
     results: dict[str, UpsertResult],
     existed: dict[str, set[str]],
     now: datetime,
@@ -95,12 +70,12 @@ def change_events(
                     ),
                 )
             )
-    items += _child_events(conn, results, existed["accounts"], actor)
-    return SqlEventLog(conn).append_many(items, now)
+    items += _child_events(store, results, existed["accounts"], actor)
+    return store.append_events(items, now)
 
 
 def _child_events(
-    conn: Connection, results: dict[str, UpsertResult], old_accounts: set[str], actor: str
+    store: PortfolioStore, results: dict[str, UpsertResult], old_accounts: set[str], actor: str
 ) -> list[tuple[str, NewEvent]]:
     schedules = results.get("schedules", UpsertResult())
     payments = results.get("payments", UpsertResult())
@@ -123,7 +98,8 @@ def _child_events(
         )
         for old, new in payments.changed
     ]
-    owners = _owners(conn, set(touched) | {a for a, _ in pay_events})
+    named = set(touched) | {a for a, _ in pay_events}
+    owners = store.account_owners(named) if named else {}
     items = [
         (
             case_id_for(owners[a]),
@@ -150,12 +126,3 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         for c in sorted(new)
         if old[c] != new[c]
     }
-
-
-def _owners(conn: Connection, account_ids: set[str]) -> dict[str, str]:
-    if not account_ids:
-        return {}
-    query = select(t.accounts.c.id, t.accounts.c.borrower_id).where(
-        t.accounts.c.id.in_(sorted(account_ids))
-    )
-    return {row[0]: row[1] for row in conn.execute(query)}

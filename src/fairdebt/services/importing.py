@@ -17,39 +17,23 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
 
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.bulk import UpsertResult, existing_keys, upsert
-from fairdebt.adapters.db.engine import connect
-from fairdebt.adapters.db.snapshot import refresh_snapshot
-from fairdebt.adapters.portfolio import initial_load
 from fairdebt.adapters.portfolio.reader import SourceFile, expand, read
 from fairdebt.adapters.portfolio.spec import KINDS, Kind
 from fairdebt.adapters.portfolio.validate import RowError, Validated, validate
 from fairdebt.errors import FairdebtError, InputFileError
 from fairdebt.services.import_events import change_events, open_cases
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.records import Parent, PortfolioStore, UpsertResult
 
 Progress = Callable[[str], None]
 
-TARGETS = {
-    "borrowers": t.borrowers,
-    "accounts": t.accounts,
-    "schedules": t.instalments,
-    "payments": t.payments,
-}
+# The portfolio files' column names -> the store's.
 RENAME: dict[Kind, dict[str, str]] = {
     "borrowers": {"borrower_id": "id"},
     "accounts": {"account_id": "id", "principal": "principal_cents"},
     "schedules": {"principal": "principal_cents", "interest": "interest_cents", "fee": "fee_cents"},
     "payments": {"payment_id": "id", "amount": "amount_cents"},
-}
-DB_KEY: dict[Kind, tuple[str, ...]] = {
-    "borrowers": ("id",),
-    "accounts": ("id",),
-    "schedules": ("account_id", "seq"),
-    "payments": ("id",),
 }
 
 
@@ -94,15 +78,18 @@ class ImportOptions:
 
 
 def import_portfolio(
-    engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None
+    uow: UnitOfWork, paths: list[Path], options: ImportOptions, progress: Progress | None = None
 ) -> ImportReport:
+    """Import the files in one unit of work; a rejected row (without skip_invalid) leaves the
+    store as it was and the report unwritten."""
     started = time.perf_counter()
     step = progress or (lambda _stage: None)
     report = ImportReport()
     step("reading and checking files")
     checked = _read_all(expand(paths, options.kind), options)
-    with connect(engine, write=True) as conn:
-        _check_references(conn, checked)
+    with uow:
+        store = uow.portfolio
+        _check_references(store, checked)
         for v in checked:
             report.errors += v.errors
             report.summaries[v.kind].rows += v.table.num_rows
@@ -111,12 +98,13 @@ def import_portfolio(
             report.seconds = time.perf_counter() - started
             return report
         report.rejects = [p for v in checked if (p := _write_rejects(v)) is not None]
-        if initial_load.is_empty(conn):
-            _load_first(conn, checked, options, report, step)
+        if store.is_empty():
+            _load_first(store, checked, options, report, step)
         else:
-            _write(conn, checked, options, report, step)
+            _write(store, checked, options, report, step)
             step("refreshing the delinquency snapshot")
-            refresh_snapshot(conn, options.as_of)
+            store.refresh_snapshot(options.as_of)
+        uow.commit()
     report.written = True
     report.seconds = time.perf_counter() - started
     return report
@@ -140,14 +128,14 @@ def _read_all(sources: list[SourceFile], options: ImportOptions) -> list[Validat
     return checked
 
 
-PARENT: dict[Kind, tuple[str, Kind]] = {
+PARENT: dict[Kind, tuple[str, Parent]] = {
     "accounts": ("borrower_id", "borrowers"),
     "schedules": ("account_id", "accounts"),
     "payments": ("account_id", "accounts"),
 }
 
 
-def _check_references(conn: Connection, checked: list[Validated]) -> None:
+def _check_references(store: PortfolioStore, checked: list[Validated]) -> None:
     """Each account needs its borrower, each instalment and payment its account: in this import
     (on a valid row) or already in the database. Also reject keys repeated across files."""
     valid_ids: dict[Kind, pa.Array] = {}
@@ -159,7 +147,7 @@ def _check_references(conn: Connection, checked: list[Validated]) -> None:
             if kind in PARENT:
                 column, parent = PARENT[kind]
                 in_import = valid_ids.get(parent, pa.array([], pa.string()))
-                _missing_parents(conn, v, column, parent, in_import)
+                _missing_parents(store, v, column, parent, in_import)
         if kind in ("borrowers", "accounts") and group:
             key = "borrower_id" if kind == "borrowers" else "account_id"
             valid_ids[kind] = pa.chunked_array(
@@ -184,7 +172,7 @@ def _cross_file_duplicates(group: list[Validated]) -> None:
 
 
 def _missing_parents(
-    conn: Connection, v: Validated, column: str, parent: Kind, in_import: pa.Array
+    store: PortfolioStore, v: Validated, column: str, parent: Parent, in_import: pa.Array
 ) -> None:
     ids = v.table[column]
     known = np.asarray(pc.is_in(ids, in_import).fill_null(True))
@@ -192,7 +180,7 @@ def _missing_parents(
     if not unknown.any():
         return
     candidates = sorted(set(ids.filter(pa.array(unknown)).to_pylist()))
-    in_db = existing_keys(conn, TARGETS[parent], "id", candidates)
+    in_db = store.existing(parent, candidates)
     label = parent[:-1]
     for i in np.flatnonzero(unknown):
         value = ids[int(i)].as_py()
@@ -225,20 +213,19 @@ def _write_rejects(v: Validated) -> Path | None:
 
 
 def _load_first(
-    conn: Connection,
+    store: PortfolioStore,
     checked: list[Validated],
     options: ImportOptions,
     report: ImportReport,
     step: Progress,
 ) -> None:
     step("loading into the empty database")
-    tables = {TARGETS[kind].name: table for kind, table in _by_kind(checked).items()}
-    for kind in KINDS:
-        if TARGETS[kind].name in tables:
-            report.summaries[kind].new = tables[TARGETS[kind].name].num_rows
+    tables = _by_kind(checked)
+    for kind, table in tables.items():
+        report.summaries[kind].new = table.num_rows
     if "borrowers" not in tables:
         return
-    opened, events = initial_load.load(conn, tables, options.as_of, options.now, options.actor)
+    opened, events = store.load_first(tables, options.as_of, options.now, options.actor)
     report.cases_opened, report.events = opened, events
 
 
@@ -256,7 +243,7 @@ def _by_kind(checked: list[Validated]) -> dict[Kind, pa.Table]:
 
 
 def _write(
-    conn: Connection,
+    store: PortfolioStore,
     checked: list[Validated],
     options: ImportOptions,
     report: ImportReport,
@@ -270,9 +257,8 @@ def _write(
     )
     account_ids = _ids(by_kind.get("accounts"), "account_id")
     existed = {
-        "borrowers": existing_keys(conn, t.borrowers, "id", borrower_ids),
-        "accounts": existing_keys(conn, t.accounts, "id", account_ids)
-        | _parents_in_db(conn, by_kind),
+        "borrowers": store.existing("borrowers", borrower_ids),
+        "accounts": store.existing("accounts", account_ids) | _parents_in_db(store, by_kind),
     }
     results: dict[str, UpsertResult] = {}
     for kind in KINDS:
@@ -283,38 +269,26 @@ def _write(
             [RENAME[kind].get(c, c) for c in by_kind[kind][0].column_names]
         )
         if kind == "schedules":
-            table = _without_planned_accounts(conn, table, report)
+            table = _without_planned_accounts(store, table, report)
         want_new = kind in ("accounts", "schedules", "payments") and bool(
             existed["accounts"] or existed["borrowers"]
         )
-        result = upsert(conn, TARGETS[kind], DB_KEY[kind], table, want_new=want_new)
+        result = store.upsert(kind, table, want_new=want_new)
         results[kind] = result
         report.summaries[kind].new = result.new
         report.summaries[kind].changed = len(result.changed)
     step("opening cases and recording events")
-    opened, events = open_cases(conn, options.now, options.as_of, options.actor)
+    opened, events = open_cases(store, options.now, options.as_of, options.actor)
     report.cases_opened = opened
-    report.events = events + change_events(conn, results, existed, options.now, options.actor)
+    report.events = events + change_events(store, results, existed, options.now, options.actor)
 
 
-def _without_planned_accounts(conn: Connection, table: pa.Table, report: ImportReport) -> pa.Table:
+def _without_planned_accounts(
+    store: PortfolioStore, table: pa.Table, report: ImportReport
+) -> pa.Table:
     """Drop schedule rows of accounts under an accepted repayment plan: the plan is the
     account's schedule now, and the lender's old rows would come back beside it."""
-    from fairdebt.adapters.db.repayment_tables import repayment_plans
-
-    accounts = pc.unique(table["account_id"]).to_pylist()
-    planned: set[str] = set()
-    for start in range(0, len(accounts), 20_000):
-        chunk = accounts[start : start + 20_000]
-        planned.update(
-            r[0]
-            for r in conn.execute(
-                select(repayment_plans.c.account_id).where(
-                    repayment_plans.c.account_id.in_(chunk),
-                    repayment_plans.c.status == "accepted",
-                )
-            )
-        )
+    planned = store.accounts_under_plan(pc.unique(table["account_id"]).to_pylist())
     if not planned:
         return table
     keep = pc.invert(pc.is_in(table["account_id"], pa.array(sorted(planned), pa.string())))
@@ -329,13 +303,13 @@ def _ids(tables: list[pa.Table] | None, column: str) -> list[str]:
     return ids
 
 
-def _parents_in_db(conn: Connection, by_kind: dict[Kind, list[pa.Table]]) -> set[str]:
+def _parents_in_db(store: PortfolioStore, by_kind: dict[Kind, list[pa.Table]]) -> set[str]:
     """Accounts named by schedules/payments that were in the database before this import."""
     named: set[str] = set()
     for kind in ("schedules", "payments"):
         for table in by_kind.get(kind, []):
             named.update(pc.unique(table["account_id"]).to_pylist())
-    return existing_keys(conn, t.accounts, "id", sorted(named)) if named else set()
+    return store.existing("accounts", sorted(named))
 
 
 class ImportRejectedError(FairdebtError):

@@ -104,7 +104,7 @@ def _new_tasks(
 
 
 def _run(uow: UnitOfWork, run_id: str | None) -> dict[str, Any]:
-    row = uow.directory.run(run_id)
+    row = uow.strategy_runs.info(run_id)
     if row is None:
         what = f"no strategy run {run_id}" if run_id else "no strategy run yet"
         raise FairdebtError(what, hint="make one with `fairdebt strategy run --as-of DAY`")
@@ -118,7 +118,7 @@ def _run(uow: UnitOfWork, run_id: str | None) -> dict[str, Any]:
 def run_for_day(uow: UnitOfWork, as_of: date) -> str:
     """The id of the current run of `as_of`, or a FairdebtError saying there is none."""
     with uow:
-        found = uow.directory.current_run_of(as_of)
+        found = uow.strategy_runs.current(as_of)
     if found is None:
         raise FairdebtError(
             f"no strategy run for {as_of}", hint=f"run `fairdebt strategy run --as-of {as_of}`"

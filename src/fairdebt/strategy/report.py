@@ -14,13 +14,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
-from fairdebt.adapters.db.engine import connect
-from fairdebt.adapters.db.strategy_tables import strategy_current
 from fairdebt.errors import FairdebtError
-from fairdebt.strategy import store
+from fairdebt.services.ports import UnitOfWork
 
 Z95 = 1.959964
 
@@ -72,30 +68,35 @@ class Report:
     arms: list[ArmOutcome] = field(default_factory=list)
 
 
-def _previous_run(engine: Engine, run: dict[str, Any]) -> str | None:
-    with connect(engine) as conn:
-        return conn.execute(
-            select(strategy_current.c.run_id)
-            .where(strategy_current.c.as_of < run["as_of"])
-            .order_by(strategy_current.c.as_of.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-
-
-def build_report(engine: Engine, run_id: str | None = None) -> Report:
-    run = store.run_info(engine, run_id)
-    if run is None:
-        raise FairdebtError(
-            f"no strategy run {run_id!r}" if run_id else "no strategy run yet",
-            hint="run `fairdebt strategy run --as-of DATE` first",
+def build_report(uow: UnitOfWork, run_id: str | None = None) -> Report:
+    """The report of a run (the latest current run when no id is given), compared with the
+    current run of the latest earlier as_of; both plans are read in one unit of work."""
+    with uow:
+        run = uow.strategy_runs.info(run_id)
+        if run is None:
+            raise FairdebtError(
+                f"no strategy run {run_id!r}" if run_id else "no strategy run yet",
+                hint="run `fairdebt strategy run --as-of DATE` first",
+            )
+        cur = uow.strategy_runs.plan(run["id"])
+        before = uow.strategy_runs.latest_before(run["as_of"])
+        previous = before[0] if before else None
+        prev = (
+            uow.strategy_runs.plan(previous, ("account_id", "arm", "bucket", "complaints"))
+            if previous
+            else None
         )
+    return _report(run, cur, previous, prev)
+
+
+def _report(
+    run: dict[str, Any], cur: pa.Table, previous: str | None, prev: pa.Table | None
+) -> Report:
     from fairdebt.strategy.config import load_text
 
     order = [b.name for b in load_text(run["strategy_yaml"], "stored").strategy.buckets]
-    cur = store.load_plan(engine, run["id"])
     con = duckdb.connect()
     con.register("cur", cur)
-    previous = _previous_run(engine, run)
     report = Report(
         run=run,
         previous_run=previous,
@@ -104,9 +105,8 @@ def build_report(engine: Engine, run_id: str | None = None) -> Report:
             con, "SELECT treatment, count(*) AS accounts FROM cur GROUP BY 1 ORDER BY 2 DESC"
         ),
     )
-    if previous is None:
+    if previous is None or prev is None:
         return report
-    prev = store.load_plan(engine, previous, ("account_id", "arm", "bucket", "complaints"))
     con.register("prev", prev)
     rolls: dict[str, dict[str, int]] = {}
     for r in _rows(

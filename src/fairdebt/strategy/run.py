@@ -2,7 +2,7 @@
 
 Each stage is timed and reported through `on_stage(name, seconds)` (seconds is None when a
 stage starts), so the CLI can show progress and the run row keeps the timings. The plan is
-computed completely before anything is written; writing is one transaction (store.py).
+computed completely before anything is written; writing is one unit of work (store.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import ibis.expr.types as ir
 import pyarrow as pa
-from sqlalchemy.engine import Engine
 
+from fairdebt.services.ports import UnitOfWork
 from fairdebt.strategy import store
 from fairdebt.strategy.arms import slot_table
 from fairdebt.strategy.backend import Backend, connect
@@ -65,13 +65,13 @@ class RunResult:
 
 
 def open_inputs(
-    backend: Backend, engine: Engine, portfolio: Path | None, previous: pa.Table | None
+    backend: Backend, uow: UnitOfWork, portfolio: Path | None, previous: pa.Table | None
 ) -> Inputs:
     if portfolio is not None:
         return read_portfolio(backend, portfolio, previous)
     from fairdebt.strategy.dbinputs import read_database
 
-    return read_database(backend, engine, previous)
+    return read_database(backend, uow, previous)
 
 
 def compute_plan(
@@ -92,25 +92,25 @@ def compute_plan(
         return backend.fetch(plan)
 
 
-def run_strategy(engine: Engine, options: RunOptions, on_stage: OnStage | None = None) -> RunResult:
+def run_strategy(
+    uow: UnitOfWork, options: RunOptions, on_stage: OnStage | None = None
+) -> RunResult:
     """Compute and store the plan of `options.as_of`; raises AlreadyRunError unless replace."""
     started = datetime.now(UTC)
     loaded = load_strategy(options.strategy)
-    store.ensure_can_run(engine, options.as_of, options.replace)
+    store.ensure_can_run(uow, options.as_of, options.replace)
     timer = Timer(on_stage)
-    previous = store.previous_plan(engine, options.as_of)
+    previous = store.previous_plan(uow, options.as_of)
     backend = connect(options.backend)
     try:
         with timer.stage("read"):
-            inputs = open_inputs(
-                backend, engine, options.portfolio, previous[2] if previous else None
-            )
+            inputs = open_inputs(backend, uow, options.portfolio, previous[2] if previous else None)
         plan = compute_plan(backend, inputs, options.as_of, loaded, timer)
     finally:
         backend.close()
     record = _record(options, loaded, plan.num_rows, started, timer)
     with timer.stage("store"):
-        superseded = store.save(engine, record, plan.to_batches(100_000), replace=options.replace)
+        superseded = store.save(uow, record, plan.to_batches(100_000), replace=options.replace)
     record = _record(options, loaded, plan.num_rows, started, timer, record.run_id)
     return RunResult(record, plan, superseded, previous[0] if previous else None)
 

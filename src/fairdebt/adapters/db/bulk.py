@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Column, MetaData, Table, and_, exists, func, insert, not_, select, update
 from sqlalchemy.engine import Connection
 
+from fairdebt.services.ports.records import UpsertResult
+
 BATCH = 100_000
-
-
-@dataclass(slots=True)
-class UpsertResult:
-    new: int = 0
-    changed: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-    new_rows: list[dict[str, Any]] = field(default_factory=list)  # only when asked for
 
 
 def staging_table(target: Table) -> Table:
@@ -90,11 +84,11 @@ def upsert(
     cols = table.column_names
     same_key = and_(*(stage.c[k] == target.c[k] for k in key))
     is_new = not_(exists().where(same_key))
-    result = UpsertResult()
+    new_rows: tuple[dict[str, Any], ...] = ()
     if want_new:
-        result.new_rows = [dict(r._mapping) for r in conn.execute(select(stage).where(is_new))]
+        new_rows = tuple(dict(r._mapping) for r in conn.execute(select(stage).where(is_new)))
     # Counted before inserting: rowcount of INSERT … SELECT is not reliable on every driver.
-    result.new = conn.execute(select(func.count()).select_from(stage).where(is_new)).scalar_one()
+    new = conn.execute(select(func.count()).select_from(stage).where(is_new)).scalar_one()
     conn.execute(
         insert(target).from_select(cols, select(*(stage.c[c] for c in cols)).where(is_new))
     )
@@ -104,12 +98,13 @@ def upsert(
         .join(target, same_key)
         .where(differs)
     )
+    changed = []
     for row in conn.execute(query):
         values = row._mapping
-        result.changed.append(({c: values[f"old_{c}"] for c in cols}, {c: values[c] for c in cols}))
-    _apply_changes(conn, target, key, result.changed)
+        changed.append(({c: values[f"old_{c}"] for c in cols}, {c: values[c] for c in cols}))
+    _apply_changes(conn, target, key, changed)
     stage.drop(conn)
-    return result
+    return UpsertResult(new=new, changed=tuple(changed), new_rows=new_rows)
 
 
 def _apply_changes(

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
 from fairdebt.adapters.db.worklist_tables import contact_attempts, tasks
 from fairdebt.domain.case import AssigneeKind
 from fairdebt.errors import FairdebtError
@@ -323,23 +323,6 @@ class SqlCaseDirectory:
             select(t.accounts.c.disbursed_on).where(t.accounts.c.id == account_id)
         )
         return found if isinstance(found, date) else None
-
-    def run(self, run_id: str | None) -> dict[str, Any] | None:
-        query = select(strategy_runs)
-        if run_id:
-            query = query.where(strategy_runs.c.id == run_id)
-        else:
-            query = query.join(
-                strategy_current, strategy_current.c.run_id == strategy_runs.c.id
-            ).order_by(strategy_runs.c.as_of.desc())
-        row = self.conn.execute(query.limit(1)).mappings().first()
-        return dict(row) if row else None
-
-    def current_run_of(self, as_of: date) -> str | None:
-        found = self.conn.scalar(
-            select(strategy_current.c.run_id).where(strategy_current.c.as_of == as_of)
-        )
-        return str(found) if found is not None else None
 
     def case_plans(self, run_id: str) -> Iterable[CasePlanRow]:
         p, c = strategy_plans.c, t.cases.c

@@ -201,13 +201,6 @@ class CaseDirectory(Protocol):
 
     def disbursed_on(self, account_id: str) -> date | None: ...
 
-    def run(self, run_id: str | None) -> dict[str, Any] | None:
-        """A strategy run's row (id, as_of, status, strategy_yaml, ...): that run, or the
-        latest current run when `run_id` is None."""
-        ...
-
-    def current_run_of(self, as_of: date) -> str | None: ...
-
     def case_plans(self, run_id: str) -> Iterable[CasePlanRow]:
         """The run's plan rows with their cases, ordered by case, then most urgent first."""
         ...

@@ -20,13 +20,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
-from fairdebt.adapters.db.engine import connect
-from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
+from fairdebt.bootstrap import Services
 from fairdebt.services.users import Role, User
-from fairdebt.web.auth import engine_of, signed_in
+from fairdebt.web.auth import services_of, signed_in
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
 router = APIRouter(tags=["strategy"])
@@ -64,58 +61,30 @@ def _run_row(row: Any) -> dict[str, Any]:
     return {k: (row[k] if k == "accounts" or row[k] is None else str(row[k])) for k in RUN_COLUMNS}
 
 
-def list_runs(engine: Engine, limit: int = RUN_LIST_LIMIT) -> list[dict[str, Any]]:
+def list_runs(services: Services, limit: int = RUN_LIST_LIMIT) -> list[dict[str, Any]]:
     """The latest runs, newest as_of first (superseded ones too, marked by their status)."""
-    query = (
-        select(*(strategy_runs.c[k] for k in RUN_COLUMNS))
-        .order_by(
-            strategy_runs.c.as_of.desc(),
-            strategy_runs.c.status,  # "current" before "superseded" of the same day
-            strategy_runs.c.started_at.desc(),
-        )
-        .limit(limit)
-    )
-    with connect(engine) as conn:
-        return [_run_row(row) for row in conn.execute(query).mappings()]
+    with services.uow() as uow:
+        return [_run_row(row) for row in uow.strategy_runs.runs(limit)]
 
 
-def find_run(engine: Engine, run_id: str | None) -> dict[str, Any] | None:
+def find_run(services: Services, run_id: str | None) -> dict[str, Any] | None:
     """One run's row, or the current run of the latest as_of when `run_id` is None."""
-    query = select(*(strategy_runs.c[k] for k in RUN_COLUMNS))
-    if run_id is None:
-        query = query.join(strategy_current, strategy_current.c.run_id == strategy_runs.c.id)
-        query = query.order_by(strategy_runs.c.as_of.desc()).limit(1)
-    else:
-        query = query.where(strategy_runs.c.id == run_id)
-    with connect(engine) as conn:
-        row = conn.execute(query).mappings().first()
+    with services.uow() as uow:
+        row = uow.strategy_runs.info(run_id)
     return _run_row(row) if row else None
 
 
-def _previous_run(engine: Engine, as_of: str) -> str | None:
+def _previous_run(services: Services, as_of: str) -> str | None:
     """The run the report compares with: the current run of the latest earlier as_of (as
     build_report chooses it)."""
-    query = (
-        select(strategy_current.c.run_id)
-        .where(strategy_current.c.as_of < date.fromisoformat(as_of))
-        .order_by(strategy_current.c.as_of.desc())
-        .limit(1)
-    )
-    with connect(engine) as conn:
-        found: str | None = conn.execute(query).scalar_one_or_none()
-    return found
+    with services.uow() as uow:
+        found = uow.strategy_runs.latest_before(date.fromisoformat(as_of))
+    return found[0] if found else None
 
 
-def _segments(engine: Engine, run_id: str) -> list[dict[str, Any]]:
-    n = func.count().label("accounts")
-    query = (
-        select(strategy_plans.c.segment, strategy_plans.c.treatment, n)
-        .where(strategy_plans.c.run_id == run_id)
-        .group_by(strategy_plans.c.segment, strategy_plans.c.treatment)
-        .order_by(n.desc(), strategy_plans.c.segment)
-    )
-    with connect(engine) as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+def _segments(services: Services, run_id: str) -> list[dict[str, Any]]:
+    with services.uow() as uow:
+        return uow.strategy_runs.segment_counts(run_id)
 
 
 def _interval(interval: Any) -> dict[str, float] | None:
@@ -129,18 +98,18 @@ def _cents(row: dict[str, Any]) -> dict[str, Any]:
     return {k: int(v) if k.endswith("_cents") else v for k, v in row.items()}
 
 
-def _build(engine: Engine, run_id: str) -> dict[str, Any]:
+def _build(services: Services, run_id: str) -> dict[str, Any]:
     from fairdebt.strategy.config import load_text
     from fairdebt.strategy.report import build_report
 
-    report = build_report(engine, run_id)
+    report = build_report(services.uow(), run_id)
     strategy = load_text(report.run["strategy_yaml"], "stored").strategy
     return {
         "previous_run": report.previous_run,
         "bucket_order": [b.name for b in strategy.buckets],
         "buckets": [_cents(b) for b in report.buckets],
         "treatments": report.treatments,
-        "segments": _segments(engine, run_id),
+        "segments": _segments(services, run_id),
         "rolls": report.rolls,
         "cure_rate": _interval(report.cure),
         "arms": [
@@ -157,16 +126,16 @@ def _build(engine: Engine, run_id: str) -> dict[str, Any]:
     }
 
 
-def report_data(engine: Engine, run_id: str | None) -> dict[str, Any] | None:
+def report_data(services: Services, run_id: str | None) -> dict[str, Any] | None:
     """The report of a run (the latest current run when None), or None when there is none."""
-    run = find_run(engine, run_id)
+    run = find_run(services, run_id)
     if run is None:
         return None
-    key = (str(engine.url), run["id"], _previous_run(engine, run["as_of"]))
+    key = (str(services.engine.url), run["id"], _previous_run(services, run["as_of"]))
     with _cache_lock:
         built = _cache.get(key)
     if built is None:
-        built = _build(engine, run["id"])  # outside the lock: two builds at worst, both right
+        built = _build(services, run["id"])  # outside the lock: two builds at worst, both right
     with _cache_lock:
         _cache[key] = built
         _cache.move_to_end(key)
@@ -195,7 +164,7 @@ ONLY_REPORT_ROLES = [Depends(report_reader)]
     dependencies=ONLY_REPORT_ROLES,
 )
 def runs(request: Request) -> dict[str, Any]:
-    return {"runs": list_runs(engine_of(request))}
+    return {"runs": list_runs(services_of(request))}
 
 
 @router.get(
@@ -204,7 +173,7 @@ def runs(request: Request) -> dict[str, Any]:
     dependencies=ONLY_REPORT_ROLES,
 )
 def report(request: Request, run_id: str) -> dict[str, Any]:
-    data = report_data(engine_of(request), run_id)
+    data = report_data(services_of(request), run_id)
     if data is None:
         gettext = gettext_for(locale_of(request))
         raise HTTPException(status_code=404, detail=gettext(N_("There is no such strategy run.")))

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from fairdebt.services.users import User
 from fairdebt.web.api.strategy import NOT_FOR_YOUR_ROLE, list_runs, may_read_reports, report_data
-from fairdebt.web.auth import ConsoleUser, engine_of
+from fairdebt.web.auth import ConsoleUser, services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.rendering import render
 
@@ -52,16 +52,16 @@ def run_report(request: Request, run_id: str) -> Response:
 
 
 def _page(request: Request, run_id: str | None) -> Response:
-    engine = engine_of(request)
+    services = services_of(request)
     gettext = gettext_for(locale_of(request))
-    data = report_data(engine, run_id)
+    data = report_data(services, run_id)
     if data is None and run_id is not None:
         raise HTTPException(status_code=404, detail=gettext(N_("There is no such strategy run.")))
 
     def run_status(code: str) -> str:
         return gettext(RUN_STATUS.get(code, code))
 
-    context: dict[str, Any] = {"runs": list_runs(engine), "data": data, "run_status": run_status}
+    context: dict[str, Any] = {"runs": list_runs(services), "data": data, "run_status": run_status}
     context |= FORMATS
     if data is not None:
         context |= {
