@@ -103,3 +103,35 @@ def test_the_installed_command_reads_stdin_and_never_prints_a_traceback() -> Non
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "(the request)" in done.stderr
+
+
+def test_a_gate_request_loads_no_validation_library_nor_yaml_parser_it_does_not_need(
+    tmp_path: Path,
+) -> None:
+    """Start-up is most of a `fairdebt gate`: pydantic alone (which Typer would load to coerce
+    the options) cost more than the decision (bench/results.md, startup)."""
+    fork = tmp_path / "acme.yaml"
+    fork.write_text('extends: cn\nid: acme\nversion: "1"\ntitle: ACME\n', encoding="utf-8")
+    probe = (
+        "import sys, json\nfrom fairdebt.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "sys.stderr.write(json.dumps(sorted(m for m in ('pydantic', 'pydantic_core')"
+        " if m in sys.modules)))\n"
+    )
+    cases = (
+        (["gate"], "cn@2026.1"),
+        (["gate", "--pack-file", str(fork)], "acme@1"),
+        (["gate", "-p", str(tmp_path)], "acme@1"),
+    )
+    for args, pack in cases:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            input=json.dumps(request("2026-03-02T08:30:00+08:00", pack=pack.split("@")[0])),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["pack"] == pack
+        assert json.loads(done.stderr.splitlines()[-1]) == [], args

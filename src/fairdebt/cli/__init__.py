@@ -26,6 +26,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer
 
+from fairdebt.cli._coerce import LightGroup
 from fairdebt.errors import FairdebtError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -50,6 +51,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # rich tracebacks print locals: personal data must not leak
     add_completion=False,
+    cls=LightGroup,  # its --help coerced without pydantic: `fairdebt gate` loads none (_coerce)
 )
 
 

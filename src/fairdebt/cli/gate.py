@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from fairdebt.cli._coerce import LightCommand
+
 if TYPE_CHECKING:
     from fairdebt.compliance.pack import Packs
 
@@ -33,7 +35,7 @@ PACK_FILES = typer.Option(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("gate")(gate)
+    app.command("gate", cls=LightCommand)(gate)  # no pydantic at start-up (cli/_coerce.py)
     app.add_typer(packs_app, name="packs")
     app.add_typer(templates_app, name="templates")
 

@@ -9,19 +9,46 @@ purposes a rule applies to may only grow (empty means all, so it cannot be narro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+import msgspec
 
 from fairdebt.compliance.localtime import in_window, parse_clock
-from fairdebt.compliance.rules.base import Params
+from fairdebt.compliance.rules.base import STRICTER, Params
 from fairdebt.compliance.types import Severity
 
 if TYPE_CHECKING:
     from fairdebt.compliance.pack import RuleModel
 
 _RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.DENY: 2}
+P = TypeVar("P", bound=Params)
+
+
+def read_params(params: type[P], data: Mapping[str, Any]) -> P:
+    """A rule's parameters from the pack's mapping; msgspec.ValidationError if they are wrong.
+    Lax, as YAML is: a number may be written as a string ("3"), a list stands for a tuple."""
+    return msgspec.convert(data, type=params, strict=False)
+
+
+def describe(exc: msgspec.ValidationError, *outer: str) -> str:
+    """msgspec's "Expected `int` >= 1 - at `$.rules[2].max`" as "rules[2].max: Expected `int` >=
+    1": where first, as a pack's author looks for it; `outer` is the path the data was read at."""
+    message, _, at = str(exc).partition(" - at `")
+    where = ".".join(p for p in (*outer, at.removesuffix("`").removeprefix("$.")) if p)
+    return f"{where}: {message}" if where and where != "$" else message
+
+
+@cache
+def directions(params: type[Params]) -> dict[str, str]:
+    """Each parameter's direction (rules.base.stricter), "equal" where none is declared."""
+    found = {}
+    for info in msgspec.structs.fields(params):
+        metas = getattr(info.type, "__metadata__", ())
+        extra = [m.extra for m in metas if isinstance(m, msgspec.Meta) and m.extra]
+        found[info.name] = next((str(e[STRICTER]) for e in extra if STRICTER in e), "equal")
+    return found
 
 
 def relaxations(old: RuleModel, new: RuleModel, params: type[Params]) -> list[str]:
@@ -34,14 +61,10 @@ def relaxations(old: RuleModel, new: RuleModel, params: type[Params]) -> list[st
         if after and (not before or not before <= after):
             problems.append(f"{old.id}: {name} narrowed")
     try:
-        a, b = params.model_validate(old.params), params.model_validate(new.params)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"])
-        return [*problems, f"{old.id}: bad params: {where}: {error['msg']}"]
-    for name, info in params.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        direction = str(extra.get("stricter", "equal"))
+        a, b = read_params(params, old.params), read_params(params, new.params)
+    except msgspec.ValidationError as exc:
+        return [*problems, f"{old.id}: bad params: {describe(exc)}"]
+    for name, direction in directions(params).items():
         before, after = getattr(a, name), getattr(b, name)
         if before != after and not _tightens(direction, before, after):
             problems.append(f"{old.id}: {name} {before!r} → {after!r} is not stricter")

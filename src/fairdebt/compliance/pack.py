@@ -1,4 +1,4 @@
-"""Rule packs: versioned YAML, validated by Pydantic, compiled once, forked without code.
+"""Rule packs: versioned YAML, validated into msgspec Structs, compiled once, forked without code.
 
 A pack file declares its id, version and rules; each rule names its family (a module of
 `rules/`), its citation (the law or standard; docs/packs/<pack>-sources.md has the text behind
@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from itertools import product
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from msgspec import Meta
 
 from fairdebt.compliance.errors import PackError, UnknownPackError
-from fairdebt.compliance.forks import relaxations
+from fairdebt.compliance.forks import describe, read_params, relaxations
 from fairdebt.compliance.rules import FAMILIES
 from fairdebt.compliance.rules.base import Rule, RuleSpec
 from fairdebt.compliance.rules.family import Family
@@ -38,50 +39,57 @@ LOCALES = ("zh-CN", "en")
 _FAMILIES: Mapping[str, Family] = {f.name: f for f in FAMILIES}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A pack file's shape: unknown keys are errors, values are not changed after reading.
+    msgspec rather than a validation library: `fairdebt gate` reads the packs at every start,
+    and importing one cost more than the rest of the command."""
 
 
-class RuleModel(_Model):
-    id: str = Field(pattern=r"^[A-Z][A-Za-z0-9./-]*$")
+PackId = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]*$")]
+Version = Annotated[str, Meta(pattern=r"^[0-9][0-9A-Za-z.]*$")]
+Locale = Literal["zh-CN", "en"]
+
+
+class RuleModel(_Model, kw_only=True, frozen=True):
+    id: Annotated[str, Meta(pattern=r"^[A-Z][A-Za-z0-9./-]*$")]
     family: str
-    citation: str = Field(min_length=3)
+    citation: Annotated[str, Meta(min_length=3)]
     cites: tuple[str, ...] = ()
     severity: Severity
     channels: tuple[Channel, ...] = ()
     parties: tuple[Party, ...] = ()
     purposes: tuple[Purpose, ...] = ()
-    params: dict[str, Any] = Field(default_factory=dict)
-    messages: dict[Literal["zh-CN", "en"], str]
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+    messages: dict[Locale, str]
     note: str = ""
 
 
-class OverrideModel(_Model):
+class OverrideModel(_Model, kw_only=True, frozen=True):
     severity: Severity | None = None
     channels: tuple[Channel, ...] | None = None
     parties: tuple[Party, ...] | None = None
     purposes: tuple[Purpose, ...] | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    messages: dict[Literal["zh-CN", "en"], str] = Field(default_factory=dict)
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+    messages: dict[Locale, str] = msgspec.field(default_factory=dict)
     note: str = ""
 
 
-class PackModel(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]*$")
+class PackModel(_Model, kw_only=True, frozen=True):
+    id: PackId
+    version: Version
     title: str
     jurisdiction: str
     description: str = ""
-    rules: tuple[RuleModel, ...] = Field(min_length=1)
+    rules: Annotated[tuple[RuleModel, ...], Meta(min_length=1)]
 
 
-class ForkModel(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.]*$")
-    extends: str = Field(pattern=r"^[a-z][a-z0-9-]*(@[0-9][0-9A-Za-z.]*)?$")
+class ForkModel(_Model, kw_only=True, frozen=True):
+    id: PackId
+    version: Version
+    extends: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]*(@[0-9][0-9A-Za-z.]*)?$")]
     title: str
     description: str = ""
-    overrides: dict[str, OverrideModel] = Field(default_factory=dict)
+    overrides: dict[str, OverrideModel] = msgspec.field(default_factory=dict)
     add: tuple[RuleModel, ...] = ()
 
 
@@ -172,9 +180,9 @@ def compile_rule(model: RuleModel) -> Rule:
         )
     _check_messages(model, family)
     try:
-        params = family.params.model_validate(model.params)
-    except ValidationError as exc:
-        raise PackError(f"rule {model.id}: bad params: {_first(exc)}", hint=family.doc) from None
+        params = read_params(family.params, model.params)
+    except msgspec.ValidationError as exc:
+        raise PackError(f"rule {model.id}: bad params: {describe(exc)}", hint=family.doc) from None
     spec = RuleSpec(
         id=model.id,
         family=model.family,
@@ -185,7 +193,7 @@ def compile_rule(model: RuleModel) -> Rule:
         parties=frozenset(model.parties),
         purposes=frozenset(model.purposes),
         cites=model.cites,
-        params=params.model_dump(mode="json"),
+        params=msgspec.to_builtins(params),
     )
     return family.build(spec, params)
 
@@ -300,13 +308,7 @@ def _merge(rule: RuleModel, override: OverrideModel) -> RuleModel:
             changes[name] = value
     if override.note:
         changes["note"] = override.note
-    return rule.model_copy(update=changes)
-
-
-def _first(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(p) for p in error["loc"])
-    return f"{where}: {error['msg']}" if where else error["msg"]
+    return msgspec.structs.replace(rule, **changes)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -325,9 +327,24 @@ def parse_pack_text(text: str, source: str) -> PackModel | ForkModel:
         raise PackError(f"{source}: a pack is a mapping", hint="start with `id:`")
     model: type[PackModel] | type[ForkModel] = ForkModel if "extends" in data else PackModel
     try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise PackError(f"{source}: {_first(exc)}", hint="see docs/rules.md") from None
+        return msgspec.convert(data, type=model, strict=False)
+    except msgspec.ValidationError as exc:
+        where = _override_at_fault(data) or describe(exc)
+        raise PackError(f"{source}: {where}", hint="see docs/rules.md") from None
+
+
+def _override_at_fault(data: dict[str, Any]) -> str | None:
+    """msgspec names a mapping's key `[...]`; a fork's overrides are keyed by rule id, which the
+    author needs to see: read them one by one to say which (only once the file is refused)."""
+    overrides = data.get("overrides")
+    if not isinstance(overrides, dict):
+        return None
+    for rule_id, override in overrides.items():
+        try:
+            msgspec.convert(override, type=OverrideModel, strict=False)
+        except msgspec.ValidationError as exc:
+            return describe(exc, "overrides", str(rule_id))
+    return None
 
 
 def build_packs(sources: Iterable[tuple[str, str]], base: Packs | None = None) -> Packs:

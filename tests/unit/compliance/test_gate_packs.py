@@ -161,3 +161,45 @@ def test_every_number_of_a_built_in_pack_has_a_confidence() -> None:
         for model in pack.models:
             for number in pack_sources(pack.id).numbers.get(model.id, ()):
                 assert set(number.params) <= set(model.params), (model.id, number.params)
+
+
+def test_a_bad_override_names_its_rule_and_field() -> None:
+    with pytest.raises(PackError) as caught:
+        _with_lender(LENDER + "  CBA26-FREQ: {severity: huge}\n")
+    assert caught.value.cause.startswith("acme.yaml: overrides.CBA26-FREQ.severity: ")
+    assert "huge" in caught.value.cause
+    assert caught.value.hint
+
+
+def test_a_bad_parameter_value_names_the_rule_the_parameter_and_the_bound() -> None:
+    with pytest.raises(PackError) as caught:
+        _with_lender(LENDER.replace("max: 2", "max: -1"))
+    assert "NIFA25-FREQ: bad params: max: Expected `int` >= 0" in caught.value.cause
+
+
+def test_a_rule_added_by_a_fork_is_checked_like_a_built_in_one() -> None:
+    bad_window = NEW_RULE.replace('["09:00", "20:00"]', '["09:00", "09:00"]')
+    bad_pattern = NEW_RULE.replace("family: time_window", "family: content").replace(
+        '{allowed: ["09:00", "20:00"], consent: any, zones: all}', "{kind: forbid, patterns: ['(']}"
+    )
+    for text, expected in (
+        (bad_window, "rule ACME-NIGHT: bad params: allowed: the window must not be empty"),
+        (bad_pattern, "rule ACME-NIGHT: bad params: patterns: '(' is not a regular expression"),
+    ):
+        with pytest.raises(PackError) as caught:
+            _with_lender(LENDER + "add:\n" + text)
+        assert caught.value.cause.startswith(expected), caught.value.cause
+
+
+def test_each_family_parameter_declares_which_way_it_tightens() -> None:
+    from fairdebt.compliance.forks import directions
+    from fairdebt.compliance.rules.frequency import FrequencyParams
+    from fairdebt.compliance.rules.time_window import TimeWindowParams
+
+    assert directions(FrequencyParams)["max"] == "lower"
+    assert directions(FrequencyParams)["calendar_days"] == "higher"
+    assert directions(TimeWindowParams) == {
+        "allowed": "within",
+        "consent": "order:any,direct,none",
+        "zones": "order:primary,all",
+    }

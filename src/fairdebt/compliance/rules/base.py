@@ -1,4 +1,4 @@
-"""What every rule family shares: a rule's declaration, its answer, its parameter models.
+"""What every rule family shares: a rule's declaration, its answer, its parameter structs.
 
 A pack declares rules (`RuleSpec`: id, citation, severity, messages, and to which channels,
 parties and purposes it applies); a family module turns the declaration and its parameters into
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
 
 from fairdebt.compliance.types import Channel, Party, Purpose, Severity
 
@@ -71,14 +71,23 @@ class Rule(Protocol):
     def check(self, ctx: Context, at: datetime) -> Hit | None: ...
 
 
-class Params(BaseModel):
-    """Base of every family's parameter model: unknown keys are errors (a typo weakens)."""
+class Params(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base of every family's parameter struct: unknown keys are errors (a typo weakens).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A msgspec Struct, validated from the pack's mapping by `msgspec.convert` (see pack.py):
+    a `fairdebt gate` reads the packs at every start, and this costs a fraction of a
+    validation library's import. Cross-field checks live in `__post_init__` (a ValueError
+    there is reported like any other validation error)."""
 
 
-def stricter(direction: str, default: Any = ..., **kwargs: Any) -> Any:
+def stricter(direction: str, **constraints: Any) -> msgspec.Meta:
     """A parameter a fork may change only in `direction`: lower, higher, subset, superset,
     within (a daily window may only shrink), true / false (a switch may only be turned on /
-    off), order:a,b,c (may only move right)."""
-    return Field(default, json_schema_extra={"stricter": direction}, **kwargs)
+    off), order:a,b,c (may only move right). Written `Annotated[T, stricter(...)]`; numeric
+    constraints (ge, le) go in the same Meta, or on the inner type of an optional
+    (`Annotated[Annotated[int, Meta(ge=1)] | None, stricter("higher")]`). A parameter
+    without a direction may not change at all (forks.py reads the direction back)."""
+    return msgspec.Meta(extra={STRICTER: direction}, **constraints)
+
+
+STRICTER = "stricter"  # the key of a parameter's direction in its Meta's `extra`

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import field_validator
+import msgspec
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -42,18 +42,23 @@ ContentKind = Literal["forbid", "require", "public_place", "not_lcm", "is_lcm", 
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:%|％)")
 
 
-class ContentParams(Params):
+class ContentParams(Params, kw_only=True, frozen=True):
     kind: ContentKind
-    patterns: tuple[str, ...] = stricter("superset", ())
-    all_of: dict[str, tuple[str, ...]] = stricter("superset", {})
-    max_percent: Decimal | None = stricter("lower", None, ge=0)
+    patterns: Annotated[tuple[str, ...], stricter("superset")] = ()
+    all_of: Annotated[dict[str, tuple[str, ...]], stricter("superset")] = msgspec.field(
+        default_factory=dict
+    )
+    max_percent: Annotated[Decimal | None, stricter("lower")] = None
 
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in value:
-            re.compile(pattern)
-        return value
+    def __post_init__(self) -> None:
+        if self.max_percent is not None and self.max_percent < 0:
+            raise ValueError("max_percent must be at least 0")
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problem = f"patterns: {pattern!r} is not a regular expression: {exc}"
+                raise ValueError(problem) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -31,11 +32,11 @@ from fairdebt.compliance.rules.frequency import (
 from fairdebt.compliance.types import Channel, Direction, Outcome
 
 
-class ConversationParams(Params):
-    days: int = stricter("higher", 7, ge=1, le=366)
-    conversation_channels: tuple[Channel, ...] = stricter("superset", (Channel.CALL,))
-    per: tuple[Key, ...] = stricter("subset", ("party", "collector", "debt"))
-    consent_days: int = stricter("lower", 7, ge=0, le=366)
+class ConversationParams(Params, kw_only=True, frozen=True):
+    days: Annotated[int, stricter("higher", ge=1, le=366)] = 7
+    conversation_channels: Annotated[tuple[Channel, ...], stricter("superset")] = (Channel.CALL,)
+    per: Annotated[tuple[Key, ...], stricter("subset")] = ("party", "collector", "debt")
+    consent_days: Annotated[int, stricter("lower", ge=0, le=366)] = 7
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Annotated, Literal
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -35,10 +35,10 @@ DebtKind = Literal["time_barred_threat", "time_barred", "dispute_stop", "validat
 _COMMUNICATIONS = frozenset({Outcome.CONVERSATION, Outcome.DELIVERED})
 
 
-class DebtStateParams(Params):
+class DebtStateParams(Params, kw_only=True, frozen=True):
     kind: DebtKind
-    patterns: tuple[str, ...] = stricter("superset", ())
-    days: int = stricter("lower", 5, ge=0, le=60)
+    patterns: Annotated[tuple[str, ...], stricter("superset")] = ()
+    days: Annotated[int, stricter("lower", ge=0, le=60)] = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import model_validator
+from msgspec import Meta
 
 from fairdebt.compliance.consent import covers, next_covered
 from fairdebt.compliance.context import Context
@@ -39,23 +39,23 @@ from fairdebt.compliance.types import (
 Key = Literal["party", "to", "collector", "debt"]
 
 
-class FrequencyParams(Params):
-    counted_channels: tuple[Channel, ...] = stricter("superset")
-    outcomes: tuple[Outcome, ...] = stricter("superset", tuple(Outcome))
-    directions: tuple[Direction, ...] = stricter("superset", (Direction.OUT,))
-    per: tuple[Key, ...] = stricter("subset", ("party",))
-    calendar_days: int | None = stricter("higher", None, ge=1, le=366)
-    rolling_minutes: int | None = stricter("higher", None, ge=1, le=525_600)
-    max: int = stricter("lower", ge=0)
-    exclude_consented: bool = stricter("false", False)
-    consent_days: int = stricter("lower", 0, ge=0, le=366)
-    reset_on_inbound: bool = stricter("false", False)
+class FrequencyParams(Params, kw_only=True, frozen=True):
+    counted_channels: Annotated[tuple[Channel, ...], stricter("superset")]
+    outcomes: Annotated[tuple[Outcome, ...], stricter("superset")] = tuple(Outcome)
+    directions: Annotated[tuple[Direction, ...], stricter("superset")] = (Direction.OUT,)
+    per: Annotated[tuple[Key, ...], stricter("subset")] = ("party",)
+    calendar_days: Annotated[Annotated[int, Meta(ge=1, le=366)] | None, stricter("higher")] = None
+    rolling_minutes: Annotated[
+        Annotated[int, Meta(ge=1, le=525_600)] | None, stricter("higher")
+    ] = None
+    max: Annotated[int, stricter("lower", ge=0)]
+    exclude_consented: Annotated[bool, stricter("false")] = False
+    consent_days: Annotated[int, stricter("lower", ge=0, le=366)] = 0
+    reset_on_inbound: Annotated[bool, stricter("false")] = False
 
-    @model_validator(mode="after")
-    def _one_window(self) -> FrequencyParams:
+    def __post_init__(self) -> None:
         if (self.calendar_days is None) == (self.rolling_minutes is None):
             raise ValueError("give exactly one of calendar_days or rolling_minutes")
-        return self
 
 
 @dataclass(frozen=True, slots=True)

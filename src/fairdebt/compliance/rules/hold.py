@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -24,10 +24,10 @@ from fairdebt.compliance.rules.family import Family
 from fairdebt.compliance.types import Channel, Hold, Party, Purpose
 
 
-class HoldParams(Params):
+class HoldParams(Params, kw_only=True, frozen=True):
     hold: Hold
-    allow_purposes: tuple[Purpose, ...] = stricter("subset", ())
-    allow_parties: tuple[Party, ...] = stricter("subset", ())
+    allow_purposes: Annotated[tuple[Purpose, ...], stricter("subset")] = ()
+    allow_parties: Annotated[tuple[Party, ...], stricter("subset")] = ()
     allow_channels: tuple[Channel, ...] = ()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fairdebt.compliance.consent import covers, next_covered
@@ -36,9 +36,11 @@ MAX_ROUNDS = 32
 _SAME_MEDIUM = {Channel.VOICEMAIL: Channel.CALL}
 
 
-class InconvenientParams(Params):
-    consent: Literal["any", "direct", "none"] = stricter("order:any,direct,none", "direct")
-    reply_exception: bool = stricter("false", True)
+class InconvenientParams(Params, kw_only=True, frozen=True):
+    consent: Annotated[Literal["any", "direct", "none"], stricter("order:any,direct,none")] = (
+        "direct"
+    )
+    reply_exception: Annotated[bool, stricter("false")] = True
 
 
 def _inside(window: Inconvenient, zone: ZoneInfo, at: datetime) -> bool:

@@ -24,7 +24,7 @@ from fairdebt.compliance.types import Channel
 _MEDIUM = {Channel.VOICEMAIL: Channel.CALL}
 
 
-class OptOutParams(Params):
+class OptOutParams(Params, kw_only=True, frozen=True):
     pass
 
 

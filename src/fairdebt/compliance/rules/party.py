@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -36,13 +36,16 @@ PartyKind = Literal["forbidden", "purposes", "debtor_lost", "refused", "once"]
 _FAILURES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.NOT_IN_SERVICE, Outcome.FAILED)
 
 
-class PartyParams(Params):
+class PartyParams(Params, kw_only=True, frozen=True):
     kind: PartyKind
-    allowed_purposes: tuple[Purpose, ...] = stricter("subset", ())
-    min_failures: int = stricter("higher", 3, ge=1, le=100)
-    failure_outcomes: tuple[Outcome, ...] = stricter("subset", _FAILURES)
-    attempt_channels: tuple[Channel, ...] = stricter("subset", (Channel.CALL, Channel.VISIT))
-    not_in_service_is_lost: bool = stricter("false", True)
+    allowed_purposes: Annotated[tuple[Purpose, ...], stricter("subset")] = ()
+    min_failures: Annotated[int, stricter("higher", ge=1, le=100)] = 3
+    failure_outcomes: Annotated[tuple[Outcome, ...], stricter("subset")] = _FAILURES
+    attempt_channels: Annotated[tuple[Channel, ...], stricter("subset")] = (
+        Channel.CALL,
+        Channel.VISIT,
+    )
+    not_in_service_is_lost: Annotated[bool, stricter("false")] = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
-
-from pydantic import field_validator
 
 from fairdebt.compliance.consent import covers, next_covered
 from fairdebt.compliance.context import Context
@@ -40,18 +38,15 @@ from fairdebt.compliance.types import Consent
 MAX_ROUNDS = 32
 
 
-class TimeWindowParams(Params):
-    allowed: tuple[str, str] = stricter("within")
-    consent: Literal["any", "direct", "none"] = stricter("order:any,direct,none", "any")
-    zones: Literal["primary", "all"] = stricter("order:primary,all", "all")
+class TimeWindowParams(Params, kw_only=True, frozen=True):
+    allowed: Annotated[tuple[str, str], stricter("within")]
+    consent: Annotated[Literal["any", "direct", "none"], stricter("order:any,direct,none")] = "any"
+    zones: Annotated[Literal["primary", "all"], stricter("order:primary,all")] = "all"
 
-    @field_validator("allowed")
-    @classmethod
-    def _clock(cls, value: tuple[str, str]) -> tuple[str, str]:
-        start, end = parse_clock(value[0]), parse_clock(value[1])
+    def __post_init__(self) -> None:
+        start, end = parse_clock(self.allowed[0]), parse_clock(self.allowed[1])
         if start % 86_400 == end % 86_400:
-            raise ValueError("the allowed window must not be empty or the whole day")
-        return value
+            raise ValueError("allowed: the window must not be empty or the whole day")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal
+from typing import Annotated, Literal
 
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
@@ -44,9 +44,13 @@ Requirement = Literal[
 NO_VISIT = Visit()
 
 
-class VisitParams(Params):
+class VisitParams(Params, kw_only=True, frozen=True):
     require: Requirement
-    value: Decimal = stricter("higher", Decimal(0), ge=0)
+    value: Annotated[Decimal, stricter("higher")] = Decimal(0)
+
+    def __post_init__(self) -> None:
+        if self.value < 0:  # msgspec constrains numbers, not Decimals: checked here
+            raise ValueError("value must be at least 0")
 
 
 @dataclass(frozen=True, slots=True)
