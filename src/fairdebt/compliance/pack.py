@@ -16,16 +16,17 @@ rule, a content rule) cannot object without it, and is not even asked.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from itertools import product
+from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
-import yaml
 from msgspec import Meta
 
 from fairdebt.compliance.errors import PackError, UnknownPackError
@@ -171,7 +172,9 @@ class Packs:
 # --- building ------------------------------------------------------------------------------
 
 
-def compile_rule(model: RuleModel) -> Rule:
+def compile_rule(model: RuleModel, check: bool = True) -> Rule:
+    """Build one rule; `check` runs its family's costly checks too (Family.check: every
+    pack file gets them; the built-in packs, proven by the tests, skip them at start-up)."""
     family = _FAMILIES.get(model.family)
     if family is None:
         raise PackError(
@@ -183,6 +186,11 @@ def compile_rule(model: RuleModel) -> Rule:
         params = read_params(family.params, model.params)
     except msgspec.ValidationError as exc:
         raise PackError(f"rule {model.id}: bad params: {describe(exc)}", hint=family.doc) from None
+    if check and family.check is not None:
+        try:
+            family.check(params)
+        except ValueError as exc:
+            raise PackError(f"rule {model.id}: bad params: {exc}", hint=family.doc) from None
     spec = RuleSpec(
         id=model.id,
         family=model.family,
@@ -213,16 +221,13 @@ def _check_messages(model: RuleModel, family: Family) -> None:
             )
 
 
-def compile_pack(model: PackModel, extends: str | None = None) -> Pack:
+def compile_pack(model: PackModel, extends: str | None = None, check: bool = True) -> Pack:
     ids = [r.id for r in model.rules]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise PackError(f"pack {model.id}: duplicate rule ids {duplicates}", hint="ids are unique")
-    rules = tuple(compile_rule(r) for r in model.rules)
-    index = {
-        key: tuple(r for r in rules if r.spec.applies(*key))
-        for key in product(Channel, Party, Purpose)
-    }
+    rules = tuple(compile_rule(r, check) for r in model.rules)
+    index = _RuleIndex(rules)
     active = _ActiveIndex(index)
     return Pack(
         id=model.id,
@@ -248,6 +253,19 @@ def _active(rules: tuple[Rule, ...]) -> ActiveRules:
 _FACTS = ("holds", "content", "public_place")  # the order of the facts in `active`'s keys
 
 
+class _RuleIndex(dict[tuple[Channel, Party, Purpose], tuple[Rule, ...]]):
+    """`Pack.index`, filled as asked: the rules that apply to each (channel, party, purpose),
+    found on first use (all 216 keys at once cost a one-request command ~5 ms)."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        super().__init__()
+        self._rules = rules
+
+    def __missing__(self, key: tuple[Channel, Party, Purpose]) -> tuple[Rule, ...]:
+        found = self[key] = tuple(r for r in self._rules if r.spec.applies(*key))
+        return found
+
+
 class _ActiveIndex(dict[tuple[Any, ...], ActiveRules]):
     """`Pack.active`, filled as requests ask: each (channel, party, purpose, facts) key is
     found once, on first use. Found eagerly, the 2,016 keys of a pack cost a command that
@@ -268,7 +286,7 @@ def _has_needs(rule: Rule, facts: tuple[bool, ...]) -> bool:
     return needs is None or facts[_FACTS.index(needs)]
 
 
-def fork_pack(fork: ForkModel, base: Pack) -> Pack:
+def fork_pack(fork: ForkModel, base: Pack, check: bool = True) -> Pack:
     """Apply a fork's overrides and additions to `base`; refuse any relaxation."""
     known = {r.id: r for r in base.models}
     unknown = sorted(set(fork.overrides) - set(known))
@@ -296,7 +314,7 @@ def fork_pack(fork: ForkModel, base: Pack) -> Pack:
         description=fork.description or base.description,
         rules=(*models, *fork.add),
     )
-    return compile_pack(pack, extends=base.ref)
+    return compile_pack(pack, extends=base.ref, check=check)
 
 
 def _merge(rule: RuleModel, override: OverrideModel) -> RuleModel:
@@ -313,16 +331,35 @@ def _merge(rule: RuleModel, override: OverrideModel) -> RuleModel:
 
 # --- loading -------------------------------------------------------------------------------
 
-# libyaml's safe loader when PyYAML was built with it (the wheels are): the same documents, read
-# about ten times faster — the built-in packs are read at every `fairdebt gate`.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The built-in packs' YAML, parsed, keyed by each file's SHA-256: a `fairdebt gate` reads the
+# packs at every start, and PyYAML's import and parsing cost it more than its decision. A file
+# whose text is not in the snapshot (edited since) is parsed as YAML, so the snapshot can only
+# be slow, never wrong; a test fails while it is stale (`python -m fairdebt.compliance.docs .`
+# rewrites it with the docs).
+SNAPSHOT = "parsed.json"
 
 
-def parse_pack_text(text: str, source: str) -> PackModel | ForkModel:
+def load_yaml(text: str, source: str) -> Any:
+    """The YAML document in `text` (libyaml's safe loader when PyYAML has it: ~10× faster)."""
+    import yaml  # here: the built-in packs come from the snapshot, and yaml costs ~25 ms
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise PackError(f"{source}: not YAML: {exc}", hint="check indentation") from None
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_pack_text(
+    text: str, source: str, parsed: Mapping[str, Any] | None = None
+) -> PackModel | ForkModel:
+    """A pack or fork file's model; `parsed` may hold its YAML already parsed (by text_key)."""
+    known = parsed.get(text_key(text)) if parsed else None
+    data = known if known is not None else load_yaml(text, source)
     if not isinstance(data, dict):
         raise PackError(f"{source}: a pack is a mapping", hint="start with `id:`")
     model: type[PackModel] | type[ForkModel] = ForkModel if "extends" in data else PackModel
@@ -347,19 +384,26 @@ def _override_at_fault(data: dict[str, Any]) -> str | None:
     return None
 
 
-def build_packs(sources: Iterable[tuple[str, str]], base: Packs | None = None) -> Packs:
-    """Compile (source name, YAML text) pairs; forks may extend packs loaded before them."""
+def build_packs(
+    sources: Iterable[tuple[str, str]],
+    base: Packs | None = None,
+    *,
+    parsed: Mapping[str, Any] | None = None,
+    check: bool = True,
+) -> Packs:
+    """Compile (source name, YAML text) pairs; forks may extend packs loaded before them.
+    `parsed` and `check`: see parse_pack_text and compile_rule (the built-in packs' shortcuts)."""
     packs = base or Packs({})
-    pending = [parse_pack_text(text, name) for name, text in sources]
+    pending = [parse_pack_text(text, name, parsed) for name, text in sources]
     for model in [m for m in pending if isinstance(m, PackModel)]:
-        packs = packs.with_packs([compile_pack(model)])
+        packs = packs.with_packs([compile_pack(model, check=check)])
     forks = [m for m in pending if isinstance(m, ForkModel)]
     while forks:
         ready = [f for f in forks if _resolvable(packs, f.extends)]
         if not ready:
             raise UnknownPackError(forks[0].extends, packs.available())
         for fork in ready:
-            packs = packs.with_packs([fork_pack(fork, packs.resolve(fork.extends))])
+            packs = packs.with_packs([fork_pack(fork, packs.resolve(fork.extends), check)])
             forks.remove(fork)
     return packs
 
@@ -372,13 +416,41 @@ def _resolvable(packs: Packs, name: str) -> bool:
     return True
 
 
-@cache
-def builtin_packs() -> Packs:
-    """The packs shipped in `compliance/packs/` (read and compiled once per process)."""
+def builtin_sources() -> list[tuple[str, str]]:
+    """(file name, text) of every pack shipped in `compliance/packs/`."""
     folder = files("fairdebt.compliance").joinpath("packs")
-    sources = sorted(
+    return sorted(
         (entry.name, entry.read_text("utf-8"))
         for entry in folder.iterdir()
         if entry.name.endswith(".yaml")
     )
-    return build_packs(sources)
+
+
+@cache
+def builtin_packs() -> Packs:
+    """The packs shipped in `compliance/packs/` (read and compiled once per process)."""
+    snapshot = files("fairdebt.compliance").joinpath("packs", SNAPSHOT)
+    try:
+        parsed = msgspec.json.decode(snapshot.read_bytes())
+    except (OSError, msgspec.DecodeError):
+        parsed = {}  # no snapshot (or a broken one): parse the YAML
+    return build_packs(builtin_sources(), parsed=parsed, check=False)
+
+
+def snapshot_text(sources: Iterable[tuple[str, str]] | None = None) -> str:
+    """The snapshot of the built-in packs' parsed YAML (SNAPSHOT), as JSON text. Refuses a
+    document JSON would not carry unchanged (a YAML date, say)."""
+    parsed = {}
+    for name, text in sources if sources is not None else builtin_sources():
+        data = load_yaml(text, name)
+        if json.loads(json.dumps(data)) != data:
+            raise PackError(f"{name}: holds values JSON cannot carry", hint="quote them")
+        parsed[text_key(text)] = data
+    return json.dumps(parsed, ensure_ascii=False, indent=1) + "\n"  # in document order
+
+
+def write_snapshot(folder: Path) -> Path:
+    """Rewrite the snapshot in `folder` (the source tree's compliance/packs/)."""
+    path = folder / SNAPSHOT
+    path.write_text(snapshot_text(), encoding="utf-8")
+    return path

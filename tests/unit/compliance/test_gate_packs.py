@@ -203,3 +203,41 @@ def test_each_family_parameter_declares_which_way_it_tightens() -> None:
         "consent": "order:any,direct,none",
         "zones": "order:primary,all",
     }
+
+
+def test_the_parsed_snapshot_of_the_built_in_packs_is_up_to_date() -> None:
+    from fairdebt.compliance.pack import SNAPSHOT, snapshot_text
+
+    folder = Path(__file__).resolve().parents[3] / "src" / "fairdebt" / "compliance" / "packs"
+    assert (folder / SNAPSHOT).read_text("utf-8") == snapshot_text(), (
+        f"packs/{SNAPSHOT} is stale: run `python -m fairdebt.compliance.docs .`"
+    )
+
+
+def test_the_snapshot_gives_the_packs_the_yaml_gives_and_a_stale_one_is_not_used() -> None:
+    from fairdebt.compliance.pack import builtin_sources, parse_pack_text, text_key
+
+    for name, text in builtin_sources():
+        from_yaml = parse_pack_text(text, name)
+        with pytest.raises(PackError, match="missing required field"):  # the snapshot is read
+            parse_pack_text(text, name, {text_key(text): {"id": "other"}})
+        assert parse_pack_text(text, name, {"another text": {"id": "stale"}}) == from_yaml
+    fresh = build_packs(builtin_sources())
+    for ref in fresh.available():
+        assert fresh.resolve(ref).models == builtin_packs().resolve(ref).models
+
+
+def test_every_pattern_of_the_built_in_packs_compiles() -> None:
+    """builtin_packs skips the families' costly checks at start-up: they are proven here."""
+    from fairdebt.compliance.forks import read_params
+    from fairdebt.compliance.rules import FAMILIES
+
+    families = {f.name: f for f in FAMILIES}
+    checked = 0
+    for ref in builtin_packs().available():
+        for model in builtin_packs().resolve(ref).models:
+            family = families[model.family]
+            if family.check is not None:
+                family.check(read_params(family.params, model.params))
+                checked += 1
+    assert checked >= 20

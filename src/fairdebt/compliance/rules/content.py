@@ -34,6 +34,7 @@ import msgspec
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
 from fairdebt.compliance.rules.family import Family
+from fairdebt.compliance.rules.patterns import LazyPattern, check_patterns, union
 
 MEMO_SIZE = 4096  # texts remembered per rule
 MEMO_TEXT_LENGTH = 2000  # longer texts (letters) are read each time
@@ -53,12 +54,13 @@ class ContentParams(Params, kw_only=True, frozen=True):
     def __post_init__(self) -> None:
         if self.max_percent is not None and self.max_percent < 0:
             raise ValueError("max_percent must be at least 0")
-        for pattern in self.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problem = f"patterns: {pattern!r} is not a regular expression: {exc}"
-                raise ValueError(problem) from None
+
+
+def check(params: ContentParams) -> None:
+    """Every pattern compiles (asked for pack files; see rules/patterns.py)."""
+    check_patterns(params.patterns)
+    for label, alternatives in params.all_of.items():
+        check_patterns(alternatives, f"all_of.{label}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,8 @@ class ContentRule:
 
     spec: RuleSpec
     test: Callable[[ContentRule, str], Mapping[str, str] | None]
-    forbidden: re.Pattern[str] | None
-    required: tuple[tuple[re.Pattern[str], str], ...]
+    forbidden: LazyPattern | None
+    required: tuple[tuple[LazyPattern, str], ...]
     max_percent: Decimal | None
     on_public_place: bool
     # What the test answered for each text seen: messages are sent from templates, so the same
@@ -159,21 +161,15 @@ TESTS: Mapping[str, Callable[[ContentRule, str], Mapping[str, str] | None]] = Ma
 )
 
 
-def _union(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
 def build(spec: RuleSpec, params: ContentParams) -> ContentRule:
     required = tuple(
-        (re.compile("|".join(f"(?:{p})" for p in alternatives), re.IGNORECASE), label)
+        (LazyPattern("|".join(f"(?:{p})" for p in alternatives)), label)
         for label, alternatives in params.all_of.items()
     )
     return ContentRule(
         spec,
         TESTS[params.kind],
-        _union(params.patterns),
+        union(params.patterns),
         required,
         params.max_percent,
         params.kind == "public_place",
@@ -185,5 +181,6 @@ FAMILY = Family(
     params=ContentParams,
     fields=frozenset({"match", "missing", "max"}),
     build=build,
+    check=check,
     doc="forbidden and required content, public posting, limited-content voicemails, rates",
 )

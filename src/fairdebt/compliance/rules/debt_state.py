@@ -18,7 +18,6 @@ is recorded as mailed at a later instant: `next_at` is that instant.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,8 +27,8 @@ from typing import Annotated, Literal
 from fairdebt.compliance.context import Context
 from fairdebt.compliance.rules.base import Hit, Params, RuleSpec, stricter
 from fairdebt.compliance.rules.family import Family
+from fairdebt.compliance.rules.patterns import LazyPattern, check_patterns, union
 from fairdebt.compliance.types import DebtState, Direction, Outcome
-from fairdebt.legal.us import validation_period
 
 DebtKind = Literal["time_barred_threat", "time_barred", "dispute_stop", "validation_late"]
 _COMMUNICATIONS = frozenset({Outcome.CONVERSATION, Outcome.DELIVERED})
@@ -45,7 +44,7 @@ class DebtStateParams(Params, kw_only=True, frozen=True):
 class DebtRule:
     spec: RuleSpec
     test: Callable[[DebtRule, Context, datetime], Hit | None]
-    threat: re.Pattern[str] | None
+    threat: LazyPattern | None
     days: int
 
     def check(self, ctx: Context, at: datetime) -> Hit | None:
@@ -73,6 +72,8 @@ def _time_barred_threat(rule: DebtRule, ctx: Context, _at: datetime) -> Hit | No
 def _in_period(ctx: Context, debt: DebtState, disputed: datetime) -> bool:
     if debt.validation_notice_sent_at is None:
         return True
+    from fairdebt.legal.us import validation_period  # its calendars: only for a dispute
+
     period = validation_period(ctx.day(debt.validation_notice_sent_at))
     return ctx.day(disputed) <= period.ends_on
 
@@ -124,11 +125,12 @@ TESTS: Mapping[str, Callable[[DebtRule, Context, datetime], Hit | None]] = Mappi
 
 
 def build(spec: RuleSpec, params: DebtStateParams) -> DebtRule:
-    threat = None
-    if params.patterns:
-        joined = "|".join(f"(?:{p})" for p in params.patterns)
-        threat = re.compile(joined, re.IGNORECASE)
-    return DebtRule(spec, TESTS[params.kind], threat, params.days)
+    return DebtRule(spec, TESTS[params.kind], union(params.patterns), params.days)
+
+
+def check(params: DebtStateParams) -> None:
+    """Every pattern compiles (asked for pack files; see rules/patterns.py)."""
+    check_patterns(params.patterns)
 
 
 FAMILY = Family(
@@ -136,5 +138,6 @@ FAMILY = Family(
     params=DebtStateParams,
     fields=frozenset({"debt", "match", "since"}),
     build=build,
+    check=check,
     doc="time-barred debts, disputes in the validation period, late validation notices",
 )

@@ -14,3 +14,6 @@ class Family(NamedTuple):
     fields: frozenset[str]  # placeholders its messages may use
     build: Callable[[RuleSpec, Any], Rule]
     doc: str  # one line for docs/rules.md
+    # Checks too costly for every start (a ValueError says what is wrong): run on pack files,
+    # and by the tests on the built-in packs (compile_rule's `check`).
+    check: Callable[[Any], None] | None = None
