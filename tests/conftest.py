@@ -25,3 +25,15 @@ def data_dir() -> Path:
     import os
 
     return Path(os.environ["FAIRDEBT_DATA_DIR"])
+
+
+def _hypothesis_profile() -> None:
+    """No per-example deadline: CI machines are shared and coverage slows every call, so a
+    wall-clock deadline fails tests that are right (a slow example is not a wrong one)."""
+    from hypothesis import settings
+
+    settings.register_profile("fairdebt", deadline=None)
+    settings.load_profile("fairdebt")
+
+
+_hypothesis_profile()

@@ -288,7 +288,8 @@ def summarize(results: list[Any], seconds: float) -> dict[str, Any]:
     def pct(q: float) -> float | None:
         if not latencies:
             return None
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
+        worst: float = latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+        return round(worst * 1000, 2)
 
     return {
         "sent": len(results),

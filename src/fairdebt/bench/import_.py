@@ -11,7 +11,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 DEFAULT_SIZE = 100_000
 BASELINE_SAMPLE = 2_000
@@ -129,7 +129,7 @@ def _row_by_row(folder: Path, sample: int) -> float:
 
     def rows(name: str, column: str, keys: object) -> list[dict[str, Any]]:
         table = pq.read_table(source / f"{name}.parquet")
-        return table.filter(pc.is_in(table[column], keys)).to_pylist()
+        return cast(list[dict[str, Any]], table.filter(pc.is_in(table[column], keys)).to_pylist())
 
     data = {
         "borrowers": rows("borrowers", "borrower_id", wanted),

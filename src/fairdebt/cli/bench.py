@@ -9,6 +9,7 @@ figures (bench/README.md).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 import typer
 
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
         bench_app.command(name, help=f"Run the {name} benchmark.")(_runner(name, module))
 
 
-def _runner(name: str, module: str):
+def _runner(name: str, module: str) -> Callable[..., None]:
     def run(
         size: int = typer.Option(None, help="Problem size (items); each benchmark has a default."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fairdebt.services.importing import ImportReport
 
 SHOWN_ERRORS = 200
 
@@ -72,7 +78,7 @@ def import_files(
         console.print(f"rejected rows written to {path}")
 
 
-def _summary(out, report) -> None:
+def _summary(out: Console, report: ImportReport) -> None:
     from rich.table import Table
 
     table = Table(title="import")

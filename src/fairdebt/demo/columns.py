@@ -9,6 +9,7 @@ these are the difference between seconds and hours.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -110,7 +111,7 @@ def yyyymmdd(days: np.ndarray) -> np.ndarray:
         return np.empty((0, 8), dtype=np.uint8)
     low = int(days.min())
     table = _yyyymmdd(np.arange(low, int(days.max()) + 1))
-    return table[days - low]
+    return cast(np.ndarray, table[days - low])
 
 
 def _yyyymmdd(days: np.ndarray) -> np.ndarray:
@@ -132,7 +133,7 @@ def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     month_start = stamp.astype("datetime64[M]")
     day_of_month = np.minimum((stamp - month_start.astype("datetime64[D]")).astype(np.int64), 27)
     target = (month_start + months.astype(np.int64)).astype("datetime64[D]")
-    return target.astype(np.int64) + day_of_month
+    return cast(np.ndarray, target.astype(np.int64) + day_of_month)
 
 
 def group_positions(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

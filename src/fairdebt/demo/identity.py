@@ -10,6 +10,7 @@ administrative divisions: every number generated here passes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +36,7 @@ class RegionTable:
     def sample(self, city: np.ndarray, year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         cell = (city, year - FIRST_BIRTH_YEAR)
         pick = (rng.random(len(city)) * self.count[cell]).astype(np.int64)
-        return self.codes[self.start[cell] + pick]
+        return cast(np.ndarray, self.codes[self.start[cell] + pick])
 
 
 def region_table(cities: tuple[City, ...]) -> RegionTable:

@@ -17,6 +17,7 @@ Amounts are int64 cents throughout; rates are int64 units of 0.0001 a year.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Schedule:
 
     @property
     def total(self) -> np.ndarray:
-        return self.principal + self.interest + self.fee
+        return cast(np.ndarray, self.principal + self.interest + self.fee)
 
 
 def accounts(n: int, as_of: int, rng: np.random.Generator) -> Accounts:
@@ -100,7 +101,7 @@ def _principals(product: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     high = np.array([100_000.0, 300_000.0, 50_000.0])[product]
     yuan = np.clip(median * np.exp(rng.normal(0, 0.8, len(product))), low, high)
     step = np.array([1, 10_000, 10_000])[product]  # loans are lent in round hundreds
-    return np.maximum(np.round(yuan * 100 / step).astype(np.int64) * step, step)
+    return cast(np.ndarray, np.maximum(np.round(yuan * 100 / step).astype(np.int64) * step, step))
 
 
 def _rates(product: np.ndarray, lender_type: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -144,7 +145,7 @@ def _statements_until(opened: np.ndarray, as_of: int) -> np.ndarray:
     end_month = end.astype("datetime64[M]")
     end_day = (end - end_month.astype("datetime64[D]")).astype(np.int64)
     months = (end_month - month).astype(np.int64)
-    return months - (end_day < day)
+    return cast(np.ndarray, months - (end_day < day))
 
 
 def schedules(acc: Accounts, as_of: int, rng: np.random.Generator) -> Schedule:

@@ -260,7 +260,7 @@ def _holds_contains(mine: Any, other: Any) -> bool:
     if mine == "any":
         return other is not None and other != "none"
     if mine == "none":
-        return other == "none"
+        return bool(other == "none")
     return isinstance(other, frozenset) and other <= mine
 
 

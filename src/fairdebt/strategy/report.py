@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pyarrow as pa
@@ -130,7 +130,7 @@ def _report(
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     table: pa.Table = con.sql(sql).to_arrow_table()
-    return table.to_pylist()
+    return cast(list[dict[str, Any]], table.to_pylist())
 
 
 def _buckets(con: duckdb.DuckDBPyConnection, order: list[str]) -> list[dict[str, Any]]:

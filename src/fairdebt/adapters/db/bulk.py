@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 from sqlalchemy import Column, MetaData, Table, and_, exists, func, insert, not_, select, update
@@ -31,8 +31,10 @@ def _values(column: pa.Array) -> list[Any]:
     if (
         pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
     ) and not column.null_count:
-        return column.to_numpy().tolist()  # several times faster than to_pylist for numbers
-    return column.to_pylist()
+        return cast(
+            list[Any], column.to_numpy().tolist()
+        )  # several times faster than to_pylist for numbers
+    return cast(list[Any], column.to_pylist())
 
 
 def _rows(table: pa.Table) -> Iterator[list[tuple[Any, ...]]]:
