@@ -78,6 +78,20 @@ def test_packs_list_names_every_version() -> None:
     assert "cn@2026.1" in result.stdout and "us-regf@2026.1" in result.stdout
 
 
+def test_packs_listings_print_json_and_whole_lines_when_piped() -> None:
+    listed = runner.invoke(app, ["packs", "list", "--json"])
+    shown = runner.invoke(app, ["packs", "show", "us-regf", "--json"])
+    piped = runner.invoke(app, ["packs", "show", "cn"])  # CliRunner's stdout is not a terminal
+
+    assert {p["pack"] for p in json.loads(listed.stdout)} >= {"cn@2026.1", "us-regf@2026.1"}
+    rules = {r["id"]: r for r in json.loads(shown.stdout)}
+    assert rules["US-TIME"]["citation"].startswith("12 CFR 1006.6(b)(1)(i)")
+    header, *lines = piped.stdout.splitlines()
+    assert header.split("\t") == ["id", "severity", "family", "applies to", "citation"]
+    citations = [line.split("\t")[4] for line in lines]
+    assert any(len(c) > 80 for c in citations) and not any(c.endswith("…") for c in citations)
+
+
 def test_packs_docs_writes_the_markdown(tmp_path: Path) -> None:
     target = tmp_path / "rules.md"
     result = runner.invoke(app, ["packs", "docs", "--output", str(target)])

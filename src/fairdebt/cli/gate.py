@@ -94,29 +94,31 @@ def gate(pack_file: list[Path] | None = PACK_FILES) -> None:
 
 
 @packs_app.command("list")
-def list_packs(pack_file: list[Path] | None = PACK_FILES) -> None:
+def list_packs(
+    pack_file: list[Path] | None = PACK_FILES,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Every loaded pack version, with its title and number of rules."""
-    from rich.table import Table
-
-    from fairdebt.cli._common import out
+    from fairdebt.cli._common import print_rows
 
     packs = _packs_or_exit(pack_file)
-    table = Table("pack", "title", "rules", "extends")
+    rows = []
     for ref in packs.available():
         pack = packs.resolve(ref)
-        table.add_row(ref, pack.title, str(len(pack.rules)), pack.extends or "")
-    out.print(table)
+        rows.append(
+            {"pack": ref, "title": pack.title, "rules": len(pack.rules), "extends": pack.extends}
+        )
+    print_rows(rows, ("pack", "title", "rules", "extends"), as_json, right=("rules",))
 
 
 @packs_app.command("show")
 def show_pack(
     name: str = typer.Argument(..., help="Pack id (latest version) or id@version."),
     pack_file: list[Path] | None = PACK_FILES,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The rules of a pack with their severity, scope and citation."""
-    from rich.table import Table
-
-    from fairdebt.cli._common import out
+    from fairdebt.cli._common import print_rows
     from fairdebt.errors import FairdebtError
 
     packs = _packs_or_exit(pack_file)
@@ -124,13 +126,18 @@ def show_pack(
         pack = packs.resolve(name)
     except FairdebtError as exc:
         raise _fail(exc.cause, exc.hint) from None
-    table = Table(
-        "id", "severity", "family", "applies to", "citation", title=f"{pack.ref}: {pack.title}"
-    )
-    for model in pack.models:
-        scope = ", ".join([*model.channels, *model.parties, *model.purposes]) or "all"
-        table.add_row(model.id, model.severity.value, model.family, scope, model.citation)
-    out.print(table)
+    rows = [
+        {
+            "id": model.id,
+            "severity": model.severity.value,
+            "family": model.family,
+            "applies to": ", ".join([*model.channels, *model.parties, *model.purposes]) or "all",
+            "citation": model.citation,
+        }
+        for model in pack.models
+    ]
+    columns = ("id", "severity", "family", "applies to", "citation")
+    print_rows(rows, columns, as_json, title=f"{pack.ref}: {pack.title}")
 
 
 @packs_app.command("docs")
