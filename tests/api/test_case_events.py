@@ -145,8 +145,9 @@ def test_the_decision_shows_verdict_rules_and_attempt_in_english(open_as, person
         "Contact attempted",
         "Delivered",
         "Outcome",
-        "2026-07-01T00:00:00+00:00",
+        "2026-07-01 08:00",
     ):
         assert words in html, words
     assert "CBA26-TIME" in html and "NIFA25-TIME" in html
     assert "changed.phones" in html  # a type without its own rendering: key paths, flattened
+    assert "Dispute" in html  # code words read through the existing labels

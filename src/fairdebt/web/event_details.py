@@ -24,6 +24,7 @@ class Detail:
     value: str
     code: bool = False  # a code word, shown through its translated label
     mono: bool = False  # an identifier, shown in a fixed-width font
+    instant: bool = False  # an ISO UTC time, shown in the deployment's zone
 
 
 EVENT_TITLES: dict[str, str] = {
@@ -96,6 +97,7 @@ FIELDS: dict[str, str] = {
 }
 
 _CODED = frozenset({"channel", "party", "purpose", "direction", "outcome", "kind", "hold"})
+_INSTANTS = frozenset({"allowed_from", "at"})
 _MONO = frozenset({"decision_id", "account", "payment", "borrower", "collector", "to"})
 
 
@@ -107,8 +109,10 @@ def _field(key: str, value: Any) -> Detail:
     if isinstance(value, list):
         return Detail(label, ", ".join(_text(v) for v in value), mono=key in _MONO)
     text = _text(value)
-    coded = key in _CODED and text in VALUES
-    return Detail(label, VALUES[text] if coded else text, code=coded, mono=key in _MONO)
+    if key in _INSTANTS and isinstance(value, str):
+        return Detail(label, text, instant=True)
+    word = VALUES.get(text) or LABELS.get(text) if key in _CODED else None
+    return Detail(label, word or text, code=word is not None, mono=key in _MONO)
 
 
 def _text(value: Any) -> str:
