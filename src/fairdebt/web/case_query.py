@@ -1,5 +1,6 @@
 """The case page's read side: borrower (masked unless revealed), accounts with schedule and
-payments, the snapshot's DPD and amounts, and the event log newest first.
+payments, the snapshot's DPD and amounts, and the event log newest first, each event's data
+as labelled fields with personal data masked for the roles that may not see it.
 
 Every lookup is by primary key or an indexed foreign key, so a case page costs the same on a
 portfolio of ten cases or ten million. The same SQL runs on SQLite and PostgreSQL.
@@ -7,6 +8,7 @@ portfolio of ten cases or ten million. The same SQL runs on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,7 +25,8 @@ from fairdebt.adapters.db.tables import (
     instalments,
     payments,
 )
-from fairdebt.domain.borrower import mask_name, mask_national_id, mask_phone
+from fairdebt.domain.borrower import mask_name, mask_national_id, mask_phone, mask_text
+from fairdebt.web.event_details import Detail, event_details, event_title
 from fairdebt.web.queries import CaseFilter, CaseRow, case_row, scope_condition
 
 EVENT_LIMIT = 200
@@ -88,8 +91,9 @@ class EventView:
     seq: int
     at: str
     type: str
+    title: str  # the type's label, an English msgid
     actor: str
-    data: str
+    details: tuple[Detail, ...]  # never the raw data: that may hold personal data
     hash: str
 
 
@@ -203,14 +207,30 @@ def _accounts(conn: Connection, borrower_id: str, as_of: date) -> tuple[AccountV
     return tuple(_account(conn, a, as_of) for a in list(rows))
 
 
-def _events(conn: Connection, case_id: str) -> tuple[tuple[EventView, ...], int]:
+def _event(row: Any, reveal: bool) -> EventView:
+    try:
+        data = json.loads(row.data)
+    except ValueError:
+        data = row.data
+    return EventView(
+        seq=row.seq,
+        at=row.at,
+        type=row.type,
+        title=event_title(row.type),
+        actor=row.actor if reveal else mask_text(row.actor),
+        details=event_details(row.type, data, reveal=reveal),
+        hash=row.hash,
+    )
+
+
+def _events(conn: Connection, case_id: str, reveal: bool) -> tuple[tuple[EventView, ...], int]:
     rows = conn.execute(
         select(case_events)
         .where(case_events.c.case_id == case_id)
         .order_by(case_events.c.seq.desc())
         .limit(EVENT_LIMIT)
     )
-    views = tuple(EventView(r.seq, r.at, r.type, r.actor, r.data, r.hash) for r in rows)
+    views = tuple(_event(r, reveal) for r in rows)
     # seq runs 1..n without gaps (the chain guarantees it), so the newest seq is the count.
     return views, (views[0].seq if views else 0)
 
@@ -246,7 +266,7 @@ def case_detail(
     as_of = row.status_as_of or today
     found = _accounts(conn, row.borrower_id, as_of)
     products = {row.borrower_id: tuple(sorted({a.product for a in found}))}
-    events, count = _events(conn, case_id)
+    events, count = _events(conn, case_id, reveal)
     return CaseDetail(
         case=case_row(row, products),
         opened_on=row.opened_on,

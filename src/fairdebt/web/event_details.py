@@ -1,0 +1,183 @@
+"""An event's data as the case page shows it: labelled fields a person reads, masked per role.
+
+The stored data stays as it was written (the hash chain covers it); this is only its display.
+Personal data is masked by the field, whatever the event type (domain.borrower's
+`mask_personal_data`), before any field is chosen, so a new event type cannot leak through the
+generic rendering. Labels are English msgids, translated where they are shown; a field marked
+`code` holds a code word (verdict, channel, party, ...) translated the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fairdebt.domain.borrower import mask_personal_data
+from fairdebt.web.i18n import N_
+from fairdebt.web.rendering import LABELS, money
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    label: str  # an English msgid
+    value: str
+    code: bool = False  # a code word, shown through its translated label
+    mono: bool = False  # an identifier, shown in a fixed-width font
+    instant: bool = False  # an ISO UTC time, shown in the deployment's zone
+
+
+EVENT_TITLES: dict[str, str] = {
+    "contact_attempted": N_("Contact attempted"),
+    "contact_unconfirmed": N_("Contact outcome unconfirmed"),
+}
+
+# Code words in event data, shown translated.
+VALUES: dict[str, str] = {
+    "allow": N_("Allowed"),
+    "deny": N_("Denied"),
+    "review": N_("Needs review"),
+    "call": N_("Phone call"),
+    "sms": N_("SMS"),
+    "email": N_("E-mail"),
+    "letter": N_("Letter"),
+    "visit": N_("Visit"),
+    "voicemail": N_("Voicemail"),
+    "debtor": N_("Debtor"),
+    "guarantor": N_("Guarantor"),
+    "spouse": N_("Spouse"),
+    "co_resident_relative": N_("Relative living with the debtor"),
+    "emergency_contact": N_("Emergency contact"),
+    "third_party": N_("Third party"),
+    "attorney": N_("Attorney"),
+    "collect": N_("Collect"),
+    "remind": N_("Remind"),
+    "locate": N_("Locate the debtor"),
+    "relay": N_("Relay a call-back request"),
+    "respond": N_("Respond to the borrower"),
+    "legal_notice": N_("Legal notice"),
+    "out": N_("Outbound"),
+    "in": N_("Inbound"),
+    "no_answer": N_("No answer"),
+    "busy": N_("Busy"),
+    "not_in_service": N_("Number not in service"),
+    "conversation": N_("Conversation"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+    "refused_contact": N_("Refused contact"),
+    "sending": N_("Sending"),
+}
+
+# Keys of event data with a label; others are shown by their key.
+FIELDS: dict[str, str] = {
+    "verdict": N_("Verdict"),
+    "rules": N_("Rules"),
+    "allowed_from": N_("Allowed from"),
+    "channel": N_("Channel"),
+    "party": N_("Party"),
+    "purpose": N_("Purpose"),
+    "to": N_("To"),
+    "collector": N_("Collector"),
+    "outcome": N_("Outcome"),
+    "direction": N_("Direction"),
+    "decision_id": N_("Decision"),
+    "provider_ref": N_("Provider reference"),
+    "account": N_("Account"),
+    "accounts": N_("Accounts"),
+    "payment": N_("Payment"),
+    "borrower": N_("Borrower ID"),
+    "kind": N_("Kind"),
+    "assignee": N_("Assignee"),
+    "hold": N_("Hold"),
+    "reason": N_("Reason"),
+    "changed": N_("Changed"),
+    "paid_on": N_("Paid on"),
+    "due_on": N_("Due on"),
+    "amount_cents": N_("Amount"),
+}
+
+_CODED = frozenset({"channel", "party", "purpose", "direction", "outcome", "kind", "hold"})
+_INSTANTS = frozenset({"allowed_from", "at"})
+_MONO = frozenset({"decision_id", "account", "payment", "borrower", "collector", "to"})
+
+
+def _field(key: str, value: Any) -> Detail:
+    """One field, labelled and formatted by its key."""
+    label = FIELDS.get(key, key) or "—"
+    if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return Detail(label, money(value))
+    if isinstance(value, list):
+        return Detail(label, ", ".join(_text(v) for v in value), mono=key in _MONO)
+    text = _text(value)
+    if key in _INSTANTS and isinstance(value, str):
+        return Detail(label, text, instant=True)
+    word = VALUES.get(text) or LABELS.get(text) if key in _CODED else None
+    return Detail(label, word or text, code=word is not None, mono=key in _MONO)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+def _pick(data: dict[str, Any], keys: tuple[str, ...]) -> list[Detail]:
+    return [_field(k, data[k]) for k in keys if data.get(k) not in (None, "", [])]
+
+
+def _gate_decision(data: dict[str, Any]) -> list[Detail]:
+    decision = data.get("decision") or {}
+    attempt = data.get("attempt") or {}
+    verdict = str(decision.get("decision", ""))
+    rules = [str(r.get("id", "")) for r in decision.get("rules") or [] if isinstance(r, dict)]
+    found = [Detail(N_("Verdict"), VALUES.get(verdict, verdict), code=verdict in VALUES)]
+    if rules:
+        found.append(Detail(N_("Rules"), ", ".join(rules), mono=True))
+    if decision.get("allowed_from"):
+        found.append(_field("allowed_from", decision["allowed_from"]))
+    found += _pick(attempt, ("channel", "party", "purpose", "to", "collector"))
+    return found + _pick(data, ("decision_id",))
+
+
+def _contact(data: dict[str, Any]) -> list[Detail]:
+    keys = ("channel", "direction", "party", "to", "outcome", "collector", "provider_ref")
+    return _pick(data, keys) + _pick(data, ("decision_id",))
+
+
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested dicts as dotted keys; lists of plain values stay one field."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        for index, inner in enumerate(value):
+            yield from _flatten(inner, f"{prefix}[{index}]")
+    else:
+        yield prefix, value
+
+
+def _generic(data: dict[str, Any]) -> list[Detail]:
+    return [_field(key, value) for key, value in _flatten(data)]
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], list[Detail]]] = {
+    "gate_decision": _gate_decision,
+    "contact_attempted": _contact,
+    "contact_recorded": _contact,
+    "contact_unconfirmed": _contact,
+}
+
+
+def event_title(event_type: str) -> str:
+    """The event type's label (an English msgid), or the type itself when it has none."""
+    return LABELS.get(event_type) or EVENT_TITLES.get(event_type) or event_type
+
+
+def event_details(event_type: str, data: Any, *, reveal: bool) -> tuple[Detail, ...]:
+    """The fields of one event's data to show, personal data masked unless `reveal`."""
+    masked = mask_personal_data(data, keep_contact=reveal)
+    if not isinstance(masked, dict):
+        return (Detail(N_("Details"), _text(masked)),)
+    return tuple(RENDERERS.get(event_type, _generic)(masked))
