@@ -125,3 +125,16 @@ def test_roles_that_call_keep_contact_data_but_never_the_resident_id() -> None:
     assert kept["changed"]["contacts"][0]["address"] == "上海市静安路8号"
     assert kept["reason"] == NESTED["reason"]
     assert kept["changed"]["national_id"] == "110***********002X"
+
+
+def test_a_rejected_phone_number_is_not_repeated_in_the_error() -> None:
+    import pytest
+
+    from fairdebt.domain.borrower import normalise_phone
+    from fairdebt.domain.errors import DomainError
+
+    for bad in ("+86 138 0013 800", "13800138000123456", "call me at 1380013"):
+        with pytest.raises(DomainError) as caught:
+            normalise_phone(bad)
+        digits = "".join(c for c in bad if c.isdigit())
+        assert digits[:6] not in "".join(c for c in str(caught.value) if c.isdigit())
