@@ -10,7 +10,8 @@ to the browser about framing, sniffing and where scripts may come from.
   origin than the request's own is refused before any work. A cookie is sent by the browser to
   every port of a host, so SameSite=Lax alone does not stop a page on another port.
 - Headers (`SecurityHeadersMiddleware`): a Content-Security-Policy allowing this origin only
-  (the console vendors its CSS and JS under /static and has no inline script), framing denied
+  (the console vendors its CSS and JS under /static and has no inline script; the strategy
+  report pages add 'unsafe-eval' for Vega, `CHARTS_CSP`), framing denied
   twice (`frame-ancestors 'none'` and X-Frame-Options for older browsers), Referrer-Policy
   same-origin, X-Content-Type-Options nosniff.
 Refusals are 403 pages in the user's language (rendering.error_page through HTTPException).
@@ -55,6 +56,9 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+# The strategy report pages' charts: Vega compiles expressions with Function() (the policy's
+# 'unsafe-eval'); SecurityHeadersMiddleware keeps a policy a route has set.
+CHARTS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 HEADERS: tuple[tuple[str, str], ...] = (
     ("content-security-policy", CSP),
     ("x-frame-options", "DENY"),
