@@ -7,6 +7,7 @@ from datetime import datetime
 
 import console_data
 import pytest
+from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -53,17 +54,29 @@ def app(console_db: tuple[str, console_data.Portfolio]) -> FastAPI:
 
 @pytest.fixture
 def open_as(app: FastAPI) -> Iterator[Callable[..., TestClient]]:
-    """`open_as("collector")`: a browser signed in as that persona; `open_as()`: anonymous."""
+    """`open_as("collector")`: a browser signed in as that persona; `open_as()`: anonymous.
+    Either sends its session's CSRF token with every request (`open_as(csrf=False)` does not)."""
     opened: list[TestClient] = []
 
-    def _open(username: str | None = None, password: str = console_data.PASSWORD) -> TestClient:
+    def _open(
+        username: str | None = None, password: str = console_data.PASSWORD, csrf: bool = True
+    ) -> TestClient:
         browser = TestClient(app, follow_redirects=False)
         opened.append(browser)
         if username is not None:
-            response = browser.post("/login", data={"username": username, "password": password})
+            form = {"username": username, "password": password}
+            response = browser.post("/login", data=form | {"csrf_token": csrf_token_of(browser)})
             assert response.status_code == 303, response.text
+        if csrf:
+            carry_token(browser)  # signing in made a new token
         return browser
 
     yield _open
     for browser in opened:
         browser.close()
+
+
+@pytest.fixture
+def fresh_token() -> Callable[[TestClient], TestClient]:
+    """`fresh_token(browser)`: reload the login form's token after the session was cleared."""
+    return carry_token

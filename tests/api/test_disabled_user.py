@@ -7,14 +7,14 @@ import console_data
 from fairdebt.services.users import disable_user
 
 
-def test_disabling_ends_the_session_and_refuses_the_next_sign_in(app, open_as):
+def test_disabling_ends_the_session_and_refuses_the_next_sign_in(app, open_as, fresh_token):
     browser = open_as("collector")
     assert browser.get("/console/").status_code == 200
 
     disable_user(app.state.services.uow(), "collector", console_data.NOW)
 
     after = browser.get("/console/")
-    again = browser.post(
+    again = fresh_token(browser).post(  # the ended session took its CSRF token along
         "/login", data={"username": "collector", "password": console_data.PASSWORD}
     )
     assert after.status_code == 303 and "/login" in after.headers["location"]

@@ -188,3 +188,86 @@ def test_an_agency_cannot_press_the_button_on_a_case_not_placed_with_it(open_as,
 
     assert response.status_code == 404
     assert due_calls(console_db, id=theirs.id)
+
+
+def events_of(console_db, case_id: str) -> list[str]:
+    engine = make_engine(console_db[0])
+    with engine.connect() as conn:
+        types = [e.type for e in SqlEventLog(conn).events(case_id)]
+    engine.dispose()
+    return types
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://testserver:8081"},  # the probe: a page on another port of the host
+        {"Origin": "https://testserver"},
+        {"Origin": "null"},
+        {"Referer": "http://evil.example/queue.html"},
+    ],
+)
+def test_a_page_elsewhere_cannot_press_the_gate_button_even_with_the_token(
+    open_as, console_db, headers
+):
+    browser = open_as("collector")
+    task = due_calls(console_db, assignee_id="collector")[0]
+    before = events_of(console_db, task.case_id)
+
+    response = browser.post(f"/console/queue/tasks/{task.id}/check", headers=headers)
+
+    assert response.status_code == 403
+    assert "此请求来自其他网站，已被拒绝。" in response.text  # a page, in the user's language
+    assert events_of(console_db, task.case_id) == before  # no gate decision, no contact
+    assert due_calls(console_db, id=task.id)
+
+
+def test_the_gate_button_needs_the_sessions_token(open_as, console_db):
+    task = due_calls(console_db, assignee_id="collector")[0]
+    without = open_as("collector", csrf=False)
+    other = open_as("collector")  # a token of another session is no good either
+    stolen = other.headers["X-CSRF-Token"]
+    before = events_of(console_db, task.case_id)
+
+    bare = without.post(f"/console/queue/tasks/{task.id}/check")
+    forged = without.post(f"/console/queue/tasks/{task.id}/check", data={"csrf_token": stolen})
+    wrong = without.post(
+        f"/console/queue/tasks/{task.id}/check?lang=en", headers={"X-CSRF-Token": "x" * 43}
+    )
+
+    assert (bare.status_code, forged.status_code, wrong.status_code) == (403, 403, 403)
+    assert "此表单已过期" in bare.text and "This form has expired" in wrong.text
+    assert events_of(console_db, task.case_id) == before
+
+
+def test_the_queue_page_form_carries_the_token_and_pressing_it_works(open_as, console_db):
+    browser = open_as("collector", csrf=False)
+    html = browser.get("/console/queue").text
+    task = due_calls(console_db, assignee_id="collector")[0]
+    form = re.search(
+        rf'action="[^"]*/queue/tasks/{task.id}/check"[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]+)"',
+        html,
+    )
+    assert form, "the check button's form has no csrf_token"
+
+    pressed = browser.post(
+        f"/console/queue/tasks/{task.id}/check",
+        data={"csrf_token": form.group(1)},
+        headers={"Origin": "http://testserver"},  # the same origin, as a browser says it
+    )
+
+    assert pressed.status_code == 303
+    assert "gate_decision" in events_of(console_db, task.case_id)
+
+
+def test_a_huge_task_id_is_refused_and_the_connection_serves_the_next_request(open_as):
+    browser = open_as("collector")
+
+    huge = browser.post("/console/queue/tasks/99999999999999999999999/check")
+    zero = browser.post("/console/queue/tasks/0/check")
+    next_one = browser.get("/console/queue")
+
+    assert huge.status_code == 422 and zero.status_code == 422
+    assert "<html" in huge.text  # the error page, not a traceback
+    assert next_one.status_code == 200

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import console_data
 import pytest
+from csrf_forms import csrf_token_of
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
@@ -297,10 +298,12 @@ def test_without_any_run_the_page_says_how_to_make_one(tmp_path):
     )
 
     with TestClient(create_app(Services(settings)), follow_redirects=False) as browser:
-        browser.post("/login", data={"username": "boss", "password": console_data.PASSWORD})
+        form = {"username": "boss", "password": console_data.PASSWORD}
+        signed = browser.post("/login", data=form | {"csrf_token": csrf_token_of(browser)})
         page = browser.get("/console/strategy")
         listed = browser.get("/api/v1/strategy/runs").json()
 
+    assert signed.status_code == 303
     assert page.status_code == 200 and listed == {"runs": []}
     assert 'data-testid="no-runs"' in page.text
     assert "fairdebt strategy run --as-of DATE" in page.text

@@ -58,7 +58,11 @@ def _warm_up(url: str, passwords: dict[str, str]) -> None:
     """Build the latest report once: the server's first report imports DuckDB and pandas (some
     seconds on a busy machine), which is not what these tests time out on."""
     with httpx.Client(base_url=url, timeout=120) as client:
-        client.post("/login", data={"username": "supervisor", "password": passwords["supervisor"]})
+        form = client.get("/login").text  # the login form's CSRF token, as a browser gets it
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "the login form has no csrf_token"
+        credentials = {"username": "supervisor", "password": passwords["supervisor"]}
+        client.post("/login", data=credentials | {"csrf_token": token.group(1)})
         client.get("/console/strategy").raise_for_status()
 
 

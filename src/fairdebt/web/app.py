@@ -3,7 +3,8 @@
 `create_app` is the only way to build it; nothing happens at import time. Routers live one per
 module in `api/` and `pages/`, each exposing `router`. The app holds one engine
 (`app.state.engine`, disposed at shutdown) and one clock (`app.state.clock`); pages get the
-signed session cookie, the language (LocaleMiddleware), /static, and errors rendered as pages.
+signed session cookie, the language (LocaleMiddleware), /static, and errors rendered as pages;
+every state-changing request is checked against CSRF (web/security.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -36,6 +37,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     environment when None, on a database `fairdebt serve` has already migrated)."""
     from fairdebt.bootstrap import Services
     from fairdebt.web.rendering import install_error_pages
+    from fairdebt.web.security import csrf_protect
 
     wired = services if services is not None else Services(migrate=False)
     config = wired.settings
@@ -50,6 +52,13 @@ def create_app(services: Services | None = None) -> FastAPI:
         version=__version__,
         description="Compliance-first debt collection: contact gate, cases, evidence.",
         openapi_url="/openapi.json",
+        # The interactive docs load their scripts from a CDN, which the CSP forbids; the schema
+        # stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
+        # Every route, present and future: a state-changing request needs the session's CSRF
+        # token and a same-origin Origin (fairdebt.web.security).
+        dependencies=[Depends(csrf_protect)],
         lifespan=lifespan,
     )
     app.state.services = wired
@@ -72,8 +81,10 @@ def create_app(services: Services | None = None) -> FastAPI:
 
 
 def _install_web(app: FastAPI, config: Settings) -> None:
-    """What pages need: language, signed session cookie, static files."""
+    """What pages need: language, signed session cookie, static files; security headers on
+    every response (the outermost middleware, so refusals and static files get them too)."""
     from fairdebt.web.i18n import LocaleMiddleware
+    from fairdebt.web.security import SecurityHeadersMiddleware
 
     app.add_middleware(LocaleMiddleware, default=config.locale)
     app.add_middleware(
@@ -82,6 +93,8 @@ def _install_web(app: FastAPI, config: Settings) -> None:
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         same_site="lax",  # a cross-site form cannot post with the session (CSRF)
+        # Secure only in production: development and tests run on plain http://localhost.
         https_only=config.env == "production",
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

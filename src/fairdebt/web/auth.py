@@ -90,7 +90,9 @@ def agency_scope(user: User) -> str | None:
 
 
 def sign_in(request: Request, user: User) -> None:
-    request.session.clear()  # a new session on every sign-in: nothing carries over
+    # A new session on every sign-in: nothing carries over, the CSRF token included (the next
+    # page makes a new one), so a token seen before signing in is worth nothing after.
+    request.session.clear()
     request.session[SESSION_USER] = user.id
 
 

@@ -26,6 +26,11 @@ from fairdebt.adapters.db.tables import (
 from fairdebt.domain.borrower import mask_name
 
 COUNT_CAP = 10_000
+MAX_DPD = 1_000_000  # days past due a cursor may name (about 2,700 years)
+
+
+class BadCursor(ValueError):
+    """A cursor naming a DPD no case can have; the page answers 422."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +56,15 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
-        """Parse a cursor from a URL; a malformed one means "from the start"."""
+        """Parse a cursor from a URL; a malformed one means "from the start". A DPD beyond
+        MAX_DPD is BadCursor: no case is that late, and the database's integers would overflow."""
         parts = (text or "").split(":", 2)
-        if len(parts) != 3 or not parts[0].isdigit():
+        digits = parts[0]
+        if len(parts) != 3 or not (digits.isascii() and digits.isdigit()):
             return None
-        return cls(bucket=parts[1], dpd=int(parts[0]), id=parts[2])
+        if len(digits) > len(str(MAX_DPD)) or int(digits) > MAX_DPD:
+            raise BadCursor(text or "")
+        return cls(bucket=parts[1], dpd=int(digits), id=parts[2])
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,7 +155,10 @@ def templates() -> Jinja2Templates:
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """Render a page with what every page needs: locale, translator, user, zone, labels."""
+    """Render a page with what every page needs: locale, translator, user, zone, labels, and the
+    session's CSRF token (its forms and htmx send it back)."""
+    from fairdebt.web.security import csrf_token
+
     locale = locale_of(request)
     gettext = gettext_for(locale)
     settings = request.app.state.settings
@@ -163,6 +166,7 @@ def render(
     base = {
         "locale": locale,
         "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
         "label": lambda code: gettext(LABELS[code]) if code in LABELS else code,
         "instant": lambda at: _instant(at, zone),
         "switch_url": lambda code: str(request.url.include_query_params(lang=code)),

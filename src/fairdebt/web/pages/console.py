@@ -20,7 +20,7 @@ from fairdebt.services.users import User
 from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of, may_see_personal_data
 from fairdebt.web.case_query import case_detail
 from fairdebt.web.i18n import N_, gettext_for, locale_of
-from fairdebt.web.queries import CaseFilter, Cursor, count_cases, list_cases
+from fairdebt.web.queries import BadCursor, CaseFilter, Cursor, count_cases, list_cases
 from fairdebt.web.rendering import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -29,6 +29,7 @@ PAGE_SIZE = 50
 BUCKET_NAMES = tuple(name for name, _low, _high in BUCKETS)
 PRODUCTS = tuple(p.value for p in Product)
 STATUSES = tuple(s.value for s in CaseStatus)
+BAD_CURSOR = N_("This page of the case list does not exist.")
 
 
 def _pick(value: str, allowed: tuple[str, ...]) -> str | None:
@@ -62,10 +63,9 @@ def case_list(
     """Cases by DPD, worst first, filtered by bucket, product, status and case id."""
     query = {"bucket": bucket, "product": product, "status": status, "q": q, "order": order}
     flt = _filter(user, query)
+    first, last = _cursors(request, after, before)
     with connect(engine_of(request)) as conn:
-        page = list_cases(
-            conn, flt, after=Cursor.decode(after), before=Cursor.decode(before), limit=PAGE_SIZE
-        )
+        page = list_cases(conn, flt, after=first, before=last, limit=PAGE_SIZE)
         total, capped = count_cases(conn, flt)
     partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "cases"
     context = {
@@ -79,6 +79,15 @@ def case_list(
         "query": query,
     }
     return render(request, "console/_cases.html" if partial else "console/cases.html", context)
+
+
+def _cursors(request: Request, after: str, before: str) -> tuple[Cursor | None, Cursor | None]:
+    """The page's cursors; one out of range is a 422 before any query (no overflow, no 500)."""
+    try:
+        return Cursor.decode(after), Cursor.decode(before)
+    except BadCursor:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(status_code=422, detail=gettext(BAD_CURSOR)) from None
 
 
 @router.get("/cases/{case_id}", name="console_case")

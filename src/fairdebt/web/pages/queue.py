@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.domain.borrower import mask_phone
@@ -39,6 +39,8 @@ QUEUE_SIZE = 200
 FLASH = "queue_decision"
 NOT_YOUR_QUEUE = N_("The call queue is for collectors, agencies, supervisors and administrators.")
 NO_SUCH_TASK = N_("There is no such task in your queue.")
+# Task ids are database integers: a bigger number in the URL is a 422, not an overflow (500).
+TaskId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def queue_user(request: Request, user: ConsoleUser) -> User:
@@ -104,7 +106,7 @@ def _candidates(uow: UnitOfWork) -> dict[str, int]:
 
 
 @router.post("/queue/tasks/{task_id}/check", name="console_queue_check")
-def check_with_the_gate(request: Request, task_id: int, user: QueueUser) -> Response:
+def check_with_the_gate(request: Request, task_id: TaskId, user: QueueUser) -> Response:
     """Ask the gate for this call; it is made only if the gate allows it."""
     from fairdebt.services.worklist_execute import execute
 

@@ -20,6 +20,7 @@ from fairdebt.web.api.strategy import NOT_FOR_YOUR_ROLE, list_runs, may_read_rep
 from fairdebt.web.auth import ConsoleUser, services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.rendering import render
+from fairdebt.web.security import CHARTS_CSP
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -69,7 +70,12 @@ def _page(request: Request, run_id: str | None) -> Response:
             "charts": charts(data, gettext),
             "segment_total": sum(s["accounts"] for s in data["segments"]) or 1,
         }
-    return render(request, "console/strategy.html", context)
+    response = render(request, "console/strategy.html", context)
+    if data is not None:
+        # Vega compiles its chart expressions with Function(): only these report pages, which
+        # draw charts, allow eval; still no inline script, and scripts from /static only.
+        response.headers["Content-Security-Policy"] = CHARTS_CSP
+    return response
 
 
 def _interval(ci: dict[str, float] | None, fmt: Callable[[float], str]) -> str:
