@@ -30,12 +30,10 @@ from fairdebt.services.ports.worklist import (
     TaskFilter,
     TaskOutcome,
 )
+from fairdebt.services.worklist import ELIGIBILITIES, PLACEMENT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-ELIGIBILITIES = ("agency_placement", "field_visit", "lawyers_letter", "litigation_review")
-PLACEMENT = "agency_placement"
 
 
 def _iso(at: datetime) -> str:
