@@ -71,6 +71,34 @@ def test_a_body_that_is_not_json_is_422(client: TestClient) -> None:
     assert response.json()["errors"][0]["pointer"] == ""
 
 
+def test_a_body_over_the_limit_is_413_before_it_is_read_and_the_next_request_is_served(
+    client: TestClient,
+) -> None:
+    from fairdebt.web.api.gate import MAX_BODY_BYTES
+
+    padded = {**EXAMPLES["late call"], "padding": "x" * MAX_BODY_BYTES}
+    chunks = (b" " * 65_536 for _ in range(MAX_BODY_BYTES // 65_536 + 2))  # no length declared
+
+    declared = client.post(URL, content=json.dumps(padded).encode())
+    streamed = client.post(URL, content=chunks, headers={"content-type": "application/json"})
+    after = client.post(URL, json=EXAMPLES["late call"])
+
+    assert declared.status_code == streamed.status_code == 413
+    assert declared.json()["errors"] == [{"pointer": "", "message": "too large"}]
+    assert after.status_code == 200 and after.text == gate(EXAMPLES["late call"]).to_json()
+
+
+def test_a_body_at_the_limit_is_read(client: TestClient) -> None:
+    from fairdebt.web.api.gate import MAX_BODY_BYTES
+
+    text = json.dumps(EXAMPLES["late call"])
+    body = text.encode() + b" " * (MAX_BODY_BYTES - len(text.encode()))  # JSON allows the spaces
+
+    response = client.post(URL, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 200
+
+
 def test_an_unknown_pack_is_422_at_pack_listing_the_available_ones(client: TestClient) -> None:
     response = client.post(URL, json={**EXAMPLES["late call"], "pack": "uk"})
 

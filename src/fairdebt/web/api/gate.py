@@ -82,9 +82,40 @@ async def check(request: Request) -> Response:
     return await serve_check(request)
 
 
+# A request with fifty history events is ~10 KB; a megabyte is room for any real one. A bigger
+# body is refused before it is read whole, so it cannot tie up a worker's memory and CPU.
+MAX_BODY_BYTES = 1 << 20
+
+
+class BodyTooLarge(Exception):
+    """The request's body is over MAX_BODY_BYTES."""
+
+
+def too_large() -> JSONResponse:
+    payload = {
+        "error": f"the body is larger than {MAX_BODY_BYTES:,} bytes",
+        "errors": [{"pointer": "", "message": "too large"}],
+        "hint": "a gate request is one attempt with its borrower's recent history",
+    }
+    return JSONResponse(payload, status_code=413)
+
+
+def _declared_too_large(headers: list[tuple[bytes, bytes]]) -> bool:
+    length = next((v for k, v in headers if k.lower() == b"content-length"), b"0")
+    return not length.isdigit() or int(length) > MAX_BODY_BYTES
+
+
 async def serve_check(request: Request) -> Response:
     """The endpoint's work, served by a plain Starlette route (see the end of the module)."""
-    answer = decide_json(await request.body(), request.app.state.services.packs)
+    if _declared_too_large(request.scope["headers"]):
+        return too_large()
+    try:
+        body = await _read_body(request.receive)
+    except BodyTooLarge:
+        return too_large()
+    if body is None:
+        return Response(status_code=400)
+    answer = decide_json(body, request.app.state.services.packs)
     if isinstance(answer, Response):
         return answer
     return Response(answer, media_type="application/json")
@@ -151,7 +182,14 @@ class GateFastPath:
                 prepare(self.packs)  # at startup, not in the first requests' time
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        if _declared_too_large(scope["headers"]):
+            await too_large()(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except BodyTooLarge:
+            await too_large()(scope, receive, send)
+            return
         if body is None:
             return  # the client left before sending its request: nobody to answer
         try:
@@ -183,12 +221,19 @@ def prepare(packs: Packs) -> None:
 
 
 async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body (None if the client left), or BodyTooLarge as soon as it is too big
+    (a chunked body declares no length)."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
