@@ -25,9 +25,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(folder: Path, database_url: str) -> Iterator[str]:
+def serving(folder: Path, database_url: str, **settings: str) -> Iterator[str]:
     """The server's base URL while it runs on `database_url`, with `folder` as its data
-    directory and working directory (so no developer .env is read); its log in server.log."""
+    directory and working directory (so no developer .env is read); its log in server.log.
+    `settings` are more FAIRDEBT_* variables (`trusted_proxies="127.0.0.1"`)."""
     port = free_port()
     env = {
         **os.environ,
@@ -36,6 +37,7 @@ def serving(folder: Path, database_url: str) -> Iterator[str]:
         "FAIRDEBT_SECRET_KEY": "e2e-secret-key",
         "FAIRDEBT_LOCALE": "zh-CN",
         "FAIRDEBT_ENV": "test",
+        **{f"FAIRDEBT_{name.upper()}": value for name, value in settings.items()},
     }
     log = folder / "server.log"
     command = [

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         15, ge=1, le=1440, description="How long failed sign-ins count, and a lock lasts."
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed; empty: none, the connection's peer is the client.",
+    )
 
     @field_validator("timezone")
     @classmethod

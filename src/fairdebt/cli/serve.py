@@ -52,4 +52,15 @@ def serve(
     check_port(host, port)
     wired.engine  # create or migrate the schema before the first request  # noqa: B018
     wired.close()  # each server process builds its own engine
-    uvicorn.run("fairdebt.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+    # A client's address decides sign-in throttling: forwarded headers are believed only from
+    # the proxies the deployment names (uvicorn would otherwise believe any local one).
+    proxies = config.trusted_proxies.strip()
+    uvicorn.run(
+        "fairdebt.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or "",
+    )
