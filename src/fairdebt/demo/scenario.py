@@ -13,7 +13,6 @@ dispatches and places nothing twice, and gives the demo users fresh passwords.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -128,19 +127,3 @@ def demo_users(engine: Engine) -> list[DemoUser]:
         DemoUser("agency", "agency", password(), "委外机构 Agency AG-01", agency_id=AGENCIES[0]),
         DemoUser("borrower", "borrower", password(), "借款人 Borrower", borrower_id=borrower),
     ]
-
-
-def create_users(engine: Engine, users: list[DemoUser], create: Callable[..., object]) -> None:
-    """(Re)create the demo users with the given passwords."""
-    with engine.begin() as conn:
-        conn.execute(t.users.delete().where(t.users.c.username.in_([u.username for u in users])))
-        for u in users:
-            create(
-                conn,
-                u.username,
-                u.role,
-                u.password,
-                u.display_name,
-                agency_id=u.agency_id,
-                borrower_id=u.borrower_id,
-            )
