@@ -31,16 +31,42 @@ class OutboundMessage:
     body: str
     decision_id: str | None  # the gate decision that allows it; None is always refused
     key: str = ""  # the idempotency key: the same key twice is one message, not two
+    subject: str = ""  # an e-mail's subject; a letter's kind (collection_notice, ...)
+    language: str = "zh-CN"  # zh-CN | en
+    # The exact bytes that leave, as `Channel.prepare` made them (SMS text, e-mail MIME, letter
+    # PDF): kept as evidence before `deliver` hands them over unchanged.
+    payload: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a provider will send for a message, byte for byte, and its media type
+    (text/plain; charset=utf-8, message/rfc822, application/pdf)."""
+
+    data: bytes
+    media_type: str
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     outcome: str  # the gate's outcome words: delivered, failed, conversation, no_answer, ...
     provider_ref: str = ""
+    detail: str = ""  # the provider's own answer (kept when it failed)
 
 
 class Channel(Protocol):
-    """A provider. It is only ever called through services.contact.ContactGuard."""
+    """A provider. It is only ever called through services.contact.ContactGuard.
+
+    `idempotent`: the provider itself drops a second message with a key it has seen (an SMS
+    gateway's client reference, a letter file named by its key). Only then may a message whose
+    outcome was lost in a crash be handed over again; otherwise a person confirms it."""
+
+    idempotent: bool
+
+    def prepare(self, message: OutboundMessage) -> Prepared:
+        """The bytes `deliver` will send for this message (deterministic: the same message gives
+        the same bytes). `deliver` receives them as `message.payload`."""
+        ...
 
     def deliver(self, message: OutboundMessage) -> Delivery:
         """Hand the message over. A message whose `key` was delivered before is not sent again:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import threading
 
-from fairdebt.adapters.channels.base import Delivery, OutboundMessage
+from fairdebt.adapters.channels.base import Delivery, OutboundMessage, Prepared
 
 
 class ConsoleChannel:
     """Keeps what it "sends"; a key seen before returns the earlier delivery (idempotent)."""
 
+    idempotent = True
+
     def __init__(self) -> None:
         self.outbox: list[OutboundMessage] = []
         self._by_key: dict[str, Delivery] = {}
         self._lock = threading.Lock()
+
+    def prepare(self, message: OutboundMessage) -> Prepared:
+        data = message.payload or message.body.encode("utf-8")
+        return Prepared(data, "text/plain; charset=utf-8")
 
     def deliver(self, message: OutboundMessage) -> Delivery:
         with self._lock:
