@@ -1,5 +1,5 @@
 """A worker process for the claim tests: executes one task against a database URL, once both
-workers are ready, and reports what it did. Each process has its own engine and channel; what
+workers are ready, then delivers the outbox, and reports what execution did. Each process has its own engine and channel; what
 went out is counted from the database (contact_attempts, contact_recorded events)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ def execute_once(url: str, task_id: int, now_iso: str, start: Any) -> str:
     from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.compliance.pack import builtin_packs
     from fairdebt.errors import FairdebtError
+    from fairdebt.services.outbox import Worker
     from fairdebt.services.worklist_execute import execute
 
     engine = make_engine(url, timeout=30)
@@ -24,8 +25,13 @@ def execute_once(url: str, task_id: int, now_iso: str, start: Any) -> str:
             SqlUnitOfWork(engine), task_id, "system:worker", datetime.fromisoformat(now_iso),
             packs, {"sms": ConsoleChannel()},
         )  # fmt: skip
-        return done.status
+        status = done.status
     except FairdebtError as exc:  # the other finished first: the task is no longer workable
-        return f"error: {exc.cause}"
+        status = f"error: {exc.cause}"
+    try:  # then both deliver the outbox at once: the row goes to one of them
+        Worker(SqlUnitOfWork(engine), {"sms": ConsoleChannel()}, packs).drain(
+            lambda: datetime.fromisoformat(now_iso)
+        )
+        return status
     finally:
         engine.dispose()

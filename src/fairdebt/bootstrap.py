@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from fairdebt.adapters.channels.base import Channel
     from fairdebt.compliance.pack import Packs
     from fairdebt.domain.loan import Component
+    from fairdebt.services.outbox import Worker
     from fairdebt.services.ports import Clock, UnitOfWork
     from fairdebt.services.worklist_execute import Sender
     from fairdebt.settings import Settings
@@ -95,6 +96,18 @@ class Services:
         from fairdebt.domain.loan import Component
 
         return tuple(Component(c) for c in self.settings.allocation)
+
+    def outbox_worker(self, name: str | None = None) -> Worker:
+        """A worker delivering the outbox through this deployment's channels (services.outbox)."""
+        from fairdebt.services.outbox import Worker
+
+        return Worker(
+            self.uow(),
+            self.channels,
+            self.packs,
+            order=self.allocation_order,
+            name=name,
+        )
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on the one engine."""

@@ -51,6 +51,14 @@ class FakeTaskRepository:
         self.claims.pop(task_id, None)
         return True
 
+    def settle(self, task_id: int, outcome: TaskOutcome) -> bool:
+        task = self.rows.get(task_id)
+        if task is None or task.status != "queued":
+            return False
+        self.rows[task_id] = replace(task, status=outcome.status)
+        self.outcomes[task_id] = outcome
+        return True
+
     def listing(self, flt: TaskFilter, limit: int) -> list[dict[str, Any]]:
         found = [
             vars_of(t)

@@ -30,6 +30,7 @@ from fairdebt.compliance.pack import builtin_packs
 from fairdebt.errors import FairdebtError
 from fairdebt.services.charges import account_charges
 from fairdebt.services.contact import DEFAULT_ORDER
+from fairdebt.services.outbox import LEASE, Summary, Worker
 from fairdebt.services.ports.worklist import TaskFilter
 from fairdebt.services.worklist import ELIGIBILITIES, dispatch, place_with_agencies
 from fairdebt.services.worklist_execute import Executed, Sender, execute
@@ -291,19 +292,40 @@ def _call_task(engine, case_id: str = "C-B0003") -> int:
     return next(r.id for r in task_rows(engine, case_id=case_id) if r.kind == "sms")
 
 
-def test_an_allowed_task_is_sent_after_the_logged_decision_and_done(engine, portfolio) -> None:
+def _deliver(engine, channels, now: datetime, name: str | None = None) -> Summary:  # type: ignore[no-untyped-def]
+    """What `fairdebt worker --once` does: deliver every due outbox message."""
+    return Worker(SqlUnitOfWork(engine), channels, PACKS, name=name).drain(lambda: now)
+
+
+def test_an_allowed_task_is_queued_with_its_decision_and_sent_by_the_worker(
+    engine, portfolio
+) -> None:
     task_id = _call_task(engine)
     sms = ConsoleChannel()
 
     done = execute(SqlUnitOfWork(engine), task_id, "system:test", MORNING, PACKS, {"sms": sms})
 
-    assert done.status == "done" and done.outcome == "delivered"
-    assert len(sms.outbox) == 1 and sms.outbox[0].decision_id == done.decision.id
+    assert done.status == "queued" and sms.outbox == []  # nothing leaves inside the transaction
+    assert task_rows(engine, id=task_id)[0].status == "queued"
+    with engine.connect() as conn:
+        queued = [e.type for e in SqlEventLog(conn).events("C-B0003")][-2:]
+    assert queued == ["gate_decision", "contact_queued"]  # committed together
+
+    assert _deliver(engine, {"sms": sms}, MORNING).counts == {"sent": 1}
+
+    assert len(sms.outbox) == 1
     assert "逾期" in sms.outbox[0].body  # the pack's reminder, filled in
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events("C-B0003")]
-    assert types[-3:] == ["gate_decision", "contact_attempted", "contact_recorded"]
-    assert task_rows(engine, id=task_id)[0].decision_id == done.decision.id
+    # the gate was asked again just before sending
+    assert types[-4:] == [
+        "contact_queued",
+        "gate_decision",
+        "contact_attempted",
+        "contact_recorded",
+    ]
+    row = task_rows(engine, id=task_id)[0]
+    assert (row.status, row.decision_id) == ("done", done.decision.id)
 
 
 def test_a_task_run_at_23_00_china_time_is_deferred_to_the_morning_and_not_sent(
@@ -441,7 +463,8 @@ def _send_letter(engine) -> tuple[Executed, OutboundMessage]:
     done = execute(
         SqlUnitOfWork(engine), _letter_task(engine), "system:test", MORNING, PACKS, {"letter": post}
     )
-    assert done.status == "done", done.note
+    assert done.status == "queued", done.note
+    assert _deliver(engine, {"letter": post}, MORNING).counts == {"sent": 1}
     return done, post.outbox[0]
 
 
@@ -521,7 +544,8 @@ def test_the_deployments_phone_and_portal_reach_the_reminder(
         SqlUnitOfWork(engine), task_id, "system:test", MORNING, PACKS, {"sms": sms}, sender=sender
     )
 
-    assert done.status == "done", done.note
+    assert done.status == "queued", done.note
+    _deliver(engine, {"sms": sms}, MORNING)
     assert "95588-321" in sms.outbox[0].body and "400-000-0000" not in sms.outbox[0].body
     assert sender.portal_url == "https://collect.example.cn/verify"
 
@@ -585,28 +609,37 @@ def _contacts(engine, case_id: str) -> list[str]:
 
 
 def test_two_threads_executing_one_task_make_one_contact(engine, portfolio) -> None:
+    """Two workers execute one task, then both deliver the outbox at once: one message."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     task_id = _call_task(engine)
     sms = SlowChannel()
     start = threading.Barrier(2)
+    deliver = threading.Barrier(2)
 
-    def work(_: int) -> str:
+    def work(n: int) -> str:
         start.wait()
         try:
-            return execute(
+            status = execute(
                 SqlUnitOfWork(engine), task_id, "system:t", MORNING, PACKS, {"sms": sms}
             ).status
         except FairdebtError as exc:
-            return f"error: {exc.cause}"
+            status = f"error: {exc.cause}"
+        deliver.wait()
+        _deliver(engine, {"sms": sms}, MORNING, name=f"worker-{n}")
+        return status
 
     with ThreadPoolExecutor(2) as pool:
         statuses = sorted(pool.map(work, range(2)))
 
     assert len(sms.outbox) == 1
-    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]
-    assert statuses[0] in ("busy", f"error: task {task_id} is done") and statuses[1] == "done"
+    assert _contacts(engine, "C-B0003") == [
+        "contact_queued",
+        "contact_attempted",
+        "contact_recorded",
+    ]
+    assert statuses[0] in ("busy", f"error: task {task_id} is queued") and statuses[1] == "queued"
     assert task_rows(engine, id=task_id)[0].status == "done"
 
 
@@ -628,8 +661,12 @@ def test_two_processes_executing_one_task_make_one_contact(engine, portfolio) ->
             ]
             statuses = sorted(r.result(timeout=120) for r in runs)
 
-    assert statuses.count("done") == 1, statuses
-    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]
+    assert statuses.count("queued") == 1, statuses
+    assert _contacts(engine, "C-B0003") == [
+        "contact_queued",
+        "contact_attempted",
+        "contact_recorded",
+    ]
     with engine.connect() as conn:
         attempts = conn.scalar(
             select(func.count()).select_from(t.metadata.tables["contact_attempts"])
@@ -650,14 +687,16 @@ def test_a_claim_blocks_a_second_worker_until_it_goes_stale(engine, portfolio) -
         SqlUnitOfWork(engine), task_id, "system:b", MORNING + timedelta(minutes=1), PACKS,
         {"sms": sms},
     )  # fmt: skip
+    _deliver(engine, {"sms": sms}, MORNING + timedelta(minutes=1))
     sent_while_claimed = len(sms.outbox)
     later = execute(
         SqlUnitOfWork(engine), task_id, "system:b", MORNING + CLAIM_LEASE + timedelta(seconds=1),
         PACKS, {"sms": sms},
     )  # fmt: skip
+    _deliver(engine, {"sms": sms}, MORNING + CLAIM_LEASE + timedelta(seconds=1))
 
     assert (soon.status, sent_while_claimed) == ("busy", 0)
-    assert later.status == "done" and len(sms.outbox) == 1
+    assert later.status == "queued" and len(sms.outbox) == 1
 
 
 def _write_lock(engine):  # type: ignore[no-untyped-def]
@@ -685,11 +724,16 @@ def _write_lock(engine):  # type: ignore[no-untyped-def]
 def test_a_commit_failure_after_delivery_is_reconciled_not_repeated(engine, portfolio) -> None:
     """Another connection takes a lock from the moment the provider has the message, so
     recording its outcome fails. The contact is neither lost (the attempt is on the record and
-    counts for the gate) nor repeated (the retry reconciles it with the provider)."""
+    counts for the gate) nor repeated (the next worker asks the provider by the same key)."""
     from fairdebt.errors import DatabaseError
-    from fairdebt.services.worklist_execute import CLAIM_LEASE
 
     task_id = _call_task(engine)
+    assert (
+        execute(
+            SqlUnitOfWork(engine), task_id, "t", MORNING, PACKS, {"sms": ConsoleChannel()}
+        ).status
+        == "queued"
+    )
     fast, take_lock, give_back = _write_lock(engine)
 
     class LockingChannel(ConsoleChannel):
@@ -700,17 +744,19 @@ def test_a_commit_failure_after_delivery_is_reconciled_not_repeated(engine, port
 
     sms = LockingChannel()
     with pytest.raises(DatabaseError):
-        execute(SqlUnitOfWork(fast), task_id, "system:t", MORNING, PACKS, {"sms": sms})
+        Worker(SqlUnitOfWork(fast), {"sms": sms}, PACKS).deliver_due(MORNING)
     give_back()
     fast.dispose()
 
     assert len(sms.outbox) == 1
-    assert _contacts(engine, "C-B0003") == ["contact_attempted"]  # sent, outcome not recorded
-    retry = execute(
-        SqlUnitOfWork(engine), task_id, "system:t", MORNING + CLAIM_LEASE + timedelta(seconds=1),
-        PACKS, {"sms": sms},
-    )  # fmt: skip
+    assert _contacts(engine, "C-B0003")[-1] == "contact_attempted"  # sent, outcome not recorded
+    retry = _deliver(engine, {"sms": sms}, MORNING + LEASE + timedelta(seconds=1))
 
-    assert retry.status == "done" and "reconciled" in retry.note
+    assert retry.counts == {"sent": 1}
     assert len(sms.outbox) == 1  # never twice
-    assert _contacts(engine, "C-B0003") == ["contact_attempted", "contact_recorded"]
+    assert _contacts(engine, "C-B0003") == [
+        "contact_queued",
+        "contact_attempted",
+        "contact_recorded",
+    ]
+    assert task_rows(engine, id=task_id)[0].status == "done"

@@ -51,7 +51,8 @@ def test_the_worklist_commands_dispatch_list_run_and_place(database) -> None:
     assert sms > 0 and {r["kind"] for r in rows} == {"sms"}
     assert all("****" in r["phone"] for r in rows)  # masked, even in JSON
     assert f"│ deferred │ {sms:>5} │" in late.stdout  # 23:00 in Shanghai: quiet hours
-    assert f"│ done     │ {sms:>5} │" in morning.stdout  # due on the morning they moved to
+    assert f"│ queued   │ {sms:>5} │" in morning.stdout  # due on the morning they moved to
+    assert f"outbox: sent {sms}, deferred 0" in morning.stderr  # and delivered by the worker
     assert "asking the gate" in morning.stderr  # the progress bar
     assert placed.returncode == 0, placed.stderr
     assert "AG-EAST" in placed.stdout and "placed" in placed.stderr

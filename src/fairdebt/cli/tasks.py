@@ -148,6 +148,11 @@ def run(
     now = _now(now_text, wired)
     counts = _execute_due(wired, kinds, now, limit, quiet)
     _print_outcomes(counts)
+    if counts.get("queued"):  # deliver them now, as `fairdebt worker --once` would
+        from fairdebt.cli._common import console
+
+        summary = wired.outbox_worker("cli:tasks run").drain(lambda: now)
+        console.print(f"outbox: {summary.line()}")
 
 
 def _now(text: str | None, wired: Services) -> datetime:
@@ -206,10 +211,9 @@ def _print_outcomes(counts: dict[str, int]) -> None:
     table = Table()
     table.add_column("outcome")
     table.add_column("tasks", justify="right")
-    for status in ("done", "deferred", "refused", "review", "busy"):
+    for status in ("queued", "done", "deferred", "refused", "review", "busy"):
         table.add_row(status, f"{counts.get(status, 0):,}")
     out.print(table)
-    console.print("sent through the console channel (development: nothing leaves the machine)")
 
 
 @tasks_app.command("place")

@@ -94,6 +94,8 @@ class ContactRequest:
     collector: str
     actor: str
     content: str | None = None
+    # Asked again for a queued message (services.outbox): its own queued event is not history.
+    outbox_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +176,7 @@ def _gate_request(
         content=request.content,
     )
     borrower = Borrower(timezones=(person.timezone,), holds=frozenset(holds), debts=debts)
-    history = history_of(log)
+    history = history_of(log, excluding=request.outbox_key)
     gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
     return gate, _Facts(limitation, day)
 
@@ -276,16 +278,32 @@ def with_rules(decision: Decision, extra: Sequence[FiredRule]) -> Decision:
 UNRECORDED_OUTCOME = {"call": "conversation", "visit": "conversation", "voicemail": "voicemail"}
 
 
-def history_of(events: list[Any]) -> tuple[HistoryEvent, ...]:
-    """The case's contacts, in the gate's words: each recorded contact, and each attempt whose
-    outcome is not recorded (yet) as the most it may have been (UNRECORDED_OUTCOME)."""
+def history_of(events: list[Any], excluding: str = "") -> tuple[HistoryEvent, ...]:
+    """The case's contacts, in the gate's words: each recorded contact; each attempt whose
+    outcome is not recorded (yet), as the most it may have been (UNRECORDED_OUTCOME); and each
+    message queued in the outbox and not yet delivered, in flight, cancelled or failed, as
+    delivered when it was queued (but not the one whose key is `excluding`: the message the
+    gate is being asked about)."""
     recorded = {e.data.get("decision_id") for e in events if e.type == "contact_recorded"}
+    settled = {  # queued messages that ended, were delivered, or are in flight (counted so)
+        e.data.get("key")
+        for e in events
+        if e.type in ("contact_cancelled", "contact_failed")
+        or (e.type == "contact_recorded" and e.data.get("outcome") != "failed")
+        or (e.type == "contact_attempted" and e.data["decision_id"] not in recorded)
+    }
     out = []
     for event in events:
         if event.type == "contact_attempted" and event.data["decision_id"] not in recorded:
             d = event.data | {"outcome": UNRECORDED_OUTCOME.get(event.data["channel"], "delivered")}
         elif event.type == "contact_recorded":
             d = event.data
+        elif (
+            event.type == "contact_queued"
+            and event.data["key"] not in settled
+            and event.data["key"] != excluding
+        ):
+            d = event.data | {"outcome": UNRECORDED_OUTCOME.get(event.data["channel"], "delivered")}
         else:
             continue
         out.append(
@@ -433,7 +451,7 @@ def reconcile(
         channel = channels.get(attempt.channel)
         delivery = channel.lookup(attempt.decision_id) if channel is not None else None
         with uow:
-            data = _attempted(uow.events.events(attempt.case_id), attempt.decision_id)
+            data = attempted_event(uow.events.events(attempt.case_id), attempt.decision_id)
             if delivery is not None and data is not None:
                 record_outcome(uow, attempt.case_id, data, delivery, now)
                 recorded += 1
@@ -448,7 +466,8 @@ def reconcile(
     return Reconciled(recorded, unconfirmed)
 
 
-def _attempted(events: list[Any], decision_id: str) -> dict[str, Any] | None:
+def attempted_event(events: list[Any], decision_id: str) -> dict[str, Any] | None:
+    """The data of the `contact_attempted` event of a decision (None: there is none)."""
     return next(
         (
             dict(e.data)

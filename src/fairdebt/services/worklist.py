@@ -41,7 +41,7 @@ CANDIDATE_KINDS = ("field_visit", "lawyers_letter", "litigation_review")  # othe
 PLACEMENT = "agency_placement"
 ELIGIBILITIES = (PLACEMENT, *CANDIDATE_KINDS)
 KINDS = (*CONTACT_KINDS, "app_push", *ELIGIBILITIES)
-STATUSES = ("open", "done", "deferred", "refused", "review", "superseded")
+STATUSES = ("open", "queued", "done", "deferred", "refused", "review", "superseded")
 __all__ = ["WORKABLE", "Dispatched", "dispatch", "place_with_agencies", "run_for_day"]
 
 

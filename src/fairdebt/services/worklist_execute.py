@@ -53,8 +53,10 @@ from fairdebt.services.contact import (
     ask,
     reconcile,
 )
+from fairdebt.services.outbox import OUTBOX_KINDS, enqueue, new_key
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.outbox import NewMessage
 from fairdebt.services.ports.worklist import WORKABLE, TaskOutcome
 from fairdebt.services.worklist import CONTACT_KINDS
 
@@ -104,7 +106,7 @@ class Sender:
 @dataclass(frozen=True, slots=True)
 class Executed:
     task_id: int
-    status: str  # done | deferred | refused | review | busy (another worker has it)
+    status: str  # queued | done | deferred | refused | review | busy (another worker has it)
     decision: Decision | None  # None when the gate was not asked (no address on record)
     note: str
     due_on: date | None = None
@@ -174,8 +176,75 @@ def _claimed(
     request = ContactRequest(
         task["case_id"], task["kind"], "debtor", purpose, to, _collector(task), actor, content
     )
+    if task["kind"] in OUTBOX_KINDS:
+        return _queue(uow, task, request, now, (packs, pack, order))
     asked = ask(uow, request, now, packs, pack, order=order)
     return _act(uow, task, asked.decision, now, (to, content or "", channels, actor))
+
+
+def _queue(
+    uow: UnitOfWork,
+    task: dict[str, Any],
+    request: ContactRequest,
+    now: datetime,
+    gate: tuple[Packs, str, Order],
+) -> Executed:
+    """Ask the gate and, if it allows, queue the message in the same transaction as the logged
+    decision (services.outbox): the worker delivers it. A denial or review is as in `_act`."""
+    packs, pack, order = gate
+    note = ""
+    with uow:
+        decision = ask(uow, request, now, packs, pack, order=order).decision
+        if decision.decision is Verdict.ALLOW:
+            queued = enqueue(uow, _queued(task, request, now, pack, decision.id))
+            note = f"queued for delivery (outbox {queued})"
+            outcome = TaskOutcome("queued", note, now, decision.id)
+            uow.tasks.finish(task["id"], task.get("worker"), outcome)
+        uow.commit()
+    if decision.decision is not Verdict.ALLOW:
+        return _act(uow, task, decision, now, ())
+    return Executed(task["id"], "queued", decision, note)
+
+
+def _queued(
+    task: dict[str, Any], request: ContactRequest, now: datetime, pack: str, decision_id: str
+) -> NewMessage:
+    language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
+    return NewMessage(
+        key=new_key(),
+        case_id=task["case_id"],
+        task_id=task["id"],
+        channel=task["kind"],
+        party=request.party,
+        purpose=request.purpose,
+        collector=request.collector,
+        actor=request.actor,
+        pack=pack,
+        to=request.to,
+        subject=_subject(task, language),
+        body=request.content or "",
+        language=language,
+        document=_document(task, pack),
+        decision_id=decision_id,
+        due_at=now,
+        created_at=now,
+    )
+
+
+def _subject(task: dict[str, Any], language: str) -> str:
+    """An e-mail's subject: who writes and about what, naming no amount."""
+    lender = task["lender"] or ""
+    if language == "en":
+        return f"About your account with {lender}".strip()
+    return f"{lender}账户还款提醒".strip()
+
+
+def _document(task: dict[str, Any], pack: str) -> str:
+    """A letter's kind: its template's id without the pack prefix (collection_notice, ...)."""
+    if task["kind"] != "letter":
+        return ""
+    chosen = _template_for(task, pack)
+    return chosen.id.split(".", 1)[-1] if chosen is not None else ""
 
 
 def _interrupted(

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
 from fairdebt.adapters.db.worklist_tables import contact_attempts, tasks
 from fairdebt.domain.case import AssigneeKind
@@ -142,6 +143,13 @@ class SqlTaskRepository:
         if worker is not None:
             where.append(tasks.c.claimed_by == worker)
         return self.conn.execute(update(tasks).where(*where).values(**values)).rowcount == 1
+
+    def settle(self, task_id: int, outcome: TaskOutcome) -> bool:
+        values = {"status": outcome.status, "note": outcome.note, "updated_at": _iso(outcome.at)}
+        statement = (
+            update(tasks).where(tasks.c.id == task_id, tasks.c.status == "queued").values(**values)
+        )
+        return self.conn.execute(statement).rowcount == 1
 
     def listing(self, flt: TaskFilter, limit: int) -> list[dict[str, Any]]:
         k, c, b = tasks.c, t.cases.c, t.borrowers.c
@@ -280,9 +288,10 @@ class SqlAttemptRepository:
 
     def unfinished(self, started_before: datetime) -> list[Attempt]:
         a = contact_attempts.c
+        queued = select(outbox.c.id).where(outbox.c.decision_id == a.decision_id).exists()
         rows = self.conn.execute(
             select(contact_attempts)
-            .where(a.status == "sending", a.started_at < _iso(started_before))
+            .where(a.status == "sending", a.started_at < _iso(started_before), ~queued)
             .order_by(a.started_at, a.decision_id)
         )
         return [_attempt(r) for r in rows]

@@ -139,6 +139,11 @@ class TaskRepository(Protocol):
         `worker` is given) still claimed by that worker. False if someone else got there."""
         ...
 
+    def settle(self, task_id: int, outcome: TaskOutcome) -> bool:
+        """Write the final outcome of a `queued` task (its message left the outbox, or never
+        will). False if the task is not queued."""
+        ...
+
     def listing(self, flt: TaskFilter, limit: int) -> list[dict[str, Any]]:
         """Tasks with their case's bucket and balance, the borrower's phones and name: most
         urgent first (priority, then DPD, then due day, then id)."""
@@ -184,7 +189,8 @@ class AttemptRepository(Protocol):
         ...
 
     def unfinished(self, started_before: datetime) -> list[Attempt]:
-        """Attempts still `sending` that began before the instant, oldest first."""
+        """Attempts still `sending` that began before the instant, oldest first — but not those
+        of outbox messages, which the outbox worker finishes itself (services.outbox)."""
         ...
 
     def of_task(self, task_id: int) -> list[Attempt]:

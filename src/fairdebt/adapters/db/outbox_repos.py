@@ -1,0 +1,161 @@
+"""The outbox repository on SQLAlchemy Core.
+
+Claiming is one statement: an UPDATE of the due rows picked by a subquery, with the claim
+condition repeated in the outer WHERE. On PostgreSQL the subquery locks with FOR UPDATE SKIP
+LOCKED, so workers never wait on each other's rows; on SQLite the statement runs under the
+database's single write lock, which makes it a compare-and-set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from fairdebt.adapters.db.outbox_tables import outbox
+from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+class SqlOutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, message: NewMessage) -> int:
+        m = message
+        values = {
+            "key": m.key,
+            "case_id": m.case_id,
+            "task_id": m.task_id,
+            "channel": m.channel,
+            "party": m.party,
+            "purpose": m.purpose,
+            "collector": m.collector,
+            "actor": m.actor,
+            "pack": m.pack,
+            "recipient": m.to,
+            "subject": m.subject,
+            "body": m.body,
+            "language": m.language,
+            "document": m.document,
+            "status": "queued",
+            "due_at": _iso(m.due_at),
+            "tries": 0,
+            "decision_id": m.decision_id,
+            "created_at": _iso(m.created_at),
+        }
+        row = self.conn.execute(insert(outbox).values(**values).returning(outbox.c.id)).one()
+        return int(row[0])
+
+    def claim_due(
+        self, now: datetime, worker: str, until: datetime, limit: int
+    ) -> list[QueuedMessage]:
+        o = outbox.c
+        at = _iso(now)
+        due = or_(
+            and_(
+                o.status == "queued",
+                o.due_at <= at,
+                or_(o.claimed_by.is_(None), o.claim_expires < at),
+            ),
+            and_(o.status == "sending", o.claim_expires < at),
+        )
+        pick = select(o.id).where(due).order_by(o.due_at, o.id).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        statement = (
+            update(outbox)
+            .where(o.id.in_(pick.scalar_subquery()), due)
+            .values(claimed_by=worker, claim_expires=_iso(until))
+            .returning(*outbox.c)
+        )
+        rows = self.conn.execute(statement).mappings().all()
+        return sorted((_queued(r) for r in rows), key=lambda q: (q.message.due_at, q.id))
+
+    def change(self, message_id: int, worker: str, change: Change) -> bool:
+        values: dict[str, Any] = {"status": change.status}
+        if change.status != "sending":
+            values |= {"claimed_by": None, "claim_expires": None}
+        for name in ("tries", "decision_id", "evidence", "media_type", "provider_ref", "outcome"):
+            value = getattr(change, name)
+            if value is not None:
+                values[name] = value
+        if change.last_error is not None:
+            values["last_error"] = change.last_error[:2000]
+        if change.due_at is not None:
+            values["due_at"] = _iso(change.due_at)
+        if change.at is not None:
+            values["finished_at"] = _iso(change.at)
+        statement = (
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+            .values(**values)
+        )
+        return self.conn.execute(statement).rowcount == 1
+
+    def counts(self) -> Mapping[str, int]:
+        rows = self.conn.execute(
+            select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        ).all()
+        return {str(status): int(n) for status, n in rows}
+
+    def listing(self, status: str | None, limit: int) -> list[QueuedMessage]:
+        query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(outbox.c.status == status)
+        return [_queued(r) for r in self.conn.execute(query).mappings()]
+
+
+def _queued(row: Any) -> QueuedMessage:
+    message = NewMessage(
+        key=row["key"],
+        case_id=row["case_id"],
+        task_id=row["task_id"],
+        channel=row["channel"],
+        party=row["party"],
+        purpose=row["purpose"],
+        collector=row["collector"],
+        actor=row["actor"],
+        pack=row["pack"],
+        to=row["recipient"],
+        subject=row["subject"],
+        body=row["body"],
+        language=row["language"],
+        document=row["document"],
+        decision_id=row["decision_id"],
+        due_at=datetime.fromisoformat(row["due_at"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+    return QueuedMessage(
+        id=row["id"],
+        message=message,
+        status=row["status"],
+        tries=row["tries"],
+        decision_id=row["decision_id"],
+        evidence=row["evidence"],
+        media_type=row["media_type"],
+        provider_ref=row["provider_ref"],
+        last_error=row["last_error"],
+        claimed_by=row["claimed_by"],
+    )
+
+
+class SqlOutboxRepositories:
+    """Mixed into SqlUnitOfWork."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> Connection: ...  # SqlUnitOfWork's
+
+    @property
+    def outbox(self) -> SqlOutboxRepository:
+        return SqlOutboxRepository(self.conn)

@@ -1,0 +1,45 @@
+"""The outbox table (services.ports.outbox): one row per message the gate allowed, written in
+the transaction that logged the decision, delivered by `fairdebt worker`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+
+from fairdebt.adapters.db.tables import metadata
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The idempotency key every provider receives, the same on every try.
+    Column("key", String(64), nullable=False, unique=True),
+    Column("case_id", String(64), ForeignKey("cases.id"), nullable=False),
+    Column("task_id", Integer, ForeignKey("tasks.id")),
+    Column("channel", String(16), nullable=False),
+    Column("party", String(24), nullable=False),
+    Column("purpose", String(24), nullable=False),
+    Column("collector", String(96), nullable=False),
+    Column("actor", String(96), nullable=False),
+    Column("pack", String(32), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("document", String(48), nullable=False),  # a letter's kind; "" otherwise
+    Column("status", String(16), nullable=False),
+    Column("due_at", String(40), nullable=False),  # ISO 8601 UTC, like every instant here
+    Column("tries", Integer, nullable=False),
+    Column("decision_id", String(64), nullable=False),
+    Column("evidence", String(80)),  # sha256:<hex> of the bytes handed over
+    Column("media_type", String(64)),
+    Column("provider_ref", Text),
+    Column("outcome", String(24)),
+    Column("last_error", Text),
+    Column("claimed_by", String(96)),
+    Column("claim_expires", String(40)),
+    Column("created_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+)
+# The worker's question: what is due now, oldest first.
+Index("ix_outbox_status_due", outbox.c.status, outbox.c.due_at)
+Index("ix_outbox_case_id", outbox.c.case_id)

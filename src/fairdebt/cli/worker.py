@@ -1,0 +1,54 @@
+"""`fairdebt worker`: deliver the outbox — every message the gate allowed, once each.
+
+Run as many as you like, on one machine or several: each claims its own rows (services.outbox).
+Stop one with Ctrl-C or SIGTERM: it finishes the message in hand and exits; a worker killed
+outright loses nothing, its rows are taken over when their claim runs out.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+
+
+def worker(
+    once: bool = typer.Option(
+        False, "--once", help="Deliver what is due now, print one summary line, exit."
+    ),
+    limit: int = typer.Option(50, "--batch", min=1, max=10_000, help="Rows claimed at a time."),
+    poll: float = typer.Option(
+        1.0, "--poll", min=0.05, max=3600, help="Seconds to wait when nothing is due."
+    ),
+    name: str = typer.Option(None, "--name", help="This worker's name in claims and logs."),
+) -> None:
+    """Deliver due outbox messages: ask the gate again, keep the exact bytes, hand them over."""
+    import signal
+    import time
+
+    from fairdebt.cli._common import console, out, services
+    from fairdebt.services.outbox import Summary
+
+    wired = services()
+    delivering = wired.outbox_worker(name)
+    if once:
+        summary = delivering.drain(wired.clock.now, limit)
+        out.print(summary.line())
+        return
+    stopping: list[int] = []
+
+    def _stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    console.print(f"{delivering.name}: delivering the outbox (Ctrl-C stops)")
+    total = Summary()
+    while not stopping:
+        done = delivering.deliver_due(wired.clock.now(), limit)
+        total.merge(done)
+        if done.handled == 0:
+            time.sleep(poll)
+    out.print(total.line())

@@ -1,0 +1,379 @@
+"""Use case: the transactional outbox — queue a message with its gate decision, deliver it later.
+
+`enqueue` writes an outbox row and a `contact_queued` case event inside the caller's unit of
+work: the caller (services.worklist_execute) has just logged the gate decision that allows the
+message in the same transaction, so the decision, the event and the row are committed together
+or not at all. A queued message counts for the gate at once (services.contact.history_of), so two
+tasks cannot both pass a frequency cap by being queued before either is sent.
+
+`Worker.deliver_due` delivers what is due, one row at a time, each in three steps, the provider
+called outside any transaction:
+1. claim due rows for a lease (adapters/db/outbox_repos: a compare-and-set on SQLite, FOR UPDATE
+   SKIP LOCKED on PostgreSQL), then ask the gate again for each — a complaint, an opt-out or a
+   new hold may have arrived since it was queued. A denial with `allowed_from` reschedules the
+   row; any other denial cancels it and a review sends it to a person (its task follows).
+2. if allowed: the provider prepares the exact bytes it will send; they go to the evidence store
+   (content-addressed) and the attempt — a `contact_attempts` row keyed by the new decision, a
+   `contact_attempted` event holding the evidence hash, the row `sending` — is committed;
+3. the provider is called with the row's key (the same on every try), and the outcome is
+   committed: a `contact_recorded` event, the row `sent`, the task `done`.
+
+A worker killed between any two of these loses nothing: its claim expires and another worker
+takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
+asked by key; an idempotent provider (it drops a key it has seen) is simply given the same bytes
+again, read back from the evidence store; any other (SMTP) cannot be asked, so the row becomes
+`unconfirmed` for a person rather than risk a second message. A provider error is retried with
+backoff (BACKOFF) and after MAX_TRIES, or at once when the provider says it is permanent, the row
+is `failed` with the provider's answer, and its task goes to review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from fairdebt.adapters.channels.base import (
+    Channel,
+    ChannelError,
+    Delivery,
+    OutboundMessage,
+    Prepared,
+)
+from fairdebt.compliance.pack import Packs
+from fairdebt.compliance.types import Verdict
+from fairdebt.domain.events import NewEvent
+from fairdebt.services.contact import (
+    DEFAULT_ORDER,
+    ContactRequest,
+    ask,
+    attempted_event,
+    record_outcome,
+)
+from fairdebt.services.payments import Order
+from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.evidence import EvidenceStore
+from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
+from fairdebt.services.ports.worklist import Attempt, TaskOutcome
+
+OUTBOX_KINDS = ("sms", "email", "letter", "voicemail")  # a call is made by a person, not queued
+LEASE = timedelta(minutes=2)  # a claim older than this was abandoned: another worker takes over
+MAX_TRIES = 5
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+# Makes a letter's document (a PDF) for a queued message; texts and e-mails need none.
+Documents = Callable[[UnitOfWork, NewMessage, datetime], bytes]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def enqueue(uow: UnitOfWork, message: NewMessage) -> int:
+    """Queue `message` inside the caller's open unit of work (the caller commits): the outbox
+    row and its `contact_queued` event."""
+    message_id = uow.outbox.add(message)
+    data = {
+        "key": message.key,
+        "outbox_id": message_id,
+        "decision_id": message.decision_id,
+        "at": message.created_at.isoformat(),
+        "due_at": message.due_at.isoformat(),
+        "channel": message.channel,
+        "direction": "out",
+        "party": message.party,
+        "to": message.to,
+        "collector": message.collector,
+    }
+    uow.events.append(
+        message.case_id, NewEvent("contact_queued", message.actor, data), message.created_at
+    )
+    return message_id
+
+
+@dataclass
+class Summary:
+    """What one pass of the worker did, by what happened to each message."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def merge(self, other: Summary) -> None:
+        for what, n in other.counts.items():
+            self.counts[what] = self.counts.get(what, 0) + n
+
+    @property
+    def handled(self) -> int:
+        return sum(self.counts.values())
+
+    def line(self) -> str:
+        words = ("sent", "deferred", "retrying", "cancelled", "review", "failed", "unconfirmed")
+        parts = [f"{w} {self.counts.get(w, 0)}" for w in words]
+        parts += [f"{w} {n}" for w, n in sorted(self.counts.items()) if w not in words]
+        return ", ".join(parts)
+
+
+class Worker:
+    """Delivers due outbox rows (module docstring)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        channels: Mapping[str, Channel],
+        packs: Packs,
+        *,
+        evidence: EvidenceStore | None = None,
+        documents: Documents | None = None,
+        order: Order = DEFAULT_ORDER,
+        name: str | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.uow = uow
+        self.channels = channels
+        self.packs = packs
+        self.evidence = evidence
+        self.documents = documents
+        self.order = order
+        self.name = name or f"worker#{uuid.uuid4().hex[:12]}"
+        self.lease = lease
+
+    def deliver_due(self, now: datetime, limit: int = 50) -> Summary:
+        """Claim up to `limit` due rows and deliver each; what happened to them."""
+        with self.uow as uow:
+            claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit)
+            uow.commit()
+        summary = Summary()
+        for item in claimed:
+            summary.add(self._one(item, now))
+        return summary
+
+    def drain(self, clock: Callable[[], datetime], limit: int = 50) -> Summary:
+        """Deliver until nothing is due (`fairdebt worker --once`)."""
+        total = Summary()
+        while True:
+            done = self.deliver_due(clock(), limit)
+            total.merge(done)
+            if done.handled == 0:
+                return total
+
+    # -- one message -----------------------------------------------------------------------
+
+    def _one(self, item: QueuedMessage, now: datetime) -> str:
+        channel = self.channels.get(item.message.channel)
+        if channel is None:
+            return self._end(item, now, "failed", f"no {item.message.channel} channel here")
+        if item.status == "sending":
+            return self._resume(item, channel, now)
+        m = item.message
+        request = ContactRequest(
+            m.case_id, m.channel, m.party, m.purpose, m.to, m.collector, m.actor, m.body,
+            outbox_key=m.key,
+        )  # fmt: skip
+        decision = ask(self.uow, request, now, self.packs, m.pack, order=self.order).decision
+        rules = ", ".join(r.id for r in decision.rules)
+        if decision.decision is Verdict.REVIEW:
+            return self._end(item, now, "review", rules, decision.id)
+        if decision.decision is Verdict.DENY:
+            if decision.allowed_from is None:
+                return self._end(item, now, "cancelled", rules, decision.id)
+            return self._defer(item, now, decision.allowed_from, rules, decision.id)
+        return self._send(item, channel, decision.id, now)
+
+    def _send(self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime) -> str:
+        m = item.message
+        message = self._message(item, decision_id, now)
+        try:
+            prepared = channel.prepare(message)
+        except ChannelError as exc:
+            return self._end(item, now, "failed", exc.cause, decision_id)
+        ref = self._keep(prepared)
+        attempt = {
+            "decision_id": decision_id,
+            "key": m.key,
+            "at": now.isoformat(),
+            "channel": m.channel,
+            "direction": "out",
+            "party": m.party,
+            "to": m.to,
+            "collector": m.collector,
+            "actor": m.actor,
+            "evidence": ref,
+            "media_type": prepared.media_type,
+        }
+        with self.uow as uow:
+            started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
+            if not uow.attempts.start(started):  # cannot happen: the decision is new
+                return "lost"
+            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
+            change = Change("sending", decision_id=decision_id, evidence=ref)
+            if not uow.outbox.change(
+                item.id, self.name, replace(change, media_type=prepared.media_type)
+            ):
+                return "lost"  # the lease ran out and another worker has it: nothing was sent
+            uow.commit()
+        return self._hand_over(item, channel, replace(message, payload=prepared.data), attempt, now)
+
+    def _hand_over(
+        self,
+        item: QueuedMessage,
+        channel: Channel,
+        message: OutboundMessage,
+        attempt: dict[str, Any],
+        now: datetime,
+    ) -> str:
+        try:
+            delivery = channel.deliver(message)
+        except ChannelError as exc:
+            return self._failed(item, attempt, exc, now)
+        if delivery.outcome == "failed":
+            error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
+            return self._failed(item, attempt, error, now, delivery)
+        return self._record_known(item, attempt, delivery, now)
+
+    def _failed(
+        self,
+        item: QueuedMessage,
+        attempt: dict[str, Any],
+        error: ChannelError,
+        now: datetime,
+        delivery: Delivery | None = None,
+    ) -> str:
+        """The provider failed: record it; retry with backoff, or give up with its answer."""
+        tries = item.tries + 1
+        failed = delivery or Delivery("failed", "", error.cause)
+        failed = replace(failed, provider_ref=failed.provider_ref or f"error: {error.cause}")
+        final = error.permanent or tries >= MAX_TRIES
+        with self.uow as uow:
+            record_outcome(uow, item.message.case_id, attempt, failed, now)
+            if final:
+                uow.events.append(
+                    item.message.case_id,
+                    NewEvent(
+                        "contact_failed",
+                        "worker",
+                        {"key": item.message.key, "tries": tries, "detail": error.cause},
+                    ),
+                    now,
+                )
+                change = Change("failed", tries=tries, last_error=error.cause, at=now)
+                note = f"the provider failed after {tries} tries: {error.cause}"
+                self._settle_task(uow, item, "review", note, now)
+            else:
+                due = now + BACKOFF[min(tries, len(BACKOFF)) - 1]
+                change = Change("queued", due_at=due, tries=tries, last_error=error.cause)
+            uow.outbox.change(item.id, self.name, change)
+            uow.commit()
+        return "failed" if final else "retrying"
+
+    def _resume(self, item: QueuedMessage, channel: Channel, now: datetime) -> str:
+        """A row left `sending` by a worker that died (module docstring)."""
+        with self.uow as uow:
+            attempt = attempted_event(uow.events.events(item.message.case_id), item.decision_id)
+        if attempt is None:  # no attempt was committed, so nothing was handed over: start again
+            return self._one(replace(item, status="queued"), now)
+        known = channel.lookup(item.message.key)
+        if known is not None:
+            return self._record_known(item, attempt, known, now)
+        if channel.idempotent:
+            message = self._message(item, item.decision_id, now)
+            payload = self._payload(item, channel, message)
+            return self._hand_over(item, channel, replace(message, payload=payload), attempt, now)
+        with self.uow as uow:
+            uow.attempts.mark_unconfirmed(item.decision_id, now)
+            event = NewEvent("contact_unconfirmed", "worker", {"decision_id": item.decision_id})
+            uow.events.append(item.message.case_id, event, now)
+            uow.outbox.change(item.id, self.name, Change("unconfirmed", at=now))
+            note = "the worker stopped while handing it over and the provider cannot be asked"
+            self._settle_task(uow, item, "review", note, now)
+            uow.commit()
+        return "unconfirmed"
+
+    def _record_known(
+        self,
+        item: QueuedMessage,
+        attempt: dict[str, Any],
+        delivery: Delivery,
+        now: datetime,
+    ) -> str:
+        with self.uow as uow:
+            record_outcome(uow, item.message.case_id, attempt, delivery, now)
+            sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
+            uow.outbox.change(item.id, self.name, replace(sent, at=now))
+            self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
+            uow.commit()
+        return "sent"
+
+    def _payload(self, item: QueuedMessage, channel: Channel, message: OutboundMessage) -> bytes:
+        """The bytes handed over before the crash: from the evidence store, else prepared anew."""
+        if self.evidence is not None and item.evidence:
+            return self.evidence.get(item.evidence)
+        return channel.prepare(message).data
+
+    def _message(self, item: QueuedMessage, decision_id: str, now: datetime) -> OutboundMessage:
+        m = item.message
+        payload = b""
+        if m.channel == "letter" and self.documents is not None:
+            payload = self.documents(self.uow, m, now)
+        return OutboundMessage(
+            m.case_id, m.channel, m.to, m.body, decision_id,
+            key=m.key, subject=m.subject, language=m.language, payload=payload,
+        )  # fmt: skip
+
+    def _keep(self, prepared: Prepared) -> str:
+        """Keep the bytes as evidence; their reference (the hash even with no store)."""
+        if self.evidence is not None:
+            return self.evidence.put(prepared.data, prepared.media_type)
+        return "sha256:" + hashlib.sha256(prepared.data).hexdigest()
+
+    def _defer(
+        self, item: QueuedMessage, now: datetime, until: datetime, rules: str, decision_id: str
+    ) -> str:
+        with self.uow as uow:
+            data = {"key": item.message.key, "decision_id": decision_id, "until": until.isoformat()}
+            uow.events.append(
+                item.message.case_id, NewEvent("contact_deferred", "worker", data), now
+            )
+            change = Change("queued", due_at=until, decision_id=decision_id, last_error=rules)
+            uow.outbox.change(item.id, self.name, change)
+            uow.commit()
+        return "deferred"
+
+    def _end(
+        self,
+        item: QueuedMessage,
+        now: datetime,
+        status: str,
+        why: str,
+        decision_id: str | None = None,
+    ) -> str:
+        """The message will not be sent: cancelled (the gate refused), review, or failed."""
+        with self.uow as uow:
+            data = {"key": item.message.key, "status": status, "why": why}
+            if decision_id:
+                data["decision_id"] = decision_id
+            uow.events.append(
+                item.message.case_id, NewEvent("contact_cancelled", "worker", data), now
+            )
+            change = Change(status, decision_id=decision_id, last_error=why, at=now)
+            uow.outbox.change(item.id, self.name, change)
+            task_status = {"cancelled": "refused", "review": "review"}.get(status, "review")
+            self._settle_task(uow, item, task_status, why, now)
+            uow.commit()
+        return status
+
+    def _settle_task(
+        self, uow: UnitOfWork, item: QueuedMessage, status: str, note: str, now: datetime
+    ) -> None:
+        if item.message.task_id is not None:
+            uow.tasks.settle(item.message.task_id, TaskOutcome(status, note, now, None))
