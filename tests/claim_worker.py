@@ -1,6 +1,7 @@
 """A worker process for the claim tests: executes one task against a database URL, once both
-workers are ready, then delivers the outbox, and reports what execution did. Each process has its own engine and channel; what
-went out is counted from the database (contact_attempts, contact_recorded events)."""
+workers are ready, then delivers the outbox, and reports what execution did. Each process has
+its own engine and channel; what went out is counted from the database (contact_attempts,
+contact_recorded events)."""
 
 from __future__ import annotations
 

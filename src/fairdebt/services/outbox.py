@@ -30,11 +30,13 @@ is `failed` with the provider's answer, and its task goes to review.
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fairdebt.adapters.channels.base import (
     Channel,
@@ -46,6 +48,7 @@ from fairdebt.adapters.channels.base import (
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import Verdict
 from fairdebt.domain.events import NewEvent
+from fairdebt.errors import DatabaseError
 from fairdebt.services.contact import (
     DEFAULT_ORDER,
     ContactRequest,
@@ -69,6 +72,9 @@ BACKOFF = (
     timedelta(minutes=30),
     timedelta(hours=2),
 )
+
+RACES = 4  # a step that lost a race on a case's log is run again up to this many times in all
+T = TypeVar("T")
 
 # Makes a letter's document (a PDF) for a queued message; texts and e-mails need none.
 Documents = Callable[[UnitOfWork, NewMessage, datetime], bytes]
@@ -169,10 +175,24 @@ class Worker:
 
     # -- one message -----------------------------------------------------------------------
 
+    def _step(self, step: Callable[[], T]) -> T:
+        """Run one transactional step, again if it lost a race: two workers appending to one
+        case's log at once collide on its sequence number (the chain keeps itself whole), and
+        the loser's transaction is rolled back whole, so running it again is safe."""
+        for attempt in range(RACES):
+            try:
+                return step()
+            except DatabaseError:
+                if attempt == RACES - 1:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def _one(self, item: QueuedMessage, now: datetime) -> str:
         channel = self.channels.get(item.message.channel)
         if channel is None:
-            return self._end(item, now, "failed", f"no {item.message.channel} channel here")
+            why = f"no {item.message.channel} channel here"
+            return self._step(lambda: self._end(item, now, "failed", why))
         if item.status == "sending":
             return self._resume(item, channel, now)
         m = item.message
@@ -180,14 +200,17 @@ class Worker:
             m.case_id, m.channel, m.party, m.purpose, m.to, m.collector, m.actor, m.body,
             outbox_key=m.key,
         )  # fmt: skip
-        decision = ask(self.uow, request, now, self.packs, m.pack, order=self.order).decision
+        decision = self._step(
+            lambda: ask(self.uow, request, now, self.packs, m.pack, order=self.order).decision
+        )
         rules = ", ".join(r.id for r in decision.rules)
         if decision.decision is Verdict.REVIEW:
-            return self._end(item, now, "review", rules, decision.id)
+            return self._step(lambda: self._end(item, now, "review", rules, decision.id))
         if decision.decision is Verdict.DENY:
-            if decision.allowed_from is None:
-                return self._end(item, now, "cancelled", rules, decision.id)
-            return self._defer(item, now, decision.allowed_from, rules, decision.id)
+            until = decision.allowed_from
+            if until is None:
+                return self._step(lambda: self._end(item, now, "cancelled", rules, decision.id))
+            return self._step(lambda: self._defer(item, now, until, rules, decision.id))
         return self._send(item, channel, decision.id, now)
 
     def _send(self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime) -> str:
@@ -224,6 +247,23 @@ class Worker:
             uow.commit()
         return self._hand_over(item, channel, replace(message, payload=prepared.data), attempt, now)
 
+    def _start(
+        self, item: QueuedMessage, attempt: dict[str, Any], change: Change, now: datetime
+    ) -> bool:
+        """Step 2: the attempt on the record, and the row `sending`, before anything leaves."""
+        m = item.message
+        with self.uow as uow:
+            started = Attempt(
+                change.decision_id or "", m.case_id, m.task_id, m.channel, "sending", now
+            )
+            if not uow.attempts.start(started):  # the decision was used: not ours to send
+                return False
+            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
+            if not uow.outbox.change(item.id, self.name, change):
+                return False
+            uow.commit()
+        return True
+
     def _hand_over(
         self,
         item: QueuedMessage,
@@ -235,11 +275,12 @@ class Worker:
         try:
             delivery = channel.deliver(message)
         except ChannelError as exc:
-            return self._failed(item, attempt, exc, now)
+            error = exc
+            return self._step(lambda: self._failed(item, attempt, error, now))
         if delivery.outcome == "failed":
             error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
-            return self._failed(item, attempt, error, now, delivery)
-        return self._record_known(item, attempt, delivery, now)
+            return self._step(lambda: self._failed(item, attempt, error, now, delivery))
+        return self._step(lambda: self._record_known(item, attempt, delivery, now))
 
     def _failed(
         self,
@@ -284,11 +325,14 @@ class Worker:
             return self._one(replace(item, status="queued"), now)
         known = channel.lookup(item.message.key)
         if known is not None:
-            return self._record_known(item, attempt, known, now)
+            return self._step(lambda: self._record_known(item, attempt, known, now))
         if channel.idempotent:
             message = self._message(item, item.decision_id, now)
             payload = self._payload(item, channel, message)
             return self._hand_over(item, channel, replace(message, payload=payload), attempt, now)
+        return self._step(lambda: self._unconfirmed(item, now))
+
+    def _unconfirmed(self, item: QueuedMessage, now: datetime) -> str:
         with self.uow as uow:
             uow.attempts.mark_unconfirmed(item.decision_id, now)
             event = NewEvent("contact_unconfirmed", "worker", {"decision_id": item.decision_id})
