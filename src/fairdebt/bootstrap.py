@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from fairdebt.compliance.pack import Packs
     from fairdebt.domain.loan import Component
     from fairdebt.services.ports import Clock, UnitOfWork
+    from fairdebt.services.ports.evidence import EvidenceStore
     from fairdebt.services.worklist_execute import Sender
     from fairdebt.settings import Settings
 
@@ -81,6 +82,13 @@ class Services:
         from fairdebt.adapters.channels.console import ConsoleChannel
 
         return {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
+
+    @cached_property
+    def evidence(self) -> EvidenceStore:
+        """Where the bytes of every message sent are kept (settings: evidence_url)."""
+        from fairdebt.adapters.evidence import open_evidence_store
+
+        return open_evidence_store(self.settings.evidence_url, self.settings.data_dir)
 
     @cached_property
     def sender(self) -> Sender:
