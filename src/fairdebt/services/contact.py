@@ -64,7 +64,6 @@ from fairdebt.compliance.types import (
 from fairdebt.domain.events import NewEvent
 from fairdebt.domain.loan import Component
 from fairdebt.errors import FairdebtError
-from fairdebt.services import legal_stage
 from fairdebt.services.charges import account_charges
 from fairdebt.services.debt_state import (
     UNKNOWN,
@@ -214,7 +213,9 @@ def _app_rules(
         above = above_demandable(content, demandable)
         capped = (above_cap_rule(above, demandable),) if above else ()
     unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
-    legal = legal_stage.stage_rules(uow, gate, decision, packs)  # words of unplanned action
+    from fairdebt.services.legal_stage import stage_rules  # words of an unplanned legal action
+
+    legal = stage_rules(uow, gate, decision, packs)
     return capped + _unknown_limitation_review(gate, decision, unknown, packs) + legal
 
 
