@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fairdebt.domain.loan import Component
     from fairdebt.services.outbox import Worker
     from fairdebt.services.ports import Clock, UnitOfWork
+    from fairdebt.services.ports.evidence import EvidenceStore
     from fairdebt.services.worklist_execute import Sender
     from fairdebt.settings import Settings
 
@@ -84,6 +85,13 @@ class Services:
         return {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
 
     @cached_property
+    def evidence(self) -> EvidenceStore:
+        """Where the bytes of every message sent are kept (settings: evidence_url)."""
+        from fairdebt.adapters.evidence import open_evidence_store
+
+        return open_evidence_store(self.settings.evidence_url, self.settings.data_dir)
+
+    @cached_property
     def sender(self) -> Sender:
         """Who the messages say they are from (settings: contact_phone, portal_url)."""
         from fairdebt.services.worklist_execute import Sender
@@ -105,6 +113,7 @@ class Services:
             self.uow(),
             self.channels,
             self.packs,
+            evidence=self.evidence,
             order=self.allocation_order,
             name=name,
         )

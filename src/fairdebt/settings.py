@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed; empty: none, the connection's peer is the client.",
     )
+    # --- evidence store ---
+    evidence_url: str = Field(
+        "",
+        description="Where the bytes of every message sent are kept: empty for "
+        "<data_dir>/evidence, a directory (path or file:///abs/path), or "
+        "s3://bucket/prefix?endpoint=URL&region=NAME.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -97,6 +104,14 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
             raise ValueError("must be an absolute http(s) URL, e.g. 'https://example.cn/verify'")
         return value.rstrip("/")
+
+    @field_validator("evidence_url")
+    @classmethod
+    def _evidence(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("", "file", "s3"):
+            raise ValueError("must be a directory, file:///abs/path or s3://bucket/prefix")
+        return value.strip()
 
     @field_validator("allocation_order")
     @classmethod

@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "strategy",
     "tasks",
     "worker",
+    "cases",
 )
 
 app = typer.Typer(

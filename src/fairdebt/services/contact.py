@@ -215,7 +215,10 @@ def _app_rules(
         above = above_demandable(content, demandable)
         capped = (above_cap_rule(above, demandable),) if above else ()
     unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
-    return capped + _unknown_limitation_review(gate, decision, unknown, packs)
+    from fairdebt.services.legal_stage import stage_rules  # words of an unplanned legal action
+
+    legal = stage_rules(uow, gate, decision, packs)
+    return capped + _unknown_limitation_review(gate, decision, unknown, packs) + legal
 
 
 def _demandable(

@@ -60,3 +60,40 @@ def test_the_audit_writes_nothing() -> None:
     verify_all(uow)
 
     assert uow.commits == 0
+
+
+class _Store:
+    """An evidence store that answers from a dict and counts the checks."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.checked: list[str] = []
+
+    def check(self, ref: str) -> str:
+        self.checked.append(ref)
+        return self.answers.get(ref, "missing")
+
+
+def test_evidence_references_are_collected_in_the_same_pass_and_each_object_checked_once() -> None:
+    from fairdebt.services.audit import check_evidence
+
+    good, gone = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    uow = FakeUnitOfWork()
+    uow.events.append("C-B1", NewEvent("contact_attempted", "agent:u1", {"evidence": good}), AT)
+    uow.events.append("C-B1", NewEvent("note", "agent:u1", {"i": 1}), AT)
+    uow.events.append("C-B2", NewEvent("contact_recorded", "agent:u1", {"evidence": good}), AT)
+    uow.events.append("C-B2", NewEvent("letter", "agent:u1", {"evidence": [gone, "../x"]}), AT)
+    refs: list = []
+
+    report = verify_all(uow, refs=refs)
+    store = _Store({good: "ok"})
+    seen: list[int] = []
+    evidence = check_evidence(store, refs, on_ref=seen.append)  # type: ignore[arg-type]
+
+    assert report.ok and len(refs) == 4 and seen == [1, 2, 3, 4]
+    assert store.checked == [good, gone]  # "../x" never reaches the store
+    assert (evidence.refs, evidence.objects) == (4, 3)
+    assert [(p.case, p.seq, p.status) for p in evidence.problems] == [
+        ("C-B2", 2, "missing"),
+        ("C-B2", 2, "invalid"),
+    ]

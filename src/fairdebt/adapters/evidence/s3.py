@@ -1,0 +1,146 @@
+"""Evidence on S3-compatible object storage (AWS S3, MinIO, Ceph, …), through boto3.
+
+Objects are keyed like the file store: `<prefix>/sha256/<first 2 hex>/<other 62 hex>`. A put
+sends the SHA-256 along (`ChecksumSHA256`), so the server itself refuses bytes damaged on the
+way; bytes already stored are not sent again. `check` downloads the object and hashes it: a
+checksum the server reports could be stale after a copy, the bytes cannot. Make the bucket
+write-once (S3 Object Lock, or a policy without DeleteObject) for evidence nobody can remove.
+
+boto3 is the optional extra `s3` (`pip install 'fairdebt[s3]'`), imported only when a store is
+made. Credentials come from boto3's usual places (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_PROFILE, the instance role).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from fairdebt.adapters.evidence.refs import digest_of, matches, ref_of
+from fairdebt.errors import FairdebtError
+from fairdebt.services.ports.evidence import Check
+
+_ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class S3EvidenceStore:
+    """`EvidenceStore` on a bucket (module docstring). `client` is for tests and callers
+    that share one; without it a client is made from `endpoint_url` and `region`."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        *,
+        region: str | None = None,
+        client: Any = None,
+    ) -> None:
+        if not bucket:
+            raise FairdebtError("the S3 evidence store needs a bucket", hint="s3://BUCKET/prefix")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = _make_client(self.endpoint_url, self.region)
+        return self._client
+
+    def key_of(self, ref: str) -> str:
+        digest = digest_of(ref)
+        key = f"sha256/{digest[:2]}/{digest[2:]}"
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, data: bytes, media_type: str) -> str:
+        ref = ref_of(data)
+        key = self.key_of(ref)
+        if self._exists(key):
+            return ref
+        checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+        self._call(
+            "put_object",
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=media_type or "application/octet-stream",
+            ChecksumSHA256=checksum,
+        )
+        return ref
+
+    def get(self, ref: str) -> bytes:
+        data = self._download(self.key_of(ref))
+        if data is None:
+            raise FairdebtError(
+                f"no evidence object {ref} in s3://{self.bucket}/{self.prefix}",
+                hint="run `fairdebt audit verify` to list every missing object",
+            )
+        if not matches(ref, data):
+            raise FairdebtError(
+                f"evidence object {ref} does not match its hash (altered or truncated)",
+                hint="run `fairdebt audit verify`; restore the object from a version or backup",
+            )
+        return data
+
+    def check(self, ref: str) -> Check:
+        data = self._download(self.key_of(ref))
+        if data is None:
+            return "missing"
+        return "ok" if matches(ref, data) else "mismatch"
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self._call("head_object", Bucket=self.bucket, Key=key)
+        except _Absent:
+            return False
+        return True
+
+    def _download(self, key: str) -> bytes | None:
+        try:
+            answer = self._call("get_object", Bucket=self.bucket, Key=key)
+        except _Absent:
+            return None
+        body = answer["Body"]
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        """One S3 request; a missing object is _Absent, anything else a FairdebtError."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _ABSENT:
+                raise _Absent from None
+            raise FairdebtError(
+                f"S3 refused {operation} on s3://{self.bucket}/{kwargs.get('Key', '')}: {code}",
+                hint="check the bucket, its permissions and the AWS credentials",
+            ) from None
+        except BotoCoreError as exc:
+            raise FairdebtError(
+                f"cannot reach the S3 evidence store: {exc}",
+                hint="check the endpoint in FAIRDEBT_EVIDENCE_URL and the AWS credentials",
+            ) from None
+
+
+class _Absent(Exception):
+    """The object is not there (404)."""
+
+
+def _make_client(endpoint_url: str | None, region: str | None) -> Any:
+    try:
+        import boto3
+    except ImportError:
+        raise FairdebtError(
+            "the S3 evidence store needs boto3, which is not installed",
+            hint="install the extra: pip install 'fairdebt[s3]' (or uv sync --extra s3)",
+        ) from None
+    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
