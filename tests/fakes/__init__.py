@@ -11,6 +11,7 @@ from typing import Any
 
 from fakes.cases import FakeCaseRepositories
 from fakes.identity import FakeIdentityRepositories
+from fakes.inbound import FakeInboundRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
 from fakes.worklist import FakeWorklistRepositories
@@ -24,6 +25,7 @@ class FakeUnitOfWork(
     FakeIdentityRepositories,
     FakeRecordRepositories,
     FakeWorklistRepositories,
+    FakeInboundRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -133,14 +133,12 @@ def test_a_flaky_gateway_takes_every_message_once() -> None:
 
 
 def test_a_4xx_other_than_429_is_permanent() -> None:
-    with _answering(400, b'{"error":"bad number"}') as url:
-        with pytest.raises(ChannelError) as caught:
-            _channel(url).deliver(_message("k1"))
+    with _answering(400, b'{"error":"bad number"}') as url, pytest.raises(ChannelError) as caught:
+        _channel(url).deliver(_message("k1"))
     assert caught.value.permanent and "bad number" in caught.value.cause
 
-    with _answering(429, b'{"error":"slow down"}') as url:
-        with pytest.raises(ChannelError) as caught:
-            _channel(url).deliver(_message("k1"))
+    with _answering(429, b'{"error":"slow down"}') as url, pytest.raises(ChannelError) as caught:
+        _channel(url).deliver(_message("k1"))
     assert not caught.value.permanent and "slow down" in caught.value.cause
 
 
@@ -227,7 +225,7 @@ class _Stub:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers["Content-Length"]))
                 if outer.record is not None:
                     outer.record.append((dict(self.headers), data))

@@ -46,13 +46,13 @@ class Recorder:
         self.received: list[Any] = []
         self.answers: dict[str, str] = {}
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.answers:
             return self.answers[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         self.received.append(envelope)
         return "250 2.0.0 Ok: queued"
 
@@ -120,9 +120,7 @@ def test_the_server_receives_exactly_the_prepared_bytes(server: tuple[Recorder, 
     channel = _channel(f"smtp://127.0.0.1:{port}")
     prepared = channel.prepare(MESSAGE)
 
-    delivery = channel.deliver(
-        OutboundMessage(**{**_fields(MESSAGE), "payload": prepared.data})
-    )
+    delivery = channel.deliver(OutboundMessage(**{**_fields(MESSAGE), "payload": prepared.data}))
 
     assert prepared.media_type == "message/rfc822"
     assert delivery.outcome == "delivered"

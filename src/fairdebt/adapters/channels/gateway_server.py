@@ -18,6 +18,7 @@ open connection and joins every thread, so nothing is left behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import queue
 import random
@@ -184,7 +185,7 @@ class ReferenceGateway:
                 headers=headers | {"Content-Type": "application/json"},
             )
             try:
-                with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=5) as answer:
                     answer.read()
                 self.receipts_sent += 1
             except OSError:
@@ -218,10 +219,8 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             open_now = list(self._open)
         for sock in open_now:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -233,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: thousands of requests a second."""
 
     def do_POST(self) -> None:
@@ -315,10 +314,8 @@ def main(argv: list[str] | None = None) -> None:
         receipts_to=args.receipts_to,
     )
     print(f"reference SMS gateway on {gateway.url}", flush=True)  # noqa: T201
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         gateway.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ def verify(
         return "missing or malformed timestamp"
     if abs(now - int(timestamp)) > max_skew:
         return "timestamp outside the allowed skew"
-    if not hmac.compare_digest(sent.encode("ascii", "replace"), signature(secret, timestamp, body).encode()):
+    expected = signature(secret, timestamp, body).encode()
+    if not hmac.compare_digest(sent.encode("ascii", "replace"), expected):
         return "bad signature"
     return None

@@ -93,9 +93,7 @@ class SmsGatewayChannel:
             headers = signed_headers(self.key_id, self._secret, signed, self._clock())
             headers["Content-Type"] = "application/json"
             try:
-                response = self._client.request(
-                    method, url, content=body or None, headers=headers
-                )
+                response = self._client.request(method, url, content=body or None, headers=headers)
             except httpx.HTTPError as exc:
                 answer = f"{type(exc).__name__}: {exc}"
                 continue

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db.engine import describe
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
+from fairdebt.adapters.db.inbound_repos import SqlInboundRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
@@ -24,6 +25,7 @@ class SqlUnitOfWork(
     SqlIdentityRepositories,
     SqlRecordRepositories,
     SqlWorklistRepositories,
+    SqlInboundRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

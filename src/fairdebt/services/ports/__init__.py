@@ -17,6 +17,7 @@ from typing import Protocol
 
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.identity import IdentityRepositories
+from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
@@ -27,6 +28,7 @@ __all__ = [
     "Clock",
     "EventLog",
     "IdentityRepositories",
+    "InboundRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
     "UnitOfWork",
@@ -46,6 +48,7 @@ class UnitOfWork(
     IdentityRepositories,
     RecordRepositories,
     WorklistRepositories,
+    InboundRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
