@@ -61,7 +61,7 @@ def test_opt_outs_of_reads_the_opt_out_events_only() -> None:
                 "at": "2026-06-30T09:00:00+00:00",
                 "source": "x",
             },
-        ),  # noqa: E501
+        ),
         _event("inbound_message", {"channel": "sms", "phone": PHONE, "text": "hi"}),
         _event("opt_out", {"channel": "email", "address": " Zhang@Example.CN ", "at": None}),
     ]
