@@ -168,6 +168,8 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise ValueError(f"cannot read secret_key_file: {exc.strerror}") from exc
             object.__setattr__(self, "secret_key", SecretStr(secret))
+        if self.sms_gateway_url and not self.sms_gateway_secret.get_secret_value():
+            raise ValueError("sms_gateway_url needs FAIRDEBT_SMS_GATEWAY_SECRET to sign requests")
         if self.env == "production" and self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
             raise ValueError("secret_key is still the placeholder; set FAIRDEBT_SECRET_KEY")
         return self
