@@ -295,3 +295,16 @@ def test_a_tampered_unsubscribe_token_is_400(client: TestClient, engine, method:
         assert answer.status_code == 400
         assert "not valid" in answer.text
     assert _all_events(engine) == before
+
+
+def test_the_case_page_shows_the_opt_out_with_the_number_masked_for_an_agency(
+    client: TestClient, open_as, portfolio: console_data.Portfolio
+) -> None:
+    phone = portfolio.phones["C-B0000"]  # placed with AG-EAST
+    _post(client, "/api/v1/inbound/sms/gateway", {"from": phone, "to": "1069", "text": "STOP"})
+
+    agency = open_as("east").get("/console/cases/C-B0000?lang=zh-CN").text
+    collector = open_as("collector").get("/console/cases/C-B0000?lang=en").text
+
+    assert "已退订" in agency and phone not in agency
+    assert "Opted out" in collector
