@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -200,11 +201,18 @@ def test_starttls_with_the_servers_own_certificate(tmp_path: Path) -> None:
     recorder = Recorder()
     port = _free_port()
     controller = Controller(
-        recorder, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=_only("fairdebt", "p@ss word"),
     )
     controller.start()
     try:
-        channel = _channel(f"smtp://127.0.0.1:{port}?starttls=required&cafile={cert}")
+        channel = _channel(
+            f"smtp://fairdebt:p%40ss%20word@127.0.0.1:{port}?starttls=required&cafile={cert}"
+        )
         prepared = channel.prepare(MESSAGE)
         channel.deliver(OutboundMessage(**{**_fields(MESSAGE), "payload": prepared.data}))
         untrusted = _channel(f"smtp://127.0.0.1:{port}?starttls=required")
@@ -217,6 +225,33 @@ def test_starttls_with_the_servers_own_certificate(tmp_path: Path) -> None:
     assert envelope.original_content == prepared.data
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.cause  # never sent in the clear
     assert not caught.value.permanent
+
+
+def test_implicit_tls(tmp_path: Path) -> None:
+    cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    recorder = Recorder()
+    port = _free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        channel = _channel(f"smtps://127.0.0.1:{port}?cafile={cert}")
+        prepared = channel.prepare(MESSAGE)
+        channel.deliver(OutboundMessage(**{**_fields(MESSAGE), "payload": prepared.data}))
+    finally:
+        controller.stop()
+
+    (envelope,) = recorder.received
+    assert envelope.original_content == prepared.data
+
+
+def _only(user: str, password: str) -> Any:
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+        return AuthResult(success=ok)
+
+    return authenticate
 
 
 def test_required_starttls_is_never_skipped(server: tuple[Recorder, int]) -> None:

@@ -193,9 +193,10 @@ class ReferenceGateway:
 
 
 class _Server(ThreadingHTTPServer):
-    """Keeps its open connections, so stop() can close them and join their threads."""
+    """Keeps its open connections, so stop() can close them and join their threads
+    (socketserver joins only non-daemon threads; an idle one ends after IDLE_SECONDS anyway)."""
 
-    daemon_threads = True
+    daemon_threads = False
     block_on_close = True
     request_queue_size = 256
     gateway: ReferenceGateway

@@ -61,6 +61,12 @@ class SmsGatewayChannel:
         return Prepared(message.body.encode("utf-8"), "text/plain; charset=utf-8")
 
     def deliver(self, message: OutboundMessage) -> Delivery:
+        if not message.key:
+            raise ChannelError(
+                "refused: an SMS needs its idempotency key (the gateway's client_ref)",
+                "send it through services.contact.ContactGuard, which sets the key",
+                permanent=True,
+            )
         text = (message.payload or self.prepare(message).data).decode("utf-8")
         payload = {"to": message.to, "text": text, "client_ref": message.key}
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
