@@ -80,9 +80,9 @@ class Services:
     def channels(self) -> Mapping[str, Channel]:
         if self._channels is not None:
             return self._channels
-        from fairdebt.adapters.channels.console import ConsoleChannel
+        from fairdebt.adapters.channels.factory import build_channels
 
-        return {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
+        return build_channels(self.settings)
 
     @cached_property
     def evidence(self) -> EvidenceStore:

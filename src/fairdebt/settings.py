@@ -80,6 +80,34 @@ class Settings(BaseSettings):
         "<data_dir>/evidence, a directory (path or file:///abs/path), or "
         "s3://bucket/prefix?endpoint=URL&region=NAME.",
     )
+    # --- channels: e-mail (SMTP), the SMS gateway, inbound webhooks (docs/channels.md) ---
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="smtp://user:pass@host:port (STARTTLS when offered; ?starttls=required "
+        "demands it) or smtps://... (implicit TLS); unset: e-mail goes to the console channel.",
+    )
+    mail_from: str = Field(
+        "fairdebt <noreply@localhost>", description="The From of every e-mail sent."
+    )
+    public_url: str | None = Field(
+        None,
+        description="Where this deployment is reached from outside (links in e-mails, e.g. "
+        "unsubscribe); default: the origin of FAIRDEBT_PORTAL_URL.",
+    )
+    sms_gateway_url: str | None = Field(
+        None, description="The HTTP SMS gateway's base URL; unset: SMS goes to the console."
+    )
+    sms_gateway_key_id: str = Field("", description="The key id the gateway knows us by.")
+    sms_gateway_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Signs requests to the SMS gateway and checks its webhooks (provider "
+        "`gateway`).",
+    )
+    inbound_secrets: SecretStr = Field(
+        SecretStr(""),
+        description="Secrets of the inbound webhooks by provider: `name:secret,name2:secret2` "
+        "(`email` signs bounces).",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -113,6 +141,30 @@ class Settings(BaseSettings):
             raise ValueError("must be a directory, file:///abs/path or s3://bucket/prefix")
         return value.strip()
 
+    @field_validator("sms_gateway_url", "public_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an absolute http(s) URL, e.g. 'https://sms.example.cn/v1'")
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must be smtp://user:pass@host:port or smtps://user:pass@host:port")
+        return value
+
+    @field_validator("inbound_secrets")
+    @classmethod
+    def _inbound(cls, value: SecretStr) -> SecretStr:
+        secret_map(value.get_secret_value())  # refuses a malformed list
+        return value
+
     @field_validator("allocation_order")
     @classmethod
     def _components(cls, value: str) -> str:
@@ -131,6 +183,8 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise ValueError(f"cannot read secret_key_file: {exc.strerror}") from exc
             object.__setattr__(self, "secret_key", SecretStr(secret))
+        if self.sms_gateway_url and not self.sms_gateway_secret.get_secret_value():
+            raise ValueError("sms_gateway_url needs FAIRDEBT_SMS_GATEWAY_SECRET to sign requests")
         if self.env == "production" and self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
             raise ValueError("secret_key is still the placeholder; set FAIRDEBT_SECRET_KEY")
         return self
@@ -144,6 +198,35 @@ class Settings(BaseSettings):
     @property
     def allocation(self) -> tuple[str, ...]:
         return tuple(self.allocation_order.split(","))
+
+    @property
+    def inbound_secret_map(self) -> dict[str, str]:
+        """Provider name -> webhook secret; `gateway` is the SMS gateway's own secret unless
+        FAIRDEBT_INBOUND_SECRETS names it."""
+        found = secret_map(self.inbound_secrets.get_secret_value())
+        gateway = self.sms_gateway_secret.get_secret_value()
+        return ({"gateway": gateway} if gateway else {}) | found
+
+    @property
+    def public_base(self) -> str:
+        """The deployment's outside origin (FAIRDEBT_PUBLIC_URL, else the portal's origin)."""
+        if self.public_url:
+            return self.public_url
+        scheme, rest = self.portal_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def secret_map(text: str) -> dict[str, str]:
+    """`name:secret,name2:secret2` as a dict (ValueError naming the bad entry's position)."""
+    found: dict[str, str] = {}
+    for n, item in enumerate(p.strip() for p in text.split(",")):
+        if not item:
+            continue
+        name, sep, secret = item.partition(":")
+        if not sep or not name.strip() or not secret.strip():
+            raise ValueError(f"entry {n + 1} is not name:secret")
+        found[name.strip()] = secret.strip()
+    return found
 
 
 def load_settings(**overrides: object) -> Settings:

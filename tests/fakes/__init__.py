@@ -11,6 +11,7 @@ from typing import Any
 
 from fakes.cases import FakeCaseRepositories
 from fakes.identity import FakeIdentityRepositories
+from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
@@ -26,6 +27,7 @@ class FakeUnitOfWork(
     FakeRecordRepositories,
     FakeWorklistRepositories,
     FakeOutboxRepositories,
+    FakeInboundRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -75,6 +75,7 @@ from fairdebt.services.debt_state import (
     limitations,
     us_state_of,
 )
+from fairdebt.services.inbound import opt_outs_of
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
 from fairdebt.services.ports.worklist import Attempt as ContactAttempt
@@ -175,7 +176,9 @@ def _gate_request(
         to=request.to,
         content=request.content,
     )
-    borrower = Borrower(timezones=(person.timezone,), holds=frozenset(holds), debts=debts)
+    borrower = Borrower(
+        timezones=(person.timezone,), holds=frozenset(holds), debts=debts, opt_outs=opt_outs_of(log)
+    )
     history = history_of(log, excluding=request.outbox_key)
     gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
     return gate, _Facts(limitation, day)

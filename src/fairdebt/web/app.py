@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from fairdebt.bootstrap import Services
     from fairdebt.settings import Settings
 
-API_MODULES: tuple[str, ...] = ("gate", "strategy")
+API_MODULES: tuple[str, ...] = ("gate", "strategy", "inbound")
 PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console", "strategy", "queue")
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"

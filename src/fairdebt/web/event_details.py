@@ -30,6 +30,9 @@ class Detail:
 EVENT_TITLES: dict[str, str] = {
     "contact_attempted": N_("Contact attempted"),
     "contact_unconfirmed": N_("Contact outcome unconfirmed"),
+    "opt_out": N_("Opted out"),
+    "inbound_message": N_("Reply received"),
+    "delivery_receipt": N_("Delivery receipt"),
 }
 
 # Code words in event data, shown translated.

@@ -5,7 +5,8 @@ to the browser about framing, sniffing and where scripts may come from.
   Every state-changing request (POST, PUT, PATCH, DELETE) must send it back, as the hidden form
   field `csrf_token` or the `X-CSRF-Token` header (htmx sends the header, set once on <body>), and
   it is compared in constant time. `csrf_protect` is one app-wide dependency, so a new route gets
-  it without asking; only the JSON gate API (`CSRF_EXEMPT`) has no session and no token.
+  it without asking; only the JSON gate API and the signed inbound webhooks (`CSRF_EXEMPT`)
+  have no session and no token.
 - Origin: a state-changing request whose `Origin` (or, without it, `Referer`) names another
   origin than the request's own is refused before any work. A cookie is sent by the browser to
   every port of a host, so SameSite=Lax alone does not stop a page on another port.
@@ -20,6 +21,7 @@ Refusals are 403 pages in the user's language (rendering.error_page through HTTP
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -35,7 +37,21 @@ FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The JSON gate API has no session (API authentication comes separately); nothing to forge.
-CSRF_EXEMPT = frozenset({"/api/v1/gate/check"})
+# The inbound webhooks are authenticated by their signature (a provider's) or by the signed
+# token in the link (an e-mail's unsubscribe); no browser session is involved. Route templates:
+# `{name}` stands for one path segment.
+CSRF_EXEMPT = frozenset(
+    {
+        "/api/v1/gate/check",
+        "/api/v1/inbound/sms/{provider}",
+        "/api/v1/inbound/sms/{provider}/receipts",
+        "/api/v1/inbound/email/bounces",
+        "/api/v1/inbound/email/unsubscribe",
+    }
+)
+_EXEMPT = re.compile(
+    "|".join(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p)) for p in sorted(CSRF_EXEMPT))
+)
 
 CROSS_ORIGIN = N_("This request came from another site and was refused.")
 BAD_TOKEN = N_(
@@ -80,7 +96,7 @@ def csrf_token(request: Request) -> str:
 async def csrf_protect(request: Request) -> None:
     """The app-wide dependency: refuse a state-changing request from elsewhere or without the
     session's token, before the route does anything."""
-    if request.method not in STATE_CHANGING or request.url.path in CSRF_EXEMPT:
+    if request.method not in STATE_CHANGING or _EXEMPT.fullmatch(request.url.path):
         return
     if not same_origin(request):
         _refuse(request, CROSS_ORIGIN)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db.engine import describe
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
+from fairdebt.adapters.db.inbound_repos import SqlInboundRepositories
 from fairdebt.adapters.db.outbox_repos import SqlOutboxRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
@@ -26,6 +27,7 @@ class SqlUnitOfWork(
     SqlRecordRepositories,
     SqlWorklistRepositories,
     SqlOutboxRepositories,
+    SqlInboundRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.identity import IdentityRepositories
+from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
@@ -28,6 +29,7 @@ __all__ = [
     "Clock",
     "EventLog",
     "IdentityRepositories",
+    "InboundRepositories",
     "OutboxRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
@@ -49,6 +51,7 @@ class UnitOfWork(
     RecordRepositories,
     WorklistRepositories,
     OutboxRepositories,
+    InboundRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
