@@ -94,11 +94,29 @@ class Sender:
 
     phone: str = "400-000-0000"
     portal_url: str = "http://127.0.0.1:8000/verify"
+    # Letters (fairdebt.letters): the deployment's own postal address (a sealed cover's neutral
+    # return address; where an in-house notice asks to be written to), the law firm a lawyer's
+    # letter comes from, and each agency's mailing address (agency id -> address).
+    mailing_address: str = "北京市朝阳区建国路 88 号 100022"
+    law_firm: str = "示例律师事务所"
+    law_firm_address: str = "北京市东城区示例大街 1 号 100010"
+    agency_addresses: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, settings: Any) -> Sender:
         """From the deployment's Settings (typed Any: services do not import settings)."""
-        return cls(phone=settings.contact_phone, portal_url=settings.portal_url)
+        return cls(
+            phone=settings.contact_phone,
+            portal_url=settings.portal_url,
+            mailing_address=settings.mailing_address,
+            law_firm=settings.law_firm,
+            law_firm_address=settings.law_firm_address,
+            agency_addresses=tuple(settings.agency_address_map.items()),
+        )
+
+    def agency_address(self, agency: str) -> str | None:
+        """The mailing address of the agency, if the deployment configured one."""
+        return dict(self.agency_addresses).get(agency)
 
 
 @dataclass(frozen=True, slots=True)
