@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gate",
     "strategy",
     "tasks",
+    "letters",
 )
 
 app = typer.Typer(

@@ -68,21 +68,27 @@ IN_HOUSE = "in-house"  # the gate's `collector` (the contacting entity) when no 
 ZERO = Decimal(0)
 CLAIM_LEASE = timedelta(minutes=5)  # a claim older than this was abandoned: it may be taken over
 AMOUNT_FIELDS = frozenset({"principal", "interest", "fees"})
-ACCOUNT_FIELDS = AMOUNT_FIELDS | {"id_tail", "loan_date", "contract_no"}
+# us.validation_notice's itemization (fairdebt.letters.itemization, Reg F 12 CFR 1006.34(c)(2))
+ITEMIZED_FIELDS = frozenset(
+    {
+        "original_creditor",
+        "account_no",
+        "itemization_date",
+        "itemized_amount",
+        "paid",
+        "dispute_deadline",
+    }
+)
+ACCOUNT_FIELDS = AMOUNT_FIELDS | ITEMIZED_FIELDS | {"id_tail", "loan_date", "contract_no"}
 # Why a template's placeholder has no value: the review note says it, so a person can fix it.
 MISSING = {
     "id_tail": "no ID number on record (borrowers.national_id)",
     "loan_date": "no account on record",
     "contract_no": "no account on record",
     "agency": "the case is not placed with an agency",
-    # us.validation_notice (Reg F model notice): not derived yet (docs/worklist.md)
-    "agency_address": "no agency address on record",
-    "original_creditor": "not derived yet",
-    "account_no": "not derived yet",
-    "itemization_date": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "itemized_amount": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "paid": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "dispute_deadline": "no validation period computed (Reg F 1006.34(b)(5))",
+    "agency_address": "no mailing address for the agency (FAIRDEBT_AGENCY_ADDRESSES)",
+    # us.validation_notice's itemization is derived from the account (ITEMIZED_FIELDS)
+    **dict.fromkeys(ITEMIZED_FIELDS, "no account on record"),
 }
 
 
@@ -362,6 +368,8 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
     }
     if task["assignee_kind"] == "agency":  # in-house, there is no agency to name
         context["agency"] = task["assignee_id"]
+        if sender.agency_address(task["assignee_id"]):  # FAIRDEBT_AGENCY_ADDRESSES
+            context["agency_address"] = sender.agency_address(task["assignee_id"])
     return context
 
 
@@ -382,6 +390,10 @@ def _account_details(
         details["id_tail"] = national_id[-4:]
     if wanted & AMOUNT_FIELDS:
         details |= _demandable_amounts(uow, task["account_id"], task["as_of"], order)
+    if wanted & ITEMIZED_FIELDS:  # the validation notice: its itemization, deadline from as_of
+        from fairdebt.letters import itemization
+
+        details |= itemization(uow, task["account_id"], task["as_of"], order=order)
     return details
 
 
