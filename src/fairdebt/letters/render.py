@@ -65,14 +65,16 @@ def title_of(kind: str, locale: str) -> str:
 
 
 def render_html(kind: str, locale: str, context: Mapping[str, Any]) -> str:
-    """The letter's HTML: its template for the locale filled with `context`, the stylesheet
-    inlined (so the HTML alone is the whole letter)."""
+    """The letter's HTML: its template for the locale filled with `context` (every value
+    escaped), the stylesheet inlined (so the HTML alone is the whole letter)."""
+    from markupsafe import Markup
+
     values = dict(context)
     values |= {
         "kind": kind,
         "locale": locale,
         "title": title_of(kind, locale),
-        "css": stylesheet(),
+        "css": Markup(stylesheet()),  # ours, not a value: not escaped
         "sym": SYMBOLS.get(str(values.get("currency", "USD")), f"{values.get('currency')} "),
     }
     return _environment().get_template(f"{kind}.{locale}.html").render(values)
