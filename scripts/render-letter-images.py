@@ -11,6 +11,7 @@ The Chinese letters are shown in zh-CN, the validation notice in English.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,7 +125,7 @@ def main() -> None:
             pdf = render_letter(uow, case, kind, locale, NOW, SENDER)
             path = args.out / f"letter-{kind}.png"
             first_page_png(pdf, path)
-            print(f"{path}\t{path.stat().st_size // 1024} KB")
+            sys.stdout.write(f"{path}\t{path.stat().st_size // 1024} KB\n")
 
 
 if __name__ == "__main__":
