@@ -13,6 +13,7 @@ clock, their own channels or an existing engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from fairdebt.services.outbox import Worker
     from fairdebt.services.ports import Clock, UnitOfWork
     from fairdebt.services.ports.evidence import EvidenceStore
+    from fairdebt.services.ports.outbox import NewMessage
     from fairdebt.services.worklist_execute import Sender
     from fairdebt.settings import Settings
 
@@ -114,9 +116,16 @@ class Services:
             self.channels,
             self.packs,
             evidence=self.evidence,
+            documents=self._letter_pdf,
             order=self.allocation_order,
             name=name,
         )
+
+    def _letter_pdf(self, uow: UnitOfWork, message: NewMessage, now: datetime) -> bytes:
+        """A queued letter's PDF (fairdebt.letters), in this deployment's name."""
+        from fairdebt.letters.render import document_for
+
+        return document_for(uow, message, now, self.sender, self.allocation_order)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on the one engine."""

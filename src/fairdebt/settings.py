@@ -108,6 +108,59 @@ class Settings(BaseSettings):
         description="Secrets of the inbound webhooks by provider: `name:secret,name2:secret2` "
         "(`email` signs bounces).",
     )
+    # --- letters (fairdebt.letters, adapters/channels/letter_dir.py) ---------------------------
+    letter_dir: Path | None = Field(
+        None,
+        description="Where the letter provider posts PDFs and manifests; default "
+        "<data_dir>/letters.",
+    )
+    mailing_address: str = Field(
+        "北京市朝阳区建国路 88 号 100022",
+        min_length=3,
+        description="The deployment's postal address: the neutral return address on a sealed "
+        "cover, and where an in-house notice asks the borrower to write.",
+    )
+    law_firm: str = Field(
+        "示例律师事务所", min_length=2, description="The law firm a lawyer's letter comes from."
+    )
+    law_firm_address: str = Field(
+        "北京市东城区示例大街 1 号 100010",
+        min_length=3,
+        description="The law firm's postal address, printed on its letters.",
+    )
+    agency_addresses: str = Field(
+        "",
+        description="Each agency's mailing address for the US validation notice: "
+        "'AGENCY=address' entries separated by ';' (e.g. 'AG-EAST=1 Main St, Springfield, "
+        "IL 62701').",
+    )
+
+    @field_validator("mailing_address", "law_firm", "law_firm_address")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or not value.strip():
+            raise ValueError("must be one non-empty line (it is printed in letters)")
+        return value.strip()
+
+    @field_validator("agency_addresses")
+    @classmethod
+    def _agency_addresses(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(";"))):
+            agency, _, address = entry.partition("=")
+            if not agency.strip() or not address.strip():
+                raise ValueError(f"{entry!r} is not 'AGENCY=address'")
+        return value
+
+    @property
+    def letter_path(self) -> Path:
+        """The letter provider's directory (`letter_dir`, else <data_dir>/letters)."""
+        return self.letter_dir if self.letter_dir is not None else self.data_dir / "letters"
+
+    @property
+    def agency_address_map(self) -> dict[str, str]:
+        """`agency_addresses` read: agency id -> mailing address."""
+        pairs = (e.partition("=") for e in self.agency_addresses.split(";") if e.strip())
+        return {agency.strip(): address.strip() for agency, _, address in pairs}
 
     @field_validator("timezone")
     @classmethod

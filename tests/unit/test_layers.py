@@ -38,6 +38,10 @@ def test_strategy_persistence_goes_through_ports_too() -> None:
     assert _offending("strategy") == []
 
 
+def test_letters_read_the_case_through_ports_too() -> None:
+    assert _offending("letters") == []
+
+
 def test_the_check_sees_an_import_where_there_is_one(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from sqlalchemy import select\n", encoding="utf-8")

@@ -45,6 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tasks",
     "worker",
     "cases",
+    "letters",
 )
 
 app = typer.Typer(

@@ -48,7 +48,7 @@ from fairdebt.adapters.channels.base import (
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.types import Verdict
 from fairdebt.domain.events import NewEvent
-from fairdebt.errors import DatabaseError
+from fairdebt.errors import DatabaseError, FairdebtError
 from fairdebt.services.contact import (
     DEFAULT_ORDER,
     ContactRequest,
@@ -215,11 +215,16 @@ class Worker:
 
     def _send(self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime) -> str:
         m = item.message
-        message = self._message(item, decision_id, now)
+        try:
+            message = self._message(item, decision_id, now)
+        except FairdebtError as exc:  # a letter the case cannot fill: a person writes it
+            why = exc.cause
+            return self._step(lambda: self._end(item, now, "review", why, decision_id))
         try:
             prepared = channel.prepare(message)
         except ChannelError as exc:
-            return self._end(item, now, "failed", exc.cause, decision_id)
+            why = exc.cause
+            return self._step(lambda: self._end(item, now, "failed", why, decision_id))
         ref = self._keep(prepared)
         attempt = {
             "decision_id": decision_id,

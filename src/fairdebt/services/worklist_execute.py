@@ -70,21 +70,27 @@ IN_HOUSE = "in-house"  # the gate's `collector` (the contacting entity) when no 
 ZERO = Decimal(0)
 CLAIM_LEASE = timedelta(minutes=5)  # a claim older than this was abandoned: it may be taken over
 AMOUNT_FIELDS = frozenset({"principal", "interest", "fees"})
-ACCOUNT_FIELDS = AMOUNT_FIELDS | {"id_tail", "loan_date", "contract_no"}
+# us.validation_notice's itemization (fairdebt.letters.itemization, Reg F 12 CFR 1006.34(c)(2))
+ITEMIZED_FIELDS = frozenset(
+    {
+        "original_creditor",
+        "account_no",
+        "itemization_date",
+        "itemized_amount",
+        "paid",
+        "dispute_deadline",
+    }
+)
+ACCOUNT_FIELDS = AMOUNT_FIELDS | ITEMIZED_FIELDS | {"id_tail", "loan_date", "contract_no"}
 # Why a template's placeholder has no value: the review note says it, so a person can fix it.
 MISSING = {
     "id_tail": "no ID number on record (borrowers.national_id)",
     "loan_date": "no account on record",
     "contract_no": "no account on record",
     "agency": "the case is not placed with an agency",
-    # us.validation_notice (Reg F model notice): not derived yet (docs/worklist.md)
-    "agency_address": "no agency address on record",
-    "original_creditor": "not derived yet",
-    "account_no": "not derived yet",
-    "itemization_date": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "itemized_amount": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "paid": "no itemization date chosen (Reg F 1006.34(b)(3))",
-    "dispute_deadline": "no validation period computed (Reg F 1006.34(b)(5))",
+    "agency_address": "no mailing address for the agency (FAIRDEBT_AGENCY_ADDRESSES)",
+    # us.validation_notice's itemization is derived from the account (ITEMIZED_FIELDS)
+    **dict.fromkeys(ITEMIZED_FIELDS, "no account on record"),
 }
 
 
@@ -96,11 +102,29 @@ class Sender:
 
     phone: str = "400-000-0000"
     portal_url: str = "http://127.0.0.1:8000/verify"
+    # Letters (fairdebt.letters): the deployment's own postal address (a sealed cover's neutral
+    # return address; where an in-house notice asks to be written to), the law firm a lawyer's
+    # letter comes from, and each agency's mailing address (agency id -> address).
+    mailing_address: str = "北京市朝阳区建国路 88 号 100022"
+    law_firm: str = "示例律师事务所"
+    law_firm_address: str = "北京市东城区示例大街 1 号 100010"
+    agency_addresses: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, settings: Any) -> Sender:
         """From the deployment's Settings (typed Any: services do not import settings)."""
-        return cls(phone=settings.contact_phone, portal_url=settings.portal_url)
+        return cls(
+            phone=settings.contact_phone,
+            portal_url=settings.portal_url,
+            mailing_address=settings.mailing_address,
+            law_firm=settings.law_firm,
+            law_firm_address=settings.law_firm_address,
+            agency_addresses=tuple(settings.agency_address_map.items()),
+        )
+
+    def agency_address(self, agency: str) -> str | None:
+        """The mailing address of the agency, if the deployment configured one."""
+        return dict(self.agency_addresses).get(agency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +437,8 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
     }
     if task["assignee_kind"] == "agency":  # in-house, there is no agency to name
         context["agency"] = task["assignee_id"]
+        if sender.agency_address(task["assignee_id"]):  # FAIRDEBT_AGENCY_ADDRESSES
+            context["agency_address"] = sender.agency_address(task["assignee_id"])
     return context
 
 
@@ -433,6 +459,10 @@ def _account_details(
         details["id_tail"] = national_id[-4:]
     if wanted & AMOUNT_FIELDS:
         details |= _demandable_amounts(uow, task["account_id"], task["as_of"], order)
+    if wanted & ITEMIZED_FIELDS:  # the validation notice: its itemization, deadline from as_of
+        from fairdebt.letters import itemization
+
+        details |= itemization(uow, task["account_id"], task["as_of"], order=order)
     return details
 
 

@@ -1,8 +1,9 @@
 """Which provider each channel goes through, from the settings (docs/channels.md).
 
-SMS goes through the HTTP gateway when FAIRDEBT_SMS_GATEWAY_URL is set, e-mail through SMTP when
-FAIRDEBT_SMTP_URL is; every other channel, and these two when unset, go to the in-memory console
-channel (development, the demo and tests). Only the composition root (bootstrap.Services)
+Letters are posted as PDF + manifest to the print/mail provider's directory (FAIRDEBT_LETTER_DIR,
+default <data_dir>/letters). SMS goes through the HTTP gateway when FAIRDEBT_SMS_GATEWAY_URL is
+set, e-mail through SMTP when FAIRDEBT_SMTP_URL is; every other channel, and these two when
+unset, go to the in-memory console channel (development, the demo and tests). Only the composition root (bootstrap.Services)
 calls this.
 """
 
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
+    from fairdebt.adapters.channels.letter_dir import LetterDirChannel
     from fairdebt.bootstrap import CONSOLE_CHANNELS
 
     channels: dict[str, Channel] = {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
+    channels["letter"] = LetterDirChannel(settings.letter_path)
     if settings.sms_gateway_url:
         from fairdebt.adapters.channels.sms_gateway import SmsGatewayChannel
 

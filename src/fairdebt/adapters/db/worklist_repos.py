@@ -311,9 +311,9 @@ class SqlCaseDirectory:
     def person(self, borrower_id: str) -> Person:
         b = t.borrowers.c
         row = self.conn.execute(
-            select(b.timezone, b.address, b.city, b.national_id).where(b.id == borrower_id)
+            select(b.timezone, b.address, b.city, b.national_id, b.name).where(b.id == borrower_id)
         ).one()
-        return Person(row.timezone, row.address, row.city, row.national_id)
+        return Person(row.timezone, row.address, row.city, row.national_id, row.name)
 
     def debts(self, borrower_id: str) -> list[DebtRow]:
         a, s = t.accounts.c, t.account_status.c

@@ -76,12 +76,14 @@ class TaskOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """Where the borrower lives: the zone that sets their local time, and their address."""
+    """Where the borrower lives: the zone that sets their local time, and their address; and
+    the name and ID number a letter to them states."""
 
     timezone: str
     address: str | None
     city: str | None
     national_id: str | None
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
