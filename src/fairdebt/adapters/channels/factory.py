@@ -3,8 +3,8 @@
 Letters are posted as PDF + manifest to the print/mail provider's directory (FAIRDEBT_LETTER_DIR,
 default <data_dir>/letters). SMS goes through the HTTP gateway when FAIRDEBT_SMS_GATEWAY_URL is
 set, e-mail through SMTP when FAIRDEBT_SMTP_URL is; every other channel, and these two when
-unset, go to the in-memory console channel (development, the demo and tests). Only the composition root (bootstrap.Services)
-calls this.
+unset, go to the in-memory console channel (development, the demo and tests). Only the
+composition root (bootstrap.Services) calls this.
 """
 
 from __future__ import annotations
