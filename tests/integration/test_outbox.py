@@ -299,3 +299,57 @@ def test_a_row_claimed_by_one_worker_cannot_be_claimed_or_moved_by_another(
         assert not uow.outbox.change(row.id, "b", Change("sent"))
         assert uow.outbox.change(row.id, "a", Change("sent"))
         uow.commit()
+
+
+def test_a_queued_letter_is_posted_as_its_pdf_and_kept_as_evidence(
+    engine, portfolio, tmp_path
+) -> None:
+    """Through the composition root: the letter directory gets the PDF and its manifest, the
+    evidence store the same bytes, and the audit finds every object it names."""
+    import json
+
+    from fairdebt.bootstrap import Services
+    from fairdebt.services.audit import check_evidence, verify_all
+    from fairdebt.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path, letter_dir=tmp_path / "post")
+    wired = Services(settings, engine=engine)
+    with engine.connect() as conn:
+        address = conn.scalar(
+            t.borrowers.select()
+            .with_only_columns(t.borrowers.c.address)
+            .where(t.borrowers.c.id == "B0003")
+        )
+    body = (  # what a collection letter must state (CC-69): balance, objection, contact, seal
+        "催收通知函\n您的欠款余额已逾期，请及时还款。如有异议请致电 400-000-0000 联系我们。"
+        "\n示例消费金融有限公司（章）"
+    )
+    request = ContactRequest(CASE, "letter", "debtor", "collect", address, "in-house", "t", body)
+    uow = wired.uow()
+    with uow:
+        decision = ask(uow, request, MORNING, PACKS, "cn").decision
+        assert decision.decision.value == "allow", decision.rules
+        key = new_key()
+        enqueue(
+            uow,
+            NewMessage(
+                key, CASE, None, "letter", "debtor", "collect", "in-house", "t", "cn", address,
+                "", body, "zh-CN", "collection_notice", decision.id, MORNING, MORNING,
+            ),
+        )  # fmt: skip
+        uow.commit()
+
+    done = wired.outbox_worker().drain(lambda: MORNING)
+
+    assert done.counts == {"sent": 1}
+    pdf = (tmp_path / "post" / f"{key}.pdf").read_bytes()
+    manifest = json.loads((tmp_path / "post" / f"{key}.json").read_text("utf-8"))
+    assert pdf.startswith(b"%PDF-") and manifest["kind"] == "collection_notice"
+    recorded = _events(engine, "contact_recorded")[0]
+    assert recorded["evidence"] == "sha256:" + hashlib.sha256(pdf).hexdigest()
+    assert manifest["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert wired.evidence.get(recorded["evidence"]) == pdf
+    refs: list = []
+    assert verify_all(wired.uow(), refs=refs).ok
+    assert {r.ref for r in refs} == {recorded["evidence"]}  # attempted and recorded name it
+    assert check_evidence(wired.evidence, refs).ok

@@ -374,9 +374,10 @@ class Worker:
         payload = b""
         if m.channel == "letter" and self.documents is not None:
             payload = self.documents(self.uow, m, now)
+        subject = m.document or m.subject if m.channel == "letter" else m.subject  # its kind
         return OutboundMessage(
             m.case_id, m.channel, m.to, m.body, decision_id,
-            key=m.key, subject=m.subject, language=m.language, payload=payload,
+            key=m.key, subject=subject, language=m.language, payload=payload,
         )  # fmt: skip
 
     def _keep(self, prepared: Prepared) -> str:
