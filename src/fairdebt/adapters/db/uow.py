@@ -15,6 +15,7 @@ from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -24,6 +25,7 @@ class SqlUnitOfWork(
     SqlIdentityRepositories,
     SqlRecordRepositories,
     SqlWorklistRepositories,
+    SqlTemplateRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 
