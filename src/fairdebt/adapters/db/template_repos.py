@@ -30,8 +30,6 @@ def _instant(text: str | None) -> datetime | None:
 
 
 def _version(row: Row[Any]) -> TemplateVersion:
-    created_at = _instant(row.created_at)
-    assert created_at is not None  # NOT NULL
     return TemplateVersion(
         template_id=row.template_id,
         version=row.version,
@@ -42,7 +40,7 @@ def _version(row: Row[Any]) -> TemplateVersion:
         text=json.loads(row.text),
         status=row.status,
         created_by=row.created_by,
-        created_at=created_at,
+        created_at=_instant(row.created_at),
         time_barred=bool(row.time_barred),
         activated_by=row.activated_by,
         activated_at=_instant(row.activated_at),

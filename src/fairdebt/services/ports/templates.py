@@ -31,7 +31,7 @@ class TemplateVersion:
     text: Mapping[str, str]  # language → Jinja2 source
     status: str
     created_by: str
-    created_at: datetime
+    created_at: datetime | None  # None: the packaged file, not stored yet (services.templates)
     time_barred: bool = False
     activated_by: str | None = None
     activated_at: datetime | None = None
