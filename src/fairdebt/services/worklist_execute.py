@@ -277,12 +277,13 @@ def _message(
     uow: UnitOfWork, task: dict[str, Any], pack: str, sender: Sender, order: Order
 ) -> tuple[str | None, str]:
     """The rendered text and its purpose: the pack's template named by the task, else the
-    pack's template for the channel. Calls carry no text; their purpose is to collect."""
+    pack's template for the channel — its active version (services.templates). Calls carry no
+    text; their purpose is to collect."""
     from jinja2 import UndefinedError
 
     from fairdebt.messages.catalog import render_template
 
-    chosen = _template_for(task, pack) if task["kind"] in RENDERED_KINDS else None
+    chosen = _template_for(uow, task, pack) if task["kind"] in RENDERED_KINDS else None
     if chosen is None:
         return None, "collect"
     language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
@@ -294,21 +295,24 @@ def _message(
     missing = sorted(wanted - context.keys())
     if missing:
         why = "; ".join(MISSING.get(name, "nothing on record") + f" ({name})" for name in missing)
-        raise FairdebtError(f"template {chosen.id}: {why}", hint="a person writes this one")
+        raise FairdebtError(
+            f"template {chosen.id} v{chosen.version}: {why}", hint="a person writes this one"
+        )
     try:
         return render_template(chosen, language, context), chosen.purpose
     except UndefinedError as exc:
-        raise FairdebtError(f"template {chosen.id}: {exc.message}", hint="") from None
+        raise FairdebtError(f"template {chosen.id} v{chosen.version}: {exc.message}") from None
 
 
-def _template_for(task: dict[str, Any], pack: str) -> Template | None:
+def _template_for(uow: UnitOfWork, task: dict[str, Any], pack: str) -> Template | None:
     """The pack's template the strategy named — ids carry a short pack prefix (`us.` for
     us-regf), strategies name them without it — else the pack's ordinary debtor template for
-    the channel (never one written for time-barred debts: that is only ever chosen by name)."""
-    from fairdebt.messages.catalog import templates
+    the channel (never one written for time-barred debts: that is only ever chosen by name).
+    Only active versions count: a draft is never sent."""
+    from fairdebt.services.templates import active_templates, as_template
 
     name = str(task["template"] or "")
-    mine = [x for x in templates() if x.pack == pack and x.channel == task["kind"]]
+    mine = [as_template(v) for v in active_templates(uow, pack, task["kind"])]
     return next((x for x in mine if name in (x.id, x.id.split(".", 1)[-1])), None) or next(
         (
             x
