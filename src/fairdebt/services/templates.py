@@ -49,6 +49,7 @@ class TemplateRefused(FairdebtError):
 
     def __init__(self, cause: str, problems: Sequence[str], hint: str = "") -> None:
         super().__init__(f"{cause}: " + "; ".join(problems), hint)
+        self.summary = cause  # without the problems (a CLI prints them a line each)
         self.problems = list(problems)
 
 
