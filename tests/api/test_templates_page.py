@@ -11,7 +11,6 @@ import re
 import console_data
 import pytest
 import yaml
-from fastapi.testclient import TestClient
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork
