@@ -44,7 +44,7 @@ class FakeTemplateRepository:
             raise ValueError(f"{key} exists")  # the primary key
         self.rows[key] = version
 
-    def seed(self, versions: Iterable[TemplateVersion]) -> None:
+    def store_missing(self, versions: Iterable[TemplateVersion]) -> None:
         stored = self.ids()
         for v in versions:
             if v.template_id not in stored:

@@ -11,7 +11,7 @@ rule finds a fault or the text names a value the sample lacks. Activating retire
 that was active; who did what and when stays on the rows.
 
 The packaged files are stored as version 1 lazily, by the first write (`add_version`,
-`activate`: `seed_packaged`); until then reads (`active`, `active_templates`, `listing`) merge
+`activate`: `store_packaged`); until then reads (`active`, `active_templates`, `listing`) merge
 the packaged files in as version 1, active, not yet stored (`created_at` None). So reads never
 write (a page or a worker never races another to insert them), a fresh database works at once,
 and a template file that a later release adds appears without a migration. A packaged file
@@ -166,14 +166,14 @@ def as_template(v: TemplateVersion) -> Template:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def seed_packaged(uow: UnitOfWork, now: datetime, packs: Packs | None = None) -> int:
+def store_packaged(uow: UnitOfWork, now: datetime, packs: Packs | None = None) -> int:
     """Store every packaged file whose template has no row as version 1, active, with the lint
     report it has now; how many were stored. Idempotent, also when two processes race."""
     with uow:
         missing = _unstored(uow)
         if missing:
             linted = _packs(packs)
-            uow.templates.seed(
+            uow.templates.store_missing(
                 replace(v, created_at=now, activated_at=now, lint_report=check(v, linted).report())
                 for v in missing
             )
@@ -189,7 +189,7 @@ def add_version(
     template_id = data["id"]
     _known_pack(_packs(packs), data["pack"], template_id)
     with uow:
-        seed_packaged(uow, now, packs)
+        store_packaged(uow, now, packs)
         earlier = uow.templates.versions(template_id)
         if earlier and (earlier[-1].pack, earlier[-1].channel) != (data["pack"], data["channel"]):
             raise FairdebtError(
@@ -228,7 +228,7 @@ def activate(
     the version active before is retired. Refused (TemplateRefused) with every fault found."""
     linted = _packs(packs)
     with uow:
-        seed_packaged(uow, now, packs)
+        store_packaged(uow, now, packs)
         chosen = version_of(uow, template_id, version)
         if chosen.status == ACTIVE:
             raise FairdebtError(
@@ -402,7 +402,7 @@ __all__ = [
     "add_version",
     "check",
     "listing",
-    "seed_packaged",
+    "store_packaged",
     "version_of",
     "versions",
 ]

@@ -1,7 +1,7 @@
 """The message template repository of SqlUnitOfWork (SQLAlchemy Core on the unit's connection).
 
 Texts and lint reports are JSON text; instants ISO 8601 UTC strings (they sort as they read).
-`seed` inserts with ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it), so two
+`store_missing` inserts with ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it), so two
 processes storing the packaged version 1 at once do not fail.
 """
 
@@ -106,7 +106,7 @@ class SqlTemplateRepository:
     def add(self, version: TemplateVersion) -> None:
         self.conn.execute(insert(mt).values(**_values(version)))
 
-    def seed(self, versions: Iterable[TemplateVersion]) -> None:
+    def store_missing(self, versions: Iterable[TemplateVersion]) -> None:
         stored = self.ids()
         missing = [_values(v) for v in versions if v.template_id not in stored]
         if not missing:

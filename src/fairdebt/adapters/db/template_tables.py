@@ -1,7 +1,7 @@
 """Message template versions (services.templates): one row per version of a template.
 
 The packaged YAML files are version 1 of each template, stored on first use (services.templates
-seeds them); later versions are added as drafts and activated after the lint. Texts and lint
+stores them); later versions are added as drafts and activated after the lint. Texts and lint
 reports are JSON text (the same on SQLite and PostgreSQL); instants ISO 8601 UTC strings.
 """
 

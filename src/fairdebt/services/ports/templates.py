@@ -70,7 +70,7 @@ class TemplateRepository(Protocol):
         chose it; a concurrent add of the same number fails on the primary key)."""
         ...
 
-    def seed(self, versions: Iterable[TemplateVersion]) -> None:
+    def store_missing(self, versions: Iterable[TemplateVersion]) -> None:
         """Store each version whose template has no row yet and leave the others alone, also
         when another process stores the same one at the same time (never an error)."""
         ...

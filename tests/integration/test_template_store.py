@@ -1,4 +1,4 @@
-"""Template versions in a real database (SQLite and PostgreSQL): seeding, add, activate."""
+"""Template versions in a real database (SQLite and PostgreSQL): storing, add, activate."""
 
 from __future__ import annotations
 
@@ -42,13 +42,13 @@ def test_reads_merge_the_packaged_files_and_write_nothing(engine) -> None:
         assert uow.templates.ids() == set()
 
 
-def test_seeding_stores_every_packaged_file_once_with_its_lint_report(engine) -> None:
+def test_storing_stores_every_packaged_file_once_with_its_lint_report(engine) -> None:
     uow = SqlUnitOfWork(engine)
 
-    assert tv.seed_packaged(uow, NOW) == len(tv.packaged())
-    assert tv.seed_packaged(uow, LATER) == 0
+    assert tv.store_packaged(uow, NOW) == len(tv.packaged())
+    assert tv.store_packaged(uow, LATER) == 0
     with uow:
-        uow.templates.seed(tv.packaged())  # a racing process: nothing happens, no error
+        uow.templates.store_missing(tv.packaged())  # a racing process: nothing happens, no error
         stored = uow.templates.all()
 
     assert len(stored) == len(tv.packaged())
