@@ -15,6 +15,7 @@ from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
+from fakes.templates import FakeTemplateRepositories
 from fakes.worklist import FakeWorklistRepositories
 
 _CONTROL = frozenset({"_depth", "_saved", "commits"})
@@ -28,6 +29,7 @@ class FakeUnitOfWork(
     FakeWorklistRepositories,
     FakeOutboxRepositories,
     FakeInboundRepositories,
+    FakeTemplateRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -586,7 +586,7 @@ def test_a_us_reminder_of_a_case_no_agency_holds_goes_to_review_naming_the_agenc
     done = execute(SqlUnitOfWork(engine), task_id, "system:test", NOW, PACKS, {"sms": sms})
 
     assert done.status == "review"
-    assert done.note.startswith("template us.reminder_sms:") and "(agency)" in done.note
+    assert done.note.startswith("template us.reminder_sms v1:") and "(agency)" in done.note
     assert sms.outbox == []
 
 

@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "repayment",
     "gate",
+    "templates",
     "strategy",
     "tasks",
     "worker",

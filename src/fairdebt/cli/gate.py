@@ -1,4 +1,4 @@
-"""`fairdebt gate`, `fairdebt packs …`, `fairdebt templates lint`: the contact gate's commands.
+"""`fairdebt gate`, `fairdebt packs …`: the contact gate's commands (templates: cli/templates.py).
 
 `fairdebt gate` reads one request (docs/gate.md) on stdin and writes the decision on
 stdout — the same JSON text as `POST /api/v1/gate/check` — and exits 0 whatever the decision.
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 packs_app = typer.Typer(
     help="Rule packs: list, show, and generate docs/rules.md.", no_args_is_help=True
 )
-templates_app = typer.Typer(help="Message and letter templates.", no_args_is_help=True)
 
 PACK_FILES = typer.Option(
     None, "--pack-file", "-p", help="A pack or fork YAML file (or a folder of them); repeatable."
@@ -37,7 +36,6 @@ PACK_FILES = typer.Option(
 def register(app: typer.Typer) -> None:
     app.command("gate", cls=LightCommand)(gate)  # no pydantic at start-up (cli/_coerce.py)
     app.add_typer(packs_app, name="packs")
-    app.add_typer(templates_app, name="templates")
 
 
 def load_packs(paths: list[Path] | None) -> Packs:
@@ -161,18 +159,3 @@ def _packs_or_exit(pack_file: list[Path] | None) -> Packs:
         return load_packs(pack_file)
     except FairdebtError as exc:
         raise _fail(exc.cause, exc.hint) from None
-
-
-@templates_app.command("lint")
-def lint_templates() -> None:
-    """Run the packs' content rules over every template in both languages; exit 1 on a fault."""
-    from fairdebt.cli._common import console
-    from fairdebt.messages.lint import lint
-
-    problems = lint()
-    for p in problems:
-        sys.stdout.write(f"{p.file}: {p.template} [{p.language}] {p.rule}: {p.text}\n")
-    if problems:
-        console.print(f"[red]{len(problems)} template problem(s)[/red]")
-        raise typer.Exit(1)
-    console.print("templates: no problems")

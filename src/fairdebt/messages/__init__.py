@@ -7,6 +7,8 @@ template in both languages (`fairdebt templates lint`; CI runs it through the te
 `time_barred: true` marks a template written for debts past their limitation period: the lint
 also reads it with the packs' rules against threatening suit on such a debt. A strategy action
 names a template without its pack prefix (`reminder_sms`), so each case gets its pack's version;
-`fairdebt strategy check` warns about a name no pack has. The worklist (services.worklist_execute)
-renders them and still asks the gate before sending.
+`fairdebt strategy check` warns about a name no pack has. These files are version 1 of each
+template; later versions live in the database and are activated after the same lint
+(services.templates, docs/channels.md#templates). The worklist (services.worklist_execute)
+renders each template's active version and still asks the gate before sending.
 """

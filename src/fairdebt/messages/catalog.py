@@ -27,6 +27,7 @@ class Template:
     # Written for debts past their limitation period: linted as if the debt were time-barred,
     # so the packs' no-threat-of-suit rules read it too (US-TBD, 12 CFR 1006.26(b)).
     time_barred: bool = False
+    version: int = 1  # the packaged file is version 1; later ones live in the database
 
 
 @cache

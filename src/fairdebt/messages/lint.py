@@ -59,18 +59,41 @@ class Problem:
     language: str
     rule: str
     text: str
+    line: int | None = None  # in the language's text; None: the whole text (a missing item)
+
+    def where(self) -> str:
+        """`cn.reminder_sms [zh-CN] line 2` — what a person looks for in the file."""
+        at = f" line {self.line}" if self.line is not None else ""
+        return f"{self.template} [{self.language}]{at}"
 
 
 def lint() -> list[Problem]:
-    """Every fault in every template, in both languages (empty: all clean)."""
+    """Every fault in every packaged template, in both languages (empty: all clean)."""
     from fairdebt.compliance.pack import builtin_packs
 
     packs = builtin_packs()
     problems: list[Problem] = []
     for t in templates():
-        for language in LANGUAGES:
-            problems += _lint_one(t, language, packs)
+        problems += lint_template(t, packs)
     return problems
+
+
+def lint_template(t: Template, packs: object) -> list[Problem]:
+    """One template's faults in both languages, under `packs` (a compliance.pack.Packs)."""
+    problems: list[Problem] = []
+    for language in LANGUAGES:
+        problems += _lint_one(t, language, packs)
+    return problems
+
+
+def line_of(source: str, rendered: str, found: str) -> int | None:
+    """The line of `found` in the template's source if it is written there, else its line in
+    the rendered text (they differ only where a placeholder's value spans lines)."""
+    for text in (source, rendered):
+        at = text.find(found) if found else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
 
 
 def _lint_one(t: Template, language: str, packs: object) -> list[Problem]:
@@ -96,8 +119,10 @@ def _lint_one(t: Template, language: str, packs: object) -> list[Problem]:
             continue
         details = rule.read(text)
         if details is not None:
-            offending = details.get("match") or f"missing {details.get('missing', '')}"
-            found.append(Problem(t.file, t.id, language, rule.spec.id, offending))
+            match = str(details.get("match") or "")
+            offending = match or f"missing {details.get('missing', '')}"
+            line = line_of(t.text[language], text, match)
+            found.append(Problem(t.file, t.id, language, rule.spec.id, offending, line))
     if t.time_barred:
         found += _threats_of_suit(t, language, text, rules)
     return found
@@ -114,5 +139,6 @@ def _threats_of_suit(
         if isinstance(rule, DebtRule) and rule.threat is not None and rule.spec.severity != "info":
             match = rule.threat.search(text)
             if match:
-                found.append(Problem(t.file, t.id, language, rule.spec.id, match.group(0)))
+                line = line_of(t.text[language], text, match.group(0))
+                found.append(Problem(t.file, t.id, language, rule.spec.id, match.group(0), line))
     return found

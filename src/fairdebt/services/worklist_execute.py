@@ -220,7 +220,7 @@ def _queue(
     with uow:
         decision = ask(uow, request, now, packs, pack, order=order).decision
         if decision.decision is Verdict.ALLOW:
-            queued = enqueue(uow, _queued(task, request, now, pack, decision.id))
+            queued = enqueue(uow, _queued(uow, task, request, now, pack, decision.id))
             note = f"queued for delivery (outbox {queued})"
             outcome = TaskOutcome("queued", note, now, decision.id)
             uow.tasks.finish(task["id"], task.get("worker"), outcome)
@@ -231,7 +231,12 @@ def _queue(
 
 
 def _queued(
-    task: dict[str, Any], request: ContactRequest, now: datetime, pack: str, decision_id: str
+    uow: UnitOfWork,
+    task: dict[str, Any],
+    request: ContactRequest,
+    now: datetime,
+    pack: str,
+    decision_id: str,
 ) -> NewMessage:
     language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
     return NewMessage(
@@ -248,7 +253,7 @@ def _queued(
         subject=_subject(task, language),
         body=request.content or "",
         language=language,
-        document=_document(task, pack),
+        document=_document(uow, task, pack),
         decision_id=decision_id,
         due_at=now,
         created_at=now,
@@ -263,11 +268,11 @@ def _subject(task: dict[str, Any], language: str) -> str:
     return f"{lender}账户还款提醒".strip()
 
 
-def _document(task: dict[str, Any], pack: str) -> str:
+def _document(uow: UnitOfWork, task: dict[str, Any], pack: str) -> str:
     """A letter's kind: its template's id without the pack prefix (collection_notice, ...)."""
     if task["kind"] != "letter":
         return ""
-    chosen = _template_for(task, pack)
+    chosen = _template_for(uow, task, pack)
     return chosen.id.split(".", 1)[-1] if chosen is not None else ""
 
 
@@ -370,12 +375,13 @@ def _message(
     uow: UnitOfWork, task: dict[str, Any], pack: str, sender: Sender, order: Order
 ) -> tuple[str | None, str]:
     """The rendered text and its purpose: the pack's template named by the task, else the
-    pack's template for the channel. Calls carry no text; their purpose is to collect."""
+    pack's template for the channel — its active version (services.templates). Calls carry no
+    text; their purpose is to collect."""
     from jinja2 import UndefinedError
 
     from fairdebt.messages.catalog import render_template
 
-    chosen = _template_for(task, pack) if task["kind"] in RENDERED_KINDS else None
+    chosen = _template_for(uow, task, pack) if task["kind"] in RENDERED_KINDS else None
     if chosen is None:
         return None, "collect"
     language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
@@ -387,21 +393,24 @@ def _message(
     missing = sorted(wanted - context.keys())
     if missing:
         why = "; ".join(MISSING.get(name, "nothing on record") + f" ({name})" for name in missing)
-        raise FairdebtError(f"template {chosen.id}: {why}", hint="a person writes this one")
+        raise FairdebtError(
+            f"template {chosen.id} v{chosen.version}: {why}", hint="a person writes this one"
+        )
     try:
         return render_template(chosen, language, context), chosen.purpose
     except UndefinedError as exc:
-        raise FairdebtError(f"template {chosen.id}: {exc.message}", hint="") from None
+        raise FairdebtError(f"template {chosen.id} v{chosen.version}: {exc.message}") from None
 
 
-def _template_for(task: dict[str, Any], pack: str) -> Template | None:
+def _template_for(uow: UnitOfWork, task: dict[str, Any], pack: str) -> Template | None:
     """The pack's template the strategy named — ids carry a short pack prefix (`us.` for
     us-regf), strategies name them without it — else the pack's ordinary debtor template for
-    the channel (never one written for time-barred debts: that is only ever chosen by name)."""
-    from fairdebt.messages.catalog import templates
+    the channel (never one written for time-barred debts: that is only ever chosen by name).
+    Only active versions count: a draft is never sent."""
+    from fairdebt.services.templates import active_templates, as_template
 
     name = str(task["template"] or "")
-    mine = [x for x in templates() if x.pack == pack and x.channel == task["kind"]]
+    mine = [as_template(v) for v in active_templates(uow, pack, task["kind"])]
     return next((x for x in mine if name in (x.id, x.id.split(".", 1)[-1])), None) or next(
         (
             x

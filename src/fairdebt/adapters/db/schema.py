@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 # Importing a table module registers its tables on `metadata`.
-from fairdebt.adapters.db import outbox_tables, repayment_tables, strategy_tables, worklist_tables
+from fairdebt.adapters.db import (
+    outbox_tables,
+    repayment_tables,
+    strategy_tables,
+    template_tables,
+    worklist_tables,
+)
 from fairdebt.adapters.db.tables import metadata
 
-__all__ = ["metadata", "outbox_tables", "repayment_tables", "strategy_tables", "worklist_tables"]
+__all__ = [
+    "metadata",
+    "outbox_tables",
+    "repayment_tables",
+    "strategy_tables",
+    "template_tables",
+    "worklist_tables",
+]

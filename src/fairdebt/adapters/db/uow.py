@@ -17,6 +17,7 @@ from fairdebt.adapters.db.outbox_repos import SqlOutboxRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork(
     SqlWorklistRepositories,
     SqlOutboxRepositories,
     SqlInboundRepositories,
+    SqlTemplateRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

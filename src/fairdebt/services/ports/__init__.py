@@ -21,6 +21,7 @@ from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
+from fairdebt.services.ports.templates import TemplateRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "OutboxRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
+    "TemplateRepositories",
     "UnitOfWork",
     "WorklistRepositories",
 ]
@@ -52,6 +54,7 @@ class UnitOfWork(
     WorklistRepositories,
     OutboxRepositories,
     InboundRepositories,
+    TemplateRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
