@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from fairdebt.adapters.channels.base import Channel
+    from fairdebt.adapters.channels.calls import Dialer
     from fairdebt.compliance.pack import Packs
     from fairdebt.domain.loan import Component
     from fairdebt.services.ports import Clock, UnitOfWork
@@ -81,6 +82,13 @@ class Services:
         from fairdebt.adapters.channels.console import ConsoleChannel
 
         return {kind: ConsoleChannel() for kind in CONSOLE_CHANNELS}
+
+    @cached_property
+    def dialer(self) -> Dialer:
+        """Who places a collector's call (settings: call_provider)."""
+        from fairdebt.adapters.channels.calls import dialer_for
+
+        return dialer_for(self.settings.call_provider)
 
     @cached_property
     def sender(self) -> Sender:

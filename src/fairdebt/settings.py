@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         "and X-Forwarded-Proto are believed; empty: none, the connection's peer is the client.",
     )
 
+    # --- calls and the verify page (adapters/channels/calls.py, services/verify.py) ---
+    call_provider: Literal["manual"] = Field(
+        "manual",
+        description="Who places a collector's call: manual (the collector dials by hand).",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
