@@ -13,6 +13,7 @@ from fakes.cases import FakeCaseRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
+from fakes.verify import FakeVerifyRepositories
 from fakes.worklist import FakeWorklistRepositories
 
 _CONTROL = frozenset({"_depth", "_saved", "commits"})
@@ -24,6 +25,7 @@ class FakeUnitOfWork(
     FakeIdentityRepositories,
     FakeRecordRepositories,
     FakeWorklistRepositories,
+    FakeVerifyRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 # Importing a table module registers its tables on `metadata`.
-from fairdebt.adapters.db import repayment_tables, strategy_tables, worklist_tables
+from fairdebt.adapters.db import (
+    repayment_tables,
+    strategy_tables,
+    verify_tables,
+    worklist_tables,
+)
 from fairdebt.adapters.db.tables import metadata
 
-__all__ = ["metadata", "repayment_tables", "strategy_tables", "worklist_tables"]
+__all__ = [
+    "metadata",
+    "repayment_tables",
+    "strategy_tables",
+    "verify_tables",
+    "worklist_tables",
+]

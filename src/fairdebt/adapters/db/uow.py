@@ -15,6 +15,7 @@ from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -24,6 +25,7 @@ class SqlUnitOfWork(
     SqlIdentityRepositories,
     SqlRecordRepositories,
     SqlWorklistRepositories,
+    SqlVerifyRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -19,6 +19,7 @@ from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, Even
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
+from fairdebt.services.ports.verify import VerifyRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "RecordRepositories",
     "RepaymentRepositories",
     "UnitOfWork",
+    "VerifyRepositories",
     "WorklistRepositories",
 ]
 
@@ -46,6 +48,7 @@ class UnitOfWork(
     IdentityRepositories,
     RecordRepositories,
     WorklistRepositories,
+    VerifyRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
