@@ -4,7 +4,9 @@ A call is made by a person, so it is not "sent" like a message; it goes in three
 the record before the next:
 1. `check`: the gate's decision for a call to the borrower's number, logged in the case log
    before anything happens (services.contact.ask). The `collector` the gate counts for is the
-   contacting entity: the signed-in user's agency, or `in-house`; the actor is the user.
+   contacting entity: the signed-in user's agency, or `in-house`; the actor is the user. A call
+   task the gate does not allow now is deferred to when it does, refused or sent to review, as
+   the automated runner does with messages; an allowed one stays open until its outcome.
 2. `start_call`: the decision must allow, still be fresh (services.contact.PERMIT_LIFETIME) and
    unused, and the borrower's local time must still be inside the pack's contact hours; then
    the attempt is committed — a `contact_attempts` row and a `contact_attempted` event
@@ -193,8 +195,29 @@ def check(
         amended = _amended(uow, case_id, asked.decision, now, packs, actor_of(user))
         uow.commit()
     decision = amended or asked.decision
+    if task_id is not None and decision.decision is not Verdict.ALLOW:
+        _not_now(uow, task_id, decision, now, zone)
     gate_id = asked.decision_id if amended else ""
     return CallCheck(case_id, task_id, decision, decision.id, to, zone, gate_id)
+
+
+def _not_now(uow: UnitOfWork, task_id: int, decision: Decision, now: datetime, zone: str) -> None:
+    """A call the gate does not allow leaves the queue as services.worklist_execute leaves a
+    task: deferred to the borrower's local day of `allowed_from` (and not asked before it),
+    refused when waiting does not help, or sent to review; the cited rule ids in its note."""
+    rules = ", ".join(r.id for r in decision.rules)
+    at = decision.allowed_from
+    if decision.decision is Verdict.REVIEW:
+        outcome = TaskOutcome("review", rules, now, decision.id)
+    elif at is None:
+        outcome = TaskOutcome("refused", rules, now, decision.id)
+    else:
+        day = at.astimezone(ZoneInfo(zone)).date()
+        note = f"{rules}; allowed from {at.isoformat()}"
+        outcome = TaskOutcome("deferred", note, now, decision.id, day, at)
+    with uow:
+        uow.tasks.finish(task_id, None, outcome)
+        uow.commit()
 
 
 def _target(
@@ -489,12 +512,12 @@ def _promise(
             f"{form.channel!r} is not an official payment channel",
             hint="one of " + ", ".join(OFFICIAL_CHANNELS),
         )
-    if not case.account_ids:
+    debts = sorted(uow.directory.debts(case.borrower_id), key=lambda d: -(d.dpd or 0))
+    if not debts:
         raise CallRefusedError("the case has no account to promise on", hint="")
     made_on = now.astimezone(zone).date()
-    promise = add_promise(
-        uow, case.account_ids[0], made_on, due_on, amount, form.channel, actor_of(actor), now
-    )
+    account = debts[0].id  # the most overdue account: what the call was about
+    promise = add_promise(uow, account, made_on, due_on, amount, form.channel, actor_of(actor), now)
     return promise.id
 
 

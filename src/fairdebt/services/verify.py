@@ -79,7 +79,7 @@ def issue(
     shown (`XXXX-XXXX`), stored only as its hash. `agency`: whom the collector works for, or
     None in-house (the case's lender is named then)."""
     with uow:
-        organisation = agency or _lender(uow, case_id)
+        organisation = agency or lender_of(uow, case_id)
         code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
         uow.verify_codes.add(
             VerifyCode(
@@ -98,12 +98,13 @@ def issue(
     return shown(code)
 
 
-def _lender(uow: UnitOfWork, case_id: str) -> str:
+def lender_of(uow: UnitOfWork, case_id: str) -> str:
+    """The lender of the case's accounts (whom an in-house collector collects for)."""
     case = uow.cases.get(case_id)
     if case is None:
         raise FairdebtError(f"no case {case_id}", hint="check the case id")
-    for account_id in case.account_ids:
-        account = uow.accounts.get(account_id)
+    for debt in uow.directory.debts(case.borrower_id):
+        account = uow.accounts.get(debt.id)
         if account is not None and account.lender:
             return account.lender
     return ""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fairdebt.settings import Settings
 
 API_MODULES: tuple[str, ...] = ("gate", "strategy")
-PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console", "strategy", "queue")
+PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console", "strategy", "queue", "calls", "verify")
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
 SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again
