@@ -415,6 +415,10 @@ def record_call(
         raise CallRefusedError(f"unknown outcome {form.outcome!r}", hint="pick one of the list")
     with uow:
         case = _case(uow, case_id)
+        if not may_dial(actor, case):
+            raise CallRefusedError(
+                "only the collector the case is assigned to records its calls", hint=""
+            )
         events = uow.events.events(case_id)
         attempt = _started(events, decision_id)
         zone = ZoneInfo(uow.directory.person(case.borrower_id).timezone)

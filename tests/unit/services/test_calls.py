@@ -276,3 +276,13 @@ def test_a_named_inconvenient_time_denies_a_later_call_in_that_window_under_reg_
     assert again.gate_decision_id and again.decision.allowed_from is not None
     logged = uow.events.events(CASE)[-1].data
     assert (logged["decision_id"], logged["amends"]) == (again.decision_id, again.gate_decision_id)
+
+
+def test_only_the_assigned_collector_records_the_outcome() -> None:
+    uow = call_world()
+    asked = started(uow)
+
+    with pytest.raises(CallRefusedError, match="assigned"):
+        record_call(uow, asked.decision_id, CallForm("busy"), OTHER, NOW, case_id=CASE)
+
+    assert types(uow)[-1] == "contact_attempted"
