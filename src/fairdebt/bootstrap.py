@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from fairdebt.adapters.channels.base import Channel
+    from fairdebt.adapters.channels.calls import Dialer
     from fairdebt.compliance.pack import Packs
     from fairdebt.domain.loan import Component
     from fairdebt.services.outbox import Worker
@@ -92,6 +93,13 @@ class Services:
         from fairdebt.adapters.evidence import open_evidence_store
 
         return open_evidence_store(self.settings.evidence_url, self.settings.data_dir)
+
+    @cached_property
+    def dialer(self) -> Dialer:
+        """Who places a collector's call (settings: call_provider)."""
+        from fairdebt.adapters.channels.calls import dialer_for
+
+        return dialer_for(self.settings.call_provider)
 
     @cached_property
     def sender(self) -> Sender:

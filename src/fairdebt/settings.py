@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         pairs = (e.partition("=") for e in self.agency_addresses.split(";") if e.strip())
         return {agency.strip(): address.strip() for agency, _, address in pairs}
 
+    # --- calls and the verify page (adapters/channels/calls.py, services/verify.py) ---
+    call_provider: Literal["manual"] = Field(
+        "manual",
+        description="Who places a collector's call: manual (the collector dials by hand).",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -134,7 +134,7 @@ def test_a_supervisor_sees_every_due_call_filters_by_assignee_and_sees_candidate
     assert visits and int(visits.group(1)) > 0
 
 
-def test_the_gate_button_asks_the_gate_makes_an_allowed_call_and_says_so(
+def test_the_gate_button_asks_the_gate_and_shows_its_decision_without_calling(
     open_as, console_db, planned
 ):
     browser = open_as("collector")
@@ -145,14 +145,16 @@ def test_the_gate_button_asks_the_gate_makes_an_allowed_call_and_says_so(
     again = browser.get("/console/queue").text
 
     assert posted.status_code == 303
-    assert 'data-verdict="allow"' in page and 'data-status="done"' in page
-    assert str(task.id) not in shown(page)  # made: no longer due
-    assert 'data-testid="decision"' not in again  # said once
+    assert posted.headers["location"].startswith(
+        f"http://testserver/console/cases/{task.case_id}/calls/"
+    )
+    assert 'data-verdict="allow"' in page and 'data-testid="start-call"' in page
+    assert str(task.id) in shown(again)  # asking is not calling: the task waits for the outcome
     engine = make_engine(console_db[0])
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events(task.case_id)]
     engine.dispose()
-    assert types[-3:] == ["gate_decision", "contact_attempted", "contact_recorded"]
+    assert types[-1] == "gate_decision" and "contact_recorded" not in types
 
 
 def test_a_denied_call_is_not_made_and_the_page_cites_the_rule(open_as, console_db):
@@ -164,12 +166,13 @@ def test_a_denied_call_is_not_made_and_the_page_cites_the_rule(open_as, console_
 
     page = browser.get(browser.post(f"/console/queue/tasks/{task.id}/check").headers["location"])
 
-    assert 'data-verdict="deny"' in page.text and 'data-status="refused"' in page.text
+    assert 'data-verdict="deny"' in page.text and 'data-testid="start-call"' not in page.text
     assert "FD-HOLD.dispute" in page.text
+    assert not due_calls(console_db, id=task.id)  # refused: a hold cannot be waited out
     with engine.connect() as conn:
         types = [e.type for e in SqlEventLog(conn).events(task.case_id)]
     engine.dispose()
-    assert types[-1] == "gate_decision" and "contact_recorded" not in types
+    assert types[-1] == "gate_decision" and "contact_attempted" not in types
 
 
 def test_a_collector_cannot_press_the_button_on_another_collectors_task(open_as, console_db):

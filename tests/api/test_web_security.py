@@ -50,6 +50,9 @@ def test_the_app_has_the_state_changing_routes_this_test_knows_to_look_for(app):
 
     assert ("POST", "/login") in found and ("POST", "/logout") in found
     assert ("POST", "/console/queue/tasks/{task_id}/check") in found
+    assert ("POST", "/console/cases/{case_id}/calls/{decision_id}/start") in found
+    assert ("POST", "/console/cases/{case_id}/calls/{decision_id}/record") in found
+    assert ("POST", "/verify") in found
     assert ("POST", "/api/v1/gate/check") in found
 
 

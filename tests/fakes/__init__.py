@@ -16,6 +16,7 @@ from fakes.outbox import FakeOutboxRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
 from fakes.templates import FakeTemplateRepositories
+from fakes.verify import FakeVerifyRepositories
 from fakes.worklist import FakeWorklistRepositories
 
 _CONTROL = frozenset({"_depth", "_saved", "commits"})
@@ -30,6 +31,7 @@ class FakeUnitOfWork(
     FakeOutboxRepositories,
     FakeInboundRepositories,
     FakeTemplateRepositories,
+    FakeVerifyRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

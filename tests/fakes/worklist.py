@@ -25,6 +25,8 @@ class FakeTaskRepository:
         self.rows: dict[int, ContactTask] = {}
         self.claims: dict[int, tuple[str, datetime]] = {}
         self.outcomes: dict[int, TaskOutcome] = {}
+        self.runs: dict[int, str] = {}  # task id -> run id (listing says it; default "R1")
+        self.added: list[dict[str, Any]] = []  # rows add_many stored (follow-up tasks)
 
     def contact_task(self, task_id: int) -> ContactTask | None:
         return self.rows.get(task_id)
@@ -61,7 +63,7 @@ class FakeTaskRepository:
 
     def listing(self, flt: TaskFilter, limit: int) -> list[dict[str, Any]]:
         found = [
-            vars_of(t)
+            vars_of(t) | {"run_id": self.runs.get(t.id, "R1")}
             for t in self.rows.values()
             if (not flt.kinds or t.kind in flt.kinds)
             and (not flt.statuses or t.status in flt.statuses)
@@ -84,7 +86,13 @@ class FakeTaskRepository:
         return set()
 
     def add_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        raise FairdebtError("the fake task repository does not dispatch")
+        """Keeps the rows (it does not make them ContactTasks); a repeated (run, case, action)
+        is refused, as the unique index does."""
+        keys = {(r["run_id"], r["case_id"], r["action_no"]) for r in self.added}
+        for row in rows:
+            if (row["run_id"], row["case_id"], row["action_no"]) in keys:
+                raise FairdebtError(f"run {row['run_id']} was being dispatched meanwhile")
+            self.added.append(dict(row))
 
     def supersede(self, run_id: str, as_of: date, now: datetime) -> int:
         return 0

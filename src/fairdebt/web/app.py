@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from fairdebt.settings import Settings
 
 API_MODULES: tuple[str, ...] = ("gate", "strategy", "inbound")
-PAGE_MODULES: tuple[str, ...] = ("auth_pages", "console", "strategy", "queue", "message_templates")
+PAGE_MODULES: tuple[str, ...] = (
+    "auth_pages",
+    "console",
+    "strategy",
+    "queue",
+    "message_templates",
+    "calls",
+    "verify",
+)
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
 SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again

@@ -69,6 +69,14 @@ VALUES: dict[str, str] = {
     "failed": N_("Failed"),
     "refused_contact": N_("Refused contact"),
     "sending": N_("Sending"),
+    # a call's detailed outcome (services.calls.OUTCOMES)
+    "connected": N_("Connected"),
+    "wrong_party": N_("Wrong party answered"),
+    "refused_to_talk": N_("Borrower refused to talk"),
+    "promise_to_pay": N_("Promise to pay"),
+    "plan_proposed": N_("Repayment plan proposed"),
+    "inconvenient_time": N_("Borrower named an inconvenient time"),
+    "callback_at": N_("Borrower asked to be called back"),
 }
 
 # Keys of event data with a label; others are shown by their key.
@@ -97,10 +105,17 @@ FIELDS: dict[str, str] = {
     "paid_on": N_("Paid on"),
     "due_on": N_("Due on"),
     "amount_cents": N_("Amount"),
+    "call_outcome": N_("Call outcome"),
+    "notes": N_("Notes"),
+    "promise": N_("Promise"),
+    "callback_at": N_("Call back at"),
+    "inconvenient": N_("Inconvenient time"),
 }
 
-_CODED = frozenset({"channel", "party", "purpose", "direction", "outcome", "kind", "hold"})
-_INSTANTS = frozenset({"allowed_from", "at"})
+_CODED = frozenset(
+    {"channel", "party", "purpose", "direction", "outcome", "call_outcome", "kind", "hold"}
+)
+_INSTANTS = frozenset({"allowed_from", "at", "callback_at"})
 _MONO = frozenset({"decision_id", "account", "payment", "borrower", "collector", "to"})
 
 
@@ -146,7 +161,13 @@ def _gate_decision(data: dict[str, Any]) -> list[Detail]:
 
 def _contact(data: dict[str, Any]) -> list[Detail]:
     keys = ("channel", "direction", "party", "to", "outcome", "collector", "provider_ref")
-    return _pick(data, keys) + _pick(data, ("decision_id",))
+    call = ("call_outcome", "promise", "callback_at", "notes")  # a call's (services.calls)
+    found = _pick(data, keys) + _pick(data, call)
+    named = data.get("inconvenient")
+    if isinstance(named, dict) and named.get("window"):
+        window = "–".join(str(w) for w in named["window"])
+        found.append(Detail(N_("Inconvenient time"), f"{window} ({named.get('zone', '')})"))
+    return found + _pick(data, ("decision_id",))
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

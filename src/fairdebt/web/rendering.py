@@ -169,6 +169,7 @@ def render(
         "csrf_token": csrf_token(request),
         "label": lambda code: gettext(LABELS[code]) if code in LABELS else code,
         "instant": lambda at: _instant(at, zone),
+        "zone_name": settings.timezone,  # shown beside every time `instant` formats
         "switch_url": lambda code: str(request.url.include_query_params(lang=code)),
     }
     response = templates().TemplateResponse(request, name, base | context, status_code=status_code)

@@ -8,6 +8,7 @@ from fairdebt.adapters.db import (
     repayment_tables,
     strategy_tables,
     template_tables,
+    verify_tables,
     worklist_tables,
 )
 from fairdebt.adapters.db.tables import metadata
@@ -18,5 +19,6 @@ __all__ = [
     "repayment_tables",
     "strategy_tables",
     "template_tables",
+    "verify_tables",
     "worklist_tables",
 ]

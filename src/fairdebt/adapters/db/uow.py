@@ -18,6 +18,7 @@ from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
 from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
+from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork(
     SqlOutboxRepositories,
     SqlInboundRepositories,
     SqlTemplateRepositories,
+    SqlVerifyRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -22,6 +22,7 @@ from fairdebt.adapters.db.worklist_tables import contact_attempts, tasks
 from fairdebt.domain.case import AssigneeKind
 from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.worklist import (
+    FOLLOW_UP_ACTIONS,
     WORKABLE,
     Attempt,
     CasePlanRow,
@@ -207,6 +208,7 @@ class SqlTaskRepository:
         result = self.conn.execute(
             update(tasks)
             .where(tasks.c.run_id.in_(older), tasks.c.status.in_(WORKABLE))
+            .where(tasks.c.action_no < FOLLOW_UP_ACTIONS)  # a borrower's call-back stays
             .values(status="superseded", note=f"superseded by run {run_id}", updated_at=_iso(now))
         )
         return int(result.rowcount or 0)

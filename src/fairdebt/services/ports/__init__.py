@@ -22,6 +22,7 @@ from fairdebt.services.ports.outbox import OutboxRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.templates import TemplateRepositories
+from fairdebt.services.ports.verify import VerifyRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "RepaymentRepositories",
     "TemplateRepositories",
     "UnitOfWork",
+    "VerifyRepositories",
     "WorklistRepositories",
 ]
 
@@ -55,6 +57,7 @@ class UnitOfWork(
     OutboxRepositories,
     InboundRepositories,
     TemplateRepositories,
+    VerifyRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""

@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 WORKABLE = ("open", "deferred")  # what a newer plan supersedes and a runner may execute
+# Action numbers from here on are call-backs the borrower asked for on a call (services.calls),
+# not a plan's actions: a newer plan does not supersede them.
+FOLLOW_UP_ACTIONS = 1000
 
 
 @dataclass(frozen=True, slots=True)

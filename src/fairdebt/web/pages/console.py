@@ -17,7 +17,13 @@ from fairdebt.domain.case import CaseStatus
 from fairdebt.domain.delinquency import BUCKETS
 from fairdebt.domain.loan import Product
 from fairdebt.services.users import User
-from fairdebt.web.auth import ConsoleUser, agency_scope, engine_of, may_see_personal_data
+from fairdebt.web.auth import (
+    ConsoleUser,
+    agency_scope,
+    engine_of,
+    may_see_personal_data,
+    services_of,
+)
 from fairdebt.web.case_query import case_detail
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 from fairdebt.web.queries import BadCursor, CaseFilter, Cursor, count_cases, list_cases
@@ -106,4 +112,17 @@ def case_page(request: Request, user: ConsoleUser, case_id: str) -> Response:
     if detail is None:
         gettext = gettext_for(locale_of(request))
         raise HTTPException(status_code=404, detail=gettext(N_("There is no such case here.")))
-    return render(request, "console/case.html", {"d": detail, "today": today})
+    context = {"d": detail, "today": today, "may_call": _may_call(request, user, case_id)}
+    return render(request, "console/case.html", context)
+
+
+def _may_call(request: Request, user: User, case_id: str) -> bool:
+    """Whether the page offers "Check with the gate" (web.pages.calls decides who may)."""
+    from fairdebt.web.pages.calls import may_work
+    from fairdebt.web.pages.queue import QUEUE_ROLES
+
+    if user.role not in QUEUE_ROLES:
+        return False
+    with services_of(request).uow() as uow:
+        case = uow.cases.get(case_id)
+    return case is not None and may_work(user, case)

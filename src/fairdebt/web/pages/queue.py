@@ -6,21 +6,22 @@ What the strategy's plan made a call task (services.worklist) shows here, most u
   with its agency now; a supervisor or administrator, every one, with an assignee filter and the
   counts of the candidates other workflows will take (visits, lawyer's letters, litigation
   review, placements). Other staff get 403, borrowers 403, anonymous visitors the login page.
-- the button (a same-origin POST form, like sign-out) runs services.worklist_execute.execute for
-  that task: the gate decides and its decision is logged before anything happens; a denied call
-  is not made. The page then shows the decision — verdict, cited rules, allowed_from — once
-  (post/redirect/get through the signed session, so a reload does not ask again).
+- the button (a same-origin POST form with the session's CSRF token) asks the gate for a call on
+  that task (services.calls.check, through web.pages.calls): the decision is logged before
+  anything happens, and the browser goes to the call's page — the decision with its reasons in
+  the page's language, then the script with a verify code, "Start call" and the outcome. Nothing
+  is dialled and nothing is recorded as a contact by asking; the task stays in the queue until
+  its call's outcome is recorded.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from fairdebt.domain.borrower import mask_phone
 from fairdebt.services.ports import UnitOfWork
@@ -36,7 +37,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 QUEUE_ROLES = frozenset({Role.COLLECTOR, Role.AGENCY, Role.SUPERVISOR, Role.ADMIN})
 ALL_TASKS_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 QUEUE_SIZE = 200
-FLASH = "queue_decision"
 NOT_YOUR_QUEUE = N_("The call queue is for collectors, agencies, supervisors and administrators.")
 NO_SUCH_TASK = N_("There is no such task in your queue.")
 # Task ids are database integers: a bigger number in the URL is a 422, not an overflow (500).
@@ -86,7 +86,6 @@ def queue(request: Request, user: QueueUser, assignee: str = "") -> Response:
         "candidates": candidates,
         "assignees": assignees,
         "assignee": assignee,
-        "decision": request.session.pop(FLASH, None),
     }
     return render(request, "console/queue.html", context)
 
@@ -107,8 +106,8 @@ def _candidates(uow: UnitOfWork) -> dict[str, int]:
 
 @router.post("/queue/tasks/{task_id}/check", name="console_queue_check")
 def check_with_the_gate(request: Request, task_id: TaskId, user: QueueUser) -> Response:
-    """Ask the gate for this call; it is made only if the gate allows it."""
-    from fairdebt.services.worklist_execute import execute
+    """Ask the gate for this call (web.pages.calls): nothing is dialled by asking."""
+    from fairdebt.web.pages.calls import run_check
 
     services = services_of(request)
     with services.uow() as uow:
@@ -117,35 +116,4 @@ def check_with_the_gate(request: Request, task_id: TaskId, user: QueueUser) -> R
     if not mine:
         gettext = gettext_for(locale_of(request))
         raise HTTPException(status_code=404, detail=gettext(NO_SUCH_TASK))
-    settings, now = services.settings, services.clock.now()
-    actor = f"{user.role.value}:{user.username}"
-    done = execute(
-        services.uow(),
-        task_id,
-        actor,
-        now,
-        services.packs,
-        services.channels,
-        default_pack=settings.default_pack,
-        sender=services.sender,
-        order=services.allocation_order,
-    )
-    request.session[FLASH] = _flash(mine[0]["case_id"], done, ZoneInfo(settings.timezone))
-    return RedirectResponse(request.url_for("console_queue"), status_code=303)
-
-
-def _flash(case_id: str, done: Any, zone: ZoneInfo) -> dict[str, Any]:
-    """What the page says about the decision (small: it travels in the signed cookie)."""
-    decision = done.decision
-    allowed_from: datetime | None = decision.allowed_from if decision else None
-    return {
-        "task": done.task_id,
-        "case": case_id,
-        "status": done.status,
-        "verdict": decision.decision.value if decision else None,
-        "rules": [{"id": r.id, "message": r.message} for r in decision.rules] if decision else [],
-        "allowed_from": allowed_from.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        if allowed_from
-        else None,
-        "note": done.note if not decision else "",
-    }
+    return run_check(request, user, task_id=task_id, case_id=mine[0]["case_id"])

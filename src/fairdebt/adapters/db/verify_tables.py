@@ -1,0 +1,28 @@
+"""Verify codes: a collector reads one out on a call; the borrower checks it at /verify.
+
+Only the code's SHA-256 is stored (`code_hash`, the key), never the code itself. The row keeps
+what the public page says, as it was when the code was issued: the collector's display name,
+their organisation (the agency, or the lender for in-house work) and the case; instants are
+ISO 8601 UTC strings, like every other instant in the schema.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+
+from fairdebt.adapters.db.tables import metadata
+
+verify_codes = Table(
+    "verify_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("case_id", String(64), ForeignKey("cases.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("collector_name", Text, nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("in_house", Boolean, nullable=False),
+    Column("decision_id", String(64)),
+    Column("issued_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+Index("ix_verify_codes_case_id", verify_codes.c.case_id)
