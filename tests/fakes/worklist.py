@@ -131,7 +131,7 @@ class FakeAttemptRepository:
             (
                 a
                 for a in self.rows.values()
-                if a.status == "sending" and a.started_at < started_before
+                if a.status == "sending" and a.started_at < started_before and a.channel != "call"
             ),
             key=lambda a: a.started_at,
         )

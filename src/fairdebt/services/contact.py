@@ -176,8 +176,14 @@ def _gate_request(
         to=request.to,
         content=request.content,
     )
+    from fairdebt.services.calls import inconvenient_of  # calls builds on this module
+
     borrower = Borrower(
-        timezones=(person.timezone,), holds=frozenset(holds), debts=debts, opt_outs=opt_outs_of(log)
+        timezones=(person.timezone,),
+        holds=frozenset(holds),
+        debts=debts,
+        opt_outs=opt_outs_of(log),  # replies such as STOP / 退订, unsubscribe links
+        inconvenient=inconvenient_of(log),  # times the borrower named on a call
     )
     history = history_of(log, excluding=request.outbox_key)
     gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)

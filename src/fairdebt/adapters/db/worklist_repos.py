@@ -293,7 +293,12 @@ class SqlAttemptRepository:
         queued = select(outbox.c.id).where(outbox.c.decision_id == a.decision_id).exists()
         rows = self.conn.execute(
             select(contact_attempts)
-            .where(a.status == "sending", a.started_at < _iso(started_before), ~queued)
+            .where(
+                a.status == "sending",
+                a.started_at < _iso(started_before),
+                a.channel != "call",  # a call is finished by the collector's recorded outcome
+                ~queued,
+            )
             .order_by(a.started_at, a.decision_id)
         )
         return [_attempt(r) for r in rows]

@@ -195,7 +195,8 @@ class AttemptRepository(Protocol):
 
     def unfinished(self, started_before: datetime) -> list[Attempt]:
         """Attempts still `sending` that began before the instant, oldest first — but not those
-        of outbox messages, which the outbox worker finishes itself (services.outbox)."""
+        of outbox messages, which the outbox worker finishes itself (services.outbox), nor
+        calls, which the collector finishes by recording the outcome (services.calls)."""
         ...
 
     def of_task(self, task_id: int) -> list[Attempt]:
