@@ -26,6 +26,7 @@ from fairdebt.compliance.types import Channel, Party, Purpose
 from fairdebt.letters import KINDS, LetterError, letter_context, render_letter
 from fairdebt.services.charges import account_charges
 from fairdebt.services.contact import DEFAULT_ORDER
+from fairdebt.services.outbox import Worker
 from fairdebt.services.worklist_execute import Sender, execute
 from fairdebt.strategy.config import DEFAULT_PATH
 
@@ -297,7 +298,9 @@ def test_a_us_validation_task_is_sent_with_its_itemization_not_sent_to_review(
         sender=SENDER,
     )  # fmt: skip
 
-    assert done.status == "done", done.note
+    assert done.status == "queued", done.note
+    sent = Worker(SqlUnitOfWork(engine), {"letter": post}, PACKS).drain(lambda: morning)
+    assert sent.counts == {"sent": 1}
     body = " ".join(post.outbox[0].body.split())
     assert "As of 2026-01-02, you owed: 3,000.00" in body
     assert "You paid or were credited this amount toward the debt: – 1,535.00" in body

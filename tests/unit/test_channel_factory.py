@@ -13,11 +13,16 @@ from fairdebt.errors import SettingsError
 from fairdebt.settings import load_settings
 
 
-def test_unset_providers_are_the_console_channel() -> None:
-    channels = build_channels(load_settings(env="test"))
+def test_unset_providers_are_the_console_channel_and_letters_go_to_the_post_directory(
+    tmp_path,
+) -> None:
+    from fairdebt.adapters.channels.letter_dir import LetterDirChannel
+
+    channels = build_channels(load_settings(env="test", data_dir=tmp_path))
 
     assert set(channels) == set(CONSOLE_CHANNELS)
-    assert all(isinstance(c, ConsoleChannel) for c in channels.values())
+    assert isinstance(channels["letter"], LetterDirChannel)
+    assert all(isinstance(c, ConsoleChannel) for k, c in channels.items() if k != "letter")
 
 
 def test_the_configured_providers_replace_sms_and_email() -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -109,6 +109,10 @@ class Sender:
     law_firm: str = "示例律师事务所"
     law_firm_address: str = "北京市东城区示例大街 1 号 100010"
     agency_addresses: tuple[tuple[str, str], ...] = ()
+    # The e-mail unsubscribe link: the deployment's outside origin and the key that signs the
+    # link's token (the web app checks it: POST /api/v1/inbound/email/unsubscribe).
+    public_base: str = "http://127.0.0.1:8000"
+    signing_key: str = field(default="changethis", repr=False)
 
     @classmethod
     def of(cls, settings: Any) -> Sender:
@@ -120,7 +124,15 @@ class Sender:
             law_firm=settings.law_firm,
             law_firm_address=settings.law_firm_address,
             agency_addresses=tuple(settings.agency_address_map.items()),
+            public_base=settings.public_base,
+            signing_key=settings.secret_key.get_secret_value(),
         )
+
+    def unsubscribe_url(self, case_id: str, address: str) -> str:
+        """The signed one-click unsubscribe link of this case's e-mail to `address`."""
+        from fairdebt.adapters.channels.unsubscribe import link
+
+        return link(self.public_base, self.signing_key, case_id, address)
 
     def agency_address(self, agency: str) -> str | None:
         """The mailing address of the agency, if the deployment configured one."""
@@ -442,7 +454,7 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
         "case_ref": task["case_id"],
         "phone": sender.phone,
         "portal_url": sender.portal_url,
-        "unsubscribe_url": f"{sender.portal_url}/unsubscribe",
+        "unsubscribe_url": sender.unsubscribe_url(task["case_id"], str(task["email"] or "")),
     }
     if task["assignee_kind"] == "agency":  # in-house, there is no agency to name
         context["agency"] = task["assignee_id"]

@@ -203,7 +203,7 @@ def _case_context(
         "as_of": (detail.status_as_of or today).isoformat(),
         "phone": sender.phone,
         "portal_url": sender.portal_url,
-        "unsubscribe_url": f"{sender.portal_url}/unsubscribe",
+        "unsubscribe_url": sender.unsubscribe_url(case_id, detail.borrower.email or ""),
     }
     if accounts:
         a = accounts[0]
