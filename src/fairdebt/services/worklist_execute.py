@@ -454,7 +454,7 @@ def _context(task: dict[str, Any], sender: Sender) -> dict[str, Any]:
         "case_ref": task["case_id"],
         "phone": sender.phone,
         "portal_url": sender.portal_url,
-        "unsubscribe_url": sender.unsubscribe_url(task["case_id"], str(task["email"] or "")),
+        "unsubscribe_url": sender.unsubscribe_url(task["case_id"], str(task.get("email") or "")),
     }
     if task["assignee_kind"] == "agency":  # in-house, there is no agency to name
         context["agency"] = task["assignee_id"]
