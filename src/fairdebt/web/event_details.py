@@ -33,6 +33,12 @@ EVENT_TITLES: dict[str, str] = {
     "opt_out": N_("Opted out"),
     "inbound_message": N_("Reply received"),
     "delivery_receipt": N_("Delivery receipt"),
+    "contact_queued": N_("Message queued"),
+    "contact_deferred": N_("Message deferred by the gate"),
+    "contact_cancelled": N_("Message not sent"),
+    "contact_failed": N_("Message failed"),
+    "legal_stage_set": N_("Legal stage set"),
+    "credit_reporting_set": N_("Credit reporting noted"),
 }
 
 # Code words in event data, shown translated.
@@ -69,6 +75,7 @@ VALUES: dict[str, str] = {
     "failed": N_("Failed"),
     "refused_contact": N_("Refused contact"),
     "sending": N_("Sending"),
+    "cancelled": N_("Cancelled"),
     # a call's detailed outcome (services.calls.OUTCOMES)
     "connected": N_("Connected"),
     "wrong_party": N_("Wrong party answered"),
@@ -110,13 +117,34 @@ FIELDS: dict[str, str] = {
     "promise": N_("Promise"),
     "callback_at": N_("Call back at"),
     "inconvenient": N_("Inconvenient time"),
+    "evidence": N_("Evidence (SHA-256)"),
+    "key": N_("Message key"),
+    "due_at": N_("Due at"),
+    "until": N_("Deferred until"),
+    "why": N_("Why"),
+    "status": N_("Status"),
+    "tries": N_("Tries"),
+    "detail": N_("Provider's answer"),
+    "stage": N_("Stage"),
 }
 
 _CODED = frozenset(
-    {"channel", "party", "purpose", "direction", "outcome", "call_outcome", "kind", "hold"}
+    {
+        "channel",
+        "party",
+        "purpose",
+        "direction",
+        "outcome",
+        "call_outcome",
+        "kind",
+        "hold",
+        "status",
+    }
 )
-_INSTANTS = frozenset({"allowed_from", "at", "callback_at"})
-_MONO = frozenset({"decision_id", "account", "payment", "borrower", "collector", "to"})
+_INSTANTS = frozenset({"allowed_from", "at", "callback_at", "due_at", "until"})
+_MONO = frozenset(
+    {"decision_id", "account", "payment", "borrower", "collector", "to", "evidence", "key"}
+)
 
 
 def _field(key: str, value: Any) -> Detail:
@@ -160,7 +188,10 @@ def _gate_decision(data: dict[str, Any]) -> list[Detail]:
 
 
 def _contact(data: dict[str, Any]) -> list[Detail]:
-    keys = ("channel", "direction", "party", "to", "outcome", "collector", "provider_ref")
+    keys = (
+        "channel", "direction", "party", "to", "outcome", "collector", "provider_ref", "due_at",
+        "evidence",
+    )  # fmt: skip
     call = ("call_outcome", "promise", "callback_at", "notes")  # a call's (services.calls)
     found = _pick(data, keys) + _pick(data, call)
     named = data.get("inconvenient")
@@ -191,6 +222,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], list[Detail]]] = {
     "contact_attempted": _contact,
     "contact_recorded": _contact,
     "contact_unconfirmed": _contact,
+    "contact_queued": _contact,
 }
 
 
