@@ -353,3 +353,33 @@ def test_a_queued_letter_is_posted_as_its_pdf_and_kept_as_evidence(
     assert verify_all(wired.uow(), refs=refs).ok
     assert {r.ref for r in refs} == {recorded["evidence"]}  # attempted and recorded name it
     assert check_evidence(wired.evidence, refs).ok
+
+
+def test_the_command_line_delivers_the_outbox_and_lists_what_failed_masked(
+    engine, portfolio
+) -> None:
+    """`fairdebt worker --once` delivers what is due (the console channel, nothing leaves the
+    machine); `fairdebt outbox list` shows every row with its recipient masked."""
+    import json
+
+    from cli_run import fairdebt
+
+    _queue(engine, portfolio, MORNING)
+    env = {
+        "FAIRDEBT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "FAIRDEBT_SMS_GATEWAY_URL": "",
+    }
+
+    # --now is not a worker option: the clock is the machine's, so a quiet hour may defer it
+    delivered = fairdebt("worker", "--once", env=env)
+    listed = fairdebt("outbox", "list", "--json", env=env)
+    refused = fairdebt("outbox", "list", "--status", "lost", env=env)
+
+    assert delivered.returncode == 0, delivered.stderr
+    line = delivered.stdout.strip()
+    assert line.startswith("sent ") and ("sent 1," in line or "deferred 1," in line)
+    rows = json.loads(listed.stdout)
+    assert [r["status"] for r in rows] in (["sent"], ["queued"])
+    phone = portfolio.phones[CASE]
+    assert phone not in listed.stdout and rows[0]["to"].endswith(phone[-4:])
+    assert refused.returncode == 2 and "unknown --status 'lost'" in refused.stderr

@@ -9,9 +9,52 @@ from __future__ import annotations
 
 import typer
 
+outbox_app = typer.Typer(help="The outbox: messages the gate allowed, and what became of them.")
+
 
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
+    app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def listing(
+    status: str = typer.Option(
+        None,
+        "--status",
+        help="Only this status: queued, sending, sent, cancelled, review, failed, unconfirmed.",
+    ),
+    limit: int = typer.Option(100, "--limit", min=1, max=100_000, help="At most this many."),
+    as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table."),
+) -> None:
+    """The newest outbox messages (recipients masked), with each one's tries and last error;
+    then the count of every status."""
+    from fairdebt.cli._common import console, print_rows, services
+    from fairdebt.domain.borrower import mask_addressee
+    from fairdebt.errors import InputFileError
+    from fairdebt.services.ports.outbox import STATUSES
+
+    if status is not None and status not in STATUSES:
+        raise InputFileError(f"unknown --status {status!r}", hint=f"one of: {', '.join(STATUSES)}")
+    with services().uow() as uow:
+        found = uow.outbox.listing(status, limit)
+        counts = uow.outbox.counts()
+    rows = [
+        {
+            "id": q.id,
+            "case": q.message.case_id,
+            "channel": q.message.channel,
+            "to": mask_addressee(q.message.to),
+            "status": q.status,
+            "tries": q.tries,
+            "due": q.message.due_at.isoformat(),
+            "error": q.last_error or "",
+        }
+        for q in found
+    ]
+    columns = ("id", "case", "channel", "to", "status", "tries", "due", "error")
+    print_rows(rows, columns, as_json, right=("id", "tries"))
+    console.print(", ".join(f"{s} {counts.get(s, 0):,}" for s in STATUSES))
 
 
 def worker(
