@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from fairdebt.adapters.channels.base import ChannelError, Delivery, OutboundMessage, Prepared
+from fairdebt.adapters.files import write_atomically
 from fairdebt.letters.render import is_pdf, pdf_page_count
 
 PDF = "application/pdf"
@@ -61,10 +60,10 @@ class LetterDirChannel:
                 return earlier
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                _write_atomically(self.directory / f"{key}.pdf", data)
+                write_atomically(self.directory / f"{key}.pdf", data)
                 manifest = _manifest(message, key, data)
                 text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)
-                _write_atomically(self.directory / f"{key}.json", text.encode("utf-8"))
+                write_atomically(self.directory / f"{key}.json", text.encode("utf-8"))
             except OSError as exc:
                 raise ChannelError(
                     f"cannot write letter {key} into {self.directory}: {exc.strerror}",
@@ -114,32 +113,3 @@ def _manifest(message: OutboundMessage, key: str, data: bytes) -> dict[str, Any]
 def _delivery(manifest: dict[str, Any]) -> Delivery:
     """Posted is delivered, as far as fairdebt can know: the mail service takes it from here."""
     return Delivery("delivered", provider_ref=f"letter:{manifest['key']}:{manifest['sha256']}")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` whole or is left as it was: temp file, fsync, rename, fsync dir."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

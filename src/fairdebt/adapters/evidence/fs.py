@@ -10,13 +10,11 @@ e-mail's MIME text say what they are).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
-import tempfile
 from pathlib import Path
 
 from fairdebt.adapters.evidence.refs import digest_of, matches, ref_of
+from fairdebt.adapters.files import fsync_directory, write_atomically
 from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.evidence import Check
 
@@ -41,7 +39,7 @@ class FileEvidenceStore:
             return ref
         try:
             _ensure_dir(target.parent)
-            _write_atomically(target, data)
+            write_atomically(target, data, mode=READ_ONLY)
         except OSError as exc:
             raise FairdebtError(
                 f"cannot store evidence in {self.root}: {exc.strerror or exc}",
@@ -79,35 +77,4 @@ def _ensure_dir(directory: Path) -> None:
     missing = [d for d in (directory.parent, directory) if not d.is_dir()]
     for made in missing:
         made.mkdir(parents=True, exist_ok=True)
-        _fsync_dir(made.parent)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, READ_ONLY)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename or a new entry in `directory` durable (a no-op where dirs cannot be
-    opened, e.g. on Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        fsync_directory(made.parent)
