@@ -22,7 +22,10 @@ A worker killed between any two of these loses nothing: its claim expires and an
 takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
 asked by key; an idempotent provider (it drops a key it has seen) is simply given the same bytes
 again, read back from the evidence store; any other (SMTP) cannot be asked, so the row becomes
-`unconfirmed` for a person rather than risk a second message. A provider error is retried with
+`unconfirmed` for a person rather than risk a second message. A worker that was only slow —
+its claim ran out while it worked — records nothing more: every step moves the row only while
+the worker still holds it and is rolled back otherwise, so the outcome is recorded once, by
+the worker that took the row over (asking the provider by key). A provider error is retried with
 backoff (BACKOFF) and after MAX_TRIES, or at once when the provider says it is permanent, the row
 is `failed` with the provider's answer, and its task goes to review.
 """
@@ -73,6 +76,7 @@ BACKOFF = (
     timedelta(hours=2),
 )
 
+TAKEN_OVER = "taken over"  # its claim ran out and another worker holds the row: nothing recorded
 RACES = 4  # a step that lost a race on a case's log is run again up to this many times in all
 T = TypeVar("T")
 
@@ -242,13 +246,13 @@ class Worker:
         with self.uow as uow:
             started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
             if not uow.attempts.start(started):  # cannot happen: the decision is new
-                return "lost"
+                return TAKEN_OVER
             uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
             change = Change("sending", decision_id=decision_id, evidence=ref)
             if not uow.outbox.change(
                 item.id, self.name, replace(change, media_type=prepared.media_type)
             ):
-                return "lost"  # the lease ran out and another worker has it: nothing was sent
+                return TAKEN_OVER  # the lease ran out, another worker has it: nothing was sent
             uow.commit()
         return self._hand_over(item, channel, replace(message, payload=prepared.data), attempt, now)
 
@@ -318,7 +322,8 @@ class Worker:
             else:
                 due = now + BACKOFF[min(tries, len(BACKOFF)) - 1]
                 change = Change("queued", due_at=due, tries=tries, last_error=error.cause)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER  # rolled back: the worker that took it over records it
             uow.commit()
         return "failed" if final else "retrying"
 
@@ -342,7 +347,8 @@ class Worker:
             uow.attempts.mark_unconfirmed(item.decision_id, now)
             event = NewEvent("contact_unconfirmed", "worker", {"decision_id": item.decision_id})
             uow.events.append(item.message.case_id, event, now)
-            uow.outbox.change(item.id, self.name, Change("unconfirmed", at=now))
+            if not uow.outbox.change(item.id, self.name, Change("unconfirmed", at=now)):
+                return TAKEN_OVER
             note = "the worker stopped while handing it over and the provider cannot be asked"
             self._settle_task(uow, item, "review", note, now)
             uow.commit()
@@ -358,7 +364,8 @@ class Worker:
         with self.uow as uow:
             record_outcome(uow, item.message.case_id, attempt, delivery, now)
             sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
-            uow.outbox.change(item.id, self.name, replace(sent, at=now))
+            if not uow.outbox.change(item.id, self.name, replace(sent, at=now)):
+                return TAKEN_OVER  # rolled back: the worker that took it over records it
             self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
             uow.commit()
         return "sent"
@@ -394,7 +401,8 @@ class Worker:
                 item.message.case_id, NewEvent("contact_deferred", "worker", data), now
             )
             change = Change("queued", due_at=until, decision_id=decision_id, last_error=rules)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER
             uow.commit()
         return "deferred"
 
@@ -415,7 +423,8 @@ class Worker:
                 item.message.case_id, NewEvent("contact_cancelled", "worker", data), now
             )
             change = Change(status, decision_id=decision_id, last_error=why, at=now)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER
             task_status = {"cancelled": "refused", "review": "review"}.get(status, "review")
             self._settle_task(uow, item, task_status, why, now)
             uow.commit()
