@@ -80,6 +80,18 @@ TAKEN_OVER = "taken over"  # its claim ran out and another worker holds the row:
 RACES = 4  # a step that lost a race on a case's log is run again up to this many times in all
 T = TypeVar("T")
 
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A row the gate allowed again, its bytes prepared and kept: ready to start and send."""
+
+    item: QueuedMessage
+    channel: Channel
+    message: OutboundMessage  # payload: the prepared bytes
+    attempt: dict[str, Any]  # the contact_attempted event's data
+    change: Change  # the row `sending`
+
+
 # Makes a letter's document (a PDF) for a queued message; texts and e-mails need none.
 Documents = Callable[[UnitOfWork, NewMessage, datetime], bytes]
 
@@ -159,13 +171,20 @@ class Worker:
         self.lease = lease
 
     def deliver_due(self, now: datetime, limit: int = 50) -> Summary:
-        """Claim up to `limit` due rows and deliver each; what happened to them."""
+        """Claim up to `limit` due rows and deliver them; what happened to each."""
         with self.uow as uow:
             claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit)
             uow.commit()
         summary = Summary()
+        ready: list[_Ready] = []
         for item in claimed:
-            summary.add(self._one(item, now))
+            got = self._ask(item, now)
+            if isinstance(got, _Ready):
+                ready.append(got)
+            else:
+                summary.add(got)
+        for what in self._send_all(ready, now):
+            summary.add(what)
         return summary
 
     def drain(self, clock: Callable[[], datetime], limit: int = 50) -> Summary:
@@ -177,7 +196,7 @@ class Worker:
             if done.handled == 0:
                 return total
 
-    # -- one message -----------------------------------------------------------------------
+    # -- the steps -------------------------------------------------------------------------
 
     def _step(self, step: Callable[[], T]) -> T:
         """Run one transactional step, again if it lost a race: two workers appending to one
@@ -193,6 +212,12 @@ class Worker:
         raise AssertionError("unreachable")
 
     def _one(self, item: QueuedMessage, now: datetime) -> str:
+        got = self._ask(item, now)
+        return got if isinstance(got, str) else self._send_all([got], now)[0]
+
+    def _ask(self, item: QueuedMessage, now: datetime) -> str | _Ready:
+        """Step 1 for one row: the gate asked again (its decision committed), then, if allowed,
+        the bytes prepared and kept; what happened, or the row ready for step 2."""
         channel = self.channels.get(item.message.channel)
         if channel is None:
             why = f"no {item.message.channel} channel here"
@@ -215,9 +240,11 @@ class Worker:
             if until is None:
                 return self._step(lambda: self._end(item, now, "cancelled", rules, decision.id))
             return self._step(lambda: self._defer(item, now, until, rules, decision.id))
-        return self._send(item, channel, decision.id, now)
+        return self._prepare(item, channel, decision.id, now)
 
-    def _send(self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime) -> str:
+    def _prepare(
+        self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime
+    ) -> str | _Ready:
         m = item.message
         try:
             message = self._message(item, decision_id, now)
@@ -243,35 +270,80 @@ class Worker:
             "evidence": ref,
             "media_type": prepared.media_type,
         }
-        with self.uow as uow:
-            started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
-            if not uow.attempts.start(started):  # cannot happen: the decision is new
-                return TAKEN_OVER
-            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
-            change = Change("sending", decision_id=decision_id, evidence=ref)
-            if not uow.outbox.change(
-                item.id, self.name, replace(change, media_type=prepared.media_type)
-            ):
-                return TAKEN_OVER  # the lease ran out, another worker has it: nothing was sent
-            uow.commit()
-        return self._hand_over(item, channel, replace(message, payload=prepared.data), attempt, now)
+        change = Change(
+            "sending", decision_id=decision_id, evidence=ref, media_type=prepared.media_type
+        )
+        return _Ready(item, channel, replace(message, payload=prepared.data), attempt, change)
 
-    def _start(
-        self, item: QueuedMessage, attempt: dict[str, Any], change: Change, now: datetime
-    ) -> bool:
-        """Step 2: the attempt on the record, and the row `sending`, before anything leaves."""
-        m = item.message
+    def _send_all(self, ready: list[_Ready], now: datetime) -> list[str]:
+        """Steps 2 and 3 for the rows of one batch: their attempts committed together, then
+        each handed to its provider; the outcomes from an idempotent provider committed
+        together (a crash before that leaves them `sending`, and the worker that takes them
+        over asks the provider by key), any other provider's one by one, as each returns (a
+        crash leaves at most one message unconfirmed)."""
+        if not ready:
+            return []
+        started = self._step(lambda: self._start_all(ready, now))
+        words = [TAKEN_OVER] * (len(ready) - len(started))
+        known: list[tuple[_Ready, Delivery]] = []
+        for r in started:
+            try:
+                delivery = r.channel.deliver(r.message)
+            except ChannelError as exc:
+                words.append(self._gave_up(r, exc, now))
+                continue
+            if delivery.outcome == "failed":
+                error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
+                words.append(self._gave_up(r, error, now, delivery))
+            elif r.channel.idempotent:
+                known.append((r, delivery))
+            else:
+                words += self._record_one(r, delivery, now)
+        if known:
+            words += self._step(lambda: self._record_all(known, now))
+        return words
+
+    def _record_one(self, r: _Ready, delivery: Delivery, now: datetime) -> list[str]:
+        return self._step(lambda: self._record_all([(r, delivery)], now))
+
+    def _gave_up(
+        self, r: _Ready, error: ChannelError, now: datetime, delivery: Delivery | None = None
+    ) -> str:
+        return self._step(lambda: self._failed(r.item, r.attempt, error, now, delivery))
+
+    def _start_all(self, ready: list[_Ready], now: datetime) -> list[_Ready]:
+        """Step 2: each row this worker still holds `sending`, its attempt and its
+        `contact_attempted` event on the record, in one transaction, before anything leaves.
+        A row whose claim ran out is left to the worker that took it over."""
         with self.uow as uow:
-            started = Attempt(
-                change.decision_id or "", m.case_id, m.task_id, m.channel, "sending", now
+            ours = [r for r in ready if uow.outbox.change(r.item.id, self.name, r.change)]
+            for r in ours:
+                m = r.item.message
+                decision_id = str(r.attempt["decision_id"])
+                started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
+                if not uow.attempts.start(started):  # cannot happen: the decisions are new
+                    return []  # rolled back: nothing sent, the rows return when claims expire
+            uow.events.append_many(
+                (
+                    (
+                        r.item.message.case_id,
+                        NewEvent("contact_attempted", r.item.message.actor, r.attempt),
+                    )
+                    for r in ours
+                ),
+                now,
             )
-            if not uow.attempts.start(started):  # the decision was used: not ours to send
-                return False
-            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
-            if not uow.outbox.change(item.id, self.name, change):
-                return False
             uow.commit()
-        return True
+        return ours
+
+    def _record_all(self, done: list[tuple[_Ready, Delivery]], now: datetime) -> list[str]:
+        """Step 3: the outcomes of rows handed over, in one transaction."""
+        words = []
+        with self.uow as uow:
+            for r, delivery in done:
+                words.append(self._record(uow, r.item, r.attempt, delivery, now))
+            uow.commit()
+        return words
 
     def _hand_over(
         self,
@@ -362,12 +434,25 @@ class Worker:
         now: datetime,
     ) -> str:
         with self.uow as uow:
-            record_outcome(uow, item.message.case_id, attempt, delivery, now)
-            sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
-            if not uow.outbox.change(item.id, self.name, replace(sent, at=now)):
-                return TAKEN_OVER  # rolled back: the worker that took it over records it
-            self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
+            word = self._record(uow, item, attempt, delivery, now)
             uow.commit()
+        return word
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        item: QueuedMessage,
+        attempt: dict[str, Any],
+        delivery: Delivery,
+        now: datetime,
+    ) -> str:
+        """The outcome on the record and the row `sent`, inside `uow` — or nothing, if another
+        worker holds the row now (it records the outcome itself)."""
+        sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
+        if not uow.outbox.change(item.id, self.name, replace(sent, at=now)):
+            return TAKEN_OVER
+        record_outcome(uow, item.message.case_id, attempt, delivery, now)
+        self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
         return "sent"
 
     def _payload(self, item: QueuedMessage, channel: Channel, message: OutboundMessage) -> bytes:
