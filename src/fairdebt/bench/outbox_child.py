@@ -17,16 +17,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 # Imported here, in the fork server, so that every worker forked from it has them already.
+import httpx
+import psycopg  # noqa: F401
+import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
+
+import fairdebt.adapters.channels.factory
+import fairdebt.adapters.channels.letter_dir
 import fairdebt.adapters.channels.sms_gateway
+import fairdebt.adapters.db.migrate  # bootstrap.database imports it, migrating or not
 import fairdebt.adapters.db.uow
 import fairdebt.adapters.evidence.fs
 import fairdebt.bootstrap
 import fairdebt.services.outbox
 import fairdebt.settings  # noqa: F401
 from fairdebt.adapters.clock import SystemClock
+from fairdebt.adapters.db.engine import make_engine
 from fairdebt.compliance.pack import builtin_packs
 
 builtin_packs()  # read and compiled once, here, for every worker
+make_engine("sqlite://").dispose()  # SQLAlchemy's first engine loads more than its dialect
+httpx.Client().close()  # the first client imports httpcore and h11
 
 
 @dataclass(frozen=True, slots=True)
