@@ -19,8 +19,8 @@ provider called outside any transaction:
    row `sending` — are committed together, before anything leaves;
 3. the provider is called with each row's key (the same on every try), and the outcomes are
    committed — a `contact_recorded` event, the row `sent`, the task `done`: an idempotent
-   provider's together after the batch, any other provider's one by one as each returns (so a
-   crash leaves at most one message that cannot be asked about).
+   provider's together after the batch. A provider that cannot be asked (SMTP) gets steps 2
+   and 3 one row at a time instead, so a crash leaves at most one message unconfirmed.
 
 A worker killed between any two of these loses nothing: its claim expires and another worker
 takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
@@ -280,32 +280,47 @@ class Worker:
         return _Ready(item, channel, replace(message, payload=prepared.data), attempt, change)
 
     def _send_all(self, ready: list[_Ready], now: datetime) -> list[str]:
-        """Steps 2 and 3 for the rows of one batch: their attempts committed together, then
-        each handed to its provider; the outcomes from an idempotent provider committed
-        together (a crash before that leaves them `sending`, and the worker that takes them
-        over asks the provider by key), any other provider's one by one, as each returns (a
-        crash leaves at most one message unconfirmed)."""
-        if not ready:
-            return []
-        started = self._step(lambda: self._start_all(ready, now))
-        words = [TAKEN_OVER] * (len(ready) - len(started))
-        known: list[tuple[_Ready, Delivery]] = []
-        for r in started:
-            try:
-                delivery = r.channel.deliver(r.message)
-            except ChannelError as exc:
-                words.append(self._gave_up(r, exc, now))
+        """Steps 2 and 3 for the rows of one batch. For an idempotent provider, the attempts
+        are committed together, then each row handed over, then the outcomes committed
+        together (a crash in between leaves the rows `sending`; the worker that takes them
+        over asks the provider by key or hands the same bytes over again). For any other
+        provider, one row at a time: its attempt, its hand-over, its outcome, so a crash
+        leaves at most one message that cannot be asked about."""
+        words: list[str] = []
+        batched = [r for r in ready if r.channel.idempotent]
+        if batched:
+            started = self._step(lambda: self._start_all(batched, now))
+            words += [TAKEN_OVER] * (len(batched) - len(started))
+            known = []
+            for r in started:
+                got = self._hand(r, now)
+                if isinstance(got, str):
+                    words.append(got)
+                else:
+                    known.append((r, got))
+            if known:
+                words += self._step(lambda: self._record_all(known, now))
+        for r in (r for r in ready if not r.channel.idempotent):
+            if not self._start_one(r, now):
+                words.append(TAKEN_OVER)
                 continue
-            if delivery.outcome == "failed":
-                error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
-                words.append(self._gave_up(r, error, now, delivery))
-            elif r.channel.idempotent:
-                known.append((r, delivery))
-            else:
-                words += self._record_one(r, delivery, now)
-        if known:
-            words += self._step(lambda: self._record_all(known, now))
+            got = self._hand(r, now)
+            words += [got] if isinstance(got, str) else self._record_one(r, got, now)
         return words
+
+    def _start_one(self, r: _Ready, now: datetime) -> bool:
+        return bool(self._step(lambda: self._start_all([r], now)))
+
+    def _hand(self, r: _Ready, now: datetime) -> str | Delivery:
+        """Hand one started row to its provider: the delivery, or what its failure did."""
+        try:
+            delivery = r.channel.deliver(r.message)
+        except ChannelError as exc:
+            return self._gave_up(r, exc, now)
+        if delivery.outcome == "failed":
+            error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
+            return self._gave_up(r, error, now, delivery)
+        return delivery
 
     def _record_one(self, r: _Ready, delivery: Delivery, now: datetime) -> list[str]:
         return self._step(lambda: self._record_all([(r, delivery)], now))
