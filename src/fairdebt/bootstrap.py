@@ -13,7 +13,7 @@ clock, their own channels or an existing engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -115,9 +115,10 @@ class Services:
 
         return tuple(Component(c) for c in self.settings.allocation)
 
-    def outbox_worker(self, name: str | None = None) -> Worker:
-        """A worker delivering the outbox through this deployment's channels (services.outbox)."""
-        from fairdebt.services.outbox import Worker
+    def outbox_worker(self, name: str | None = None, lease: timedelta | None = None) -> Worker:
+        """A worker delivering the outbox through this deployment's channels (services.outbox);
+        `lease`: how long its claims last (default services.outbox.LEASE)."""
+        from fairdebt.services.outbox import LEASE, Worker
 
         return Worker(
             self.uow(),
@@ -127,6 +128,7 @@ class Services:
             documents=self._letter_pdf,
             order=self.allocation_order,
             name=name,
+            lease=lease or LEASE,
         )
 
     def _letter_pdf(self, uow: UnitOfWork, message: NewMessage, now: datetime) -> bytes:

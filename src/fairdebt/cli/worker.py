@@ -66,16 +66,26 @@ def worker(
         1.0, "--poll", min=0.05, max=3600, help="Seconds to wait when nothing is due."
     ),
     name: str = typer.Option(None, "--name", help="This worker's name in claims and logs."),
+    lease: float = typer.Option(
+        120.0,
+        "--lease",
+        min=0.5,
+        max=86_400,
+        help="Seconds a claim lasts: a killed worker's rows are taken over after this. Keep it "
+        "well above the time a batch takes, or live workers' rows are taken over too (safe: "
+        "nothing is sent twice, but work is repeated).",
+    ),
 ) -> None:
     """Deliver due outbox messages: ask the gate again, keep the exact bytes, hand them over."""
     import signal
     import time
+    from datetime import timedelta
 
     from fairdebt.cli._common import console, out, services
     from fairdebt.services.outbox import Summary
 
     wired = services()
-    delivering = wired.outbox_worker(name)
+    delivering = wired.outbox_worker(name, timedelta(seconds=lease))
     if once:
         summary = delivering.drain(wired.clock.now, limit)
         out.print(summary.line())

@@ -6,23 +6,30 @@ message in the same transaction, so the decision, the event and the row are comm
 or not at all. A queued message counts for the gate at once (services.contact.history_of), so two
 tasks cannot both pass a frequency cap by being queued before either is sent.
 
-`Worker.deliver_due` delivers what is due, one row at a time, each in three steps, the provider
-called outside any transaction:
+`Worker.deliver_due` delivers what is due, a claimed batch at a time, in three steps, the
+provider called outside any transaction:
 1. claim due rows for a lease (adapters/db/outbox_repos: a compare-and-set on SQLite, FOR UPDATE
-   SKIP LOCKED on PostgreSQL), then ask the gate again for each — a complaint, an opt-out or a
-   new hold may have arrived since it was queued. A denial with `allowed_from` reschedules the
-   row; any other denial cancels it and a review sends it to a person (its task follows).
-2. if allowed: the provider prepares the exact bytes it will send; they go to the evidence store
-   (content-addressed) and the attempt — a `contact_attempts` row keyed by the new decision, a
-   `contact_attempted` event holding the evidence hash, the row `sending` — is committed;
-3. the provider is called with the row's key (the same on every try), and the outcome is
-   committed: a `contact_recorded` event, the row `sent`, the task `done`.
+   SKIP LOCKED on PostgreSQL), then ask the gate again for each, its decision committed row by
+   row — a complaint, an opt-out or a new hold may have arrived since it was queued. A denial
+   with `allowed_from` reschedules the row; any other denial cancels it and a review sends it to
+   a person (its task follows).
+2. for each row allowed: the provider prepares the exact bytes it will send and they go to the
+   evidence store (content-addressed); then the batch's attempts — per row a `contact_attempts`
+   row keyed by the new decision, a `contact_attempted` event holding the evidence hash, the
+   row `sending` — are committed together, before anything leaves;
+3. the provider is called with each row's key (the same on every try), and the outcomes are
+   committed — a `contact_recorded` event, the row `sent`, the task `done`: an idempotent
+   provider's together after the batch. A provider that cannot be asked (SMTP) gets steps 2
+   and 3 one row at a time instead, so a crash leaves at most one message unconfirmed.
 
 A worker killed between any two of these loses nothing: its claim expires and another worker
 takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
 asked by key; an idempotent provider (it drops a key it has seen) is simply given the same bytes
 again, read back from the evidence store; any other (SMTP) cannot be asked, so the row becomes
-`unconfirmed` for a person rather than risk a second message. A provider error is retried with
+`unconfirmed` for a person rather than risk a second message. A worker that was only slow —
+its claim ran out while it worked — records nothing more: every step moves the row only while
+the worker still holds it and is rolled back otherwise, so the outcome is recorded once, by
+the worker that took the row over (asking the provider by key). A provider error is retried with
 backoff (BACKOFF) and after MAX_TRIES, or at once when the provider says it is permanent, the row
 is `failed` with the provider's answer, and its task goes to review.
 """
@@ -73,8 +80,21 @@ BACKOFF = (
     timedelta(hours=2),
 )
 
+TAKEN_OVER = "taken over"  # its claim ran out and another worker holds the row: nothing recorded
 RACES = 4  # a step that lost a race on a case's log is run again up to this many times in all
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A row the gate allowed again, its bytes prepared and kept: ready to start and send."""
+
+    item: QueuedMessage
+    channel: Channel
+    message: OutboundMessage  # payload: the prepared bytes
+    attempt: dict[str, Any]  # the contact_attempted event's data
+    change: Change  # the row `sending`
+
 
 # Makes a letter's document (a PDF) for a queued message; texts and e-mails need none.
 Documents = Callable[[UnitOfWork, NewMessage, datetime], bytes]
@@ -155,13 +175,20 @@ class Worker:
         self.lease = lease
 
     def deliver_due(self, now: datetime, limit: int = 50) -> Summary:
-        """Claim up to `limit` due rows and deliver each; what happened to them."""
+        """Claim up to `limit` due rows and deliver them; what happened to each."""
         with self.uow as uow:
             claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit)
             uow.commit()
         summary = Summary()
+        ready: list[_Ready] = []
         for item in claimed:
-            summary.add(self._one(item, now))
+            got = self._ask(item, now)
+            if isinstance(got, _Ready):
+                ready.append(got)
+            else:
+                summary.add(got)
+        for what in self._send_all(ready, now):
+            summary.add(what)
         return summary
 
     def drain(self, clock: Callable[[], datetime], limit: int = 50) -> Summary:
@@ -173,7 +200,7 @@ class Worker:
             if done.handled == 0:
                 return total
 
-    # -- one message -----------------------------------------------------------------------
+    # -- the steps -------------------------------------------------------------------------
 
     def _step(self, step: Callable[[], T]) -> T:
         """Run one transactional step, again if it lost a race: two workers appending to one
@@ -189,6 +216,12 @@ class Worker:
         raise AssertionError("unreachable")
 
     def _one(self, item: QueuedMessage, now: datetime) -> str:
+        got = self._ask(item, now)
+        return got if isinstance(got, str) else self._send_all([got], now)[0]
+
+    def _ask(self, item: QueuedMessage, now: datetime) -> str | _Ready:
+        """Step 1 for one row: the gate asked again (its decision committed), then, if allowed,
+        the bytes prepared and kept; what happened, or the row ready for step 2."""
         channel = self.channels.get(item.message.channel)
         if channel is None:
             why = f"no {item.message.channel} channel here"
@@ -211,9 +244,11 @@ class Worker:
             if until is None:
                 return self._step(lambda: self._end(item, now, "cancelled", rules, decision.id))
             return self._step(lambda: self._defer(item, now, until, rules, decision.id))
-        return self._send(item, channel, decision.id, now)
+        return self._prepare(item, channel, decision.id, now)
 
-    def _send(self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime) -> str:
+    def _prepare(
+        self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime
+    ) -> str | _Ready:
         m = item.message
         try:
             message = self._message(item, decision_id, now)
@@ -239,35 +274,95 @@ class Worker:
             "evidence": ref,
             "media_type": prepared.media_type,
         }
-        with self.uow as uow:
-            started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
-            if not uow.attempts.start(started):  # cannot happen: the decision is new
-                return "lost"
-            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
-            change = Change("sending", decision_id=decision_id, evidence=ref)
-            if not uow.outbox.change(
-                item.id, self.name, replace(change, media_type=prepared.media_type)
-            ):
-                return "lost"  # the lease ran out and another worker has it: nothing was sent
-            uow.commit()
-        return self._hand_over(item, channel, replace(message, payload=prepared.data), attempt, now)
+        change = Change(
+            "sending", decision_id=decision_id, evidence=ref, media_type=prepared.media_type
+        )
+        return _Ready(item, channel, replace(message, payload=prepared.data), attempt, change)
 
-    def _start(
-        self, item: QueuedMessage, attempt: dict[str, Any], change: Change, now: datetime
-    ) -> bool:
-        """Step 2: the attempt on the record, and the row `sending`, before anything leaves."""
-        m = item.message
+    def _send_all(self, ready: list[_Ready], now: datetime) -> list[str]:
+        """Steps 2 and 3 for the rows of one batch. For an idempotent provider, the attempts
+        are committed together, then each row handed over, then the outcomes committed
+        together (a crash in between leaves the rows `sending`; the worker that takes them
+        over asks the provider by key or hands the same bytes over again). For any other
+        provider, one row at a time: its attempt, its hand-over, its outcome, so a crash
+        leaves at most one message that cannot be asked about."""
+        words: list[str] = []
+        batched = [r for r in ready if r.channel.idempotent]
+        if batched:
+            started = self._step(lambda: self._start_all(batched, now))
+            words += [TAKEN_OVER] * (len(batched) - len(started))
+            known = []
+            for r in started:
+                got = self._hand(r, now)
+                if isinstance(got, str):
+                    words.append(got)
+                else:
+                    known.append((r, got))
+            if known:
+                words += self._step(lambda: self._record_all(known, now))
+        for r in (r for r in ready if not r.channel.idempotent):
+            if not self._start_one(r, now):
+                words.append(TAKEN_OVER)
+                continue
+            got = self._hand(r, now)
+            words += [got] if isinstance(got, str) else self._record_one(r, got, now)
+        return words
+
+    def _start_one(self, r: _Ready, now: datetime) -> bool:
+        return bool(self._step(lambda: self._start_all([r], now)))
+
+    def _hand(self, r: _Ready, now: datetime) -> str | Delivery:
+        """Hand one started row to its provider: the delivery, or what its failure did."""
+        try:
+            delivery = r.channel.deliver(r.message)
+        except ChannelError as exc:
+            return self._gave_up(r, exc, now)
+        if delivery.outcome == "failed":
+            error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
+            return self._gave_up(r, error, now, delivery)
+        return delivery
+
+    def _record_one(self, r: _Ready, delivery: Delivery, now: datetime) -> list[str]:
+        return self._step(lambda: self._record_all([(r, delivery)], now))
+
+    def _gave_up(
+        self, r: _Ready, error: ChannelError, now: datetime, delivery: Delivery | None = None
+    ) -> str:
+        return self._step(lambda: self._failed(r.item, r.attempt, error, now, delivery))
+
+    def _start_all(self, ready: list[_Ready], now: datetime) -> list[_Ready]:
+        """Step 2: each row this worker still holds `sending`, its attempt and its
+        `contact_attempted` event on the record, in one transaction, before anything leaves.
+        A row whose claim ran out is left to the worker that took it over."""
         with self.uow as uow:
-            started = Attempt(
-                change.decision_id or "", m.case_id, m.task_id, m.channel, "sending", now
+            ours = [r for r in ready if uow.outbox.change(r.item.id, self.name, r.change)]
+            for r in ours:
+                m = r.item.message
+                decision_id = str(r.attempt["decision_id"])
+                started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
+                if not uow.attempts.start(started):  # cannot happen: the decisions are new
+                    return []  # rolled back: nothing sent, the rows return when claims expire
+            uow.events.append_many(
+                (
+                    (
+                        r.item.message.case_id,
+                        NewEvent("contact_attempted", r.item.message.actor, r.attempt),
+                    )
+                    for r in ours
+                ),
+                now,
             )
-            if not uow.attempts.start(started):  # the decision was used: not ours to send
-                return False
-            uow.events.append(m.case_id, NewEvent("contact_attempted", m.actor, attempt), now)
-            if not uow.outbox.change(item.id, self.name, change):
-                return False
             uow.commit()
-        return True
+        return ours
+
+    def _record_all(self, done: list[tuple[_Ready, Delivery]], now: datetime) -> list[str]:
+        """Step 3: the outcomes of rows handed over, in one transaction."""
+        words = []
+        with self.uow as uow:
+            for r, delivery in done:
+                words.append(self._record(uow, r.item, r.attempt, delivery, now))
+            uow.commit()
+        return words
 
     def _hand_over(
         self,
@@ -318,7 +413,8 @@ class Worker:
             else:
                 due = now + BACKOFF[min(tries, len(BACKOFF)) - 1]
                 change = Change("queued", due_at=due, tries=tries, last_error=error.cause)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER  # rolled back: the worker that took it over records it
             uow.commit()
         return "failed" if final else "retrying"
 
@@ -342,7 +438,8 @@ class Worker:
             uow.attempts.mark_unconfirmed(item.decision_id, now)
             event = NewEvent("contact_unconfirmed", "worker", {"decision_id": item.decision_id})
             uow.events.append(item.message.case_id, event, now)
-            uow.outbox.change(item.id, self.name, Change("unconfirmed", at=now))
+            if not uow.outbox.change(item.id, self.name, Change("unconfirmed", at=now)):
+                return TAKEN_OVER
             note = "the worker stopped while handing it over and the provider cannot be asked"
             self._settle_task(uow, item, "review", note, now)
             uow.commit()
@@ -356,11 +453,25 @@ class Worker:
         now: datetime,
     ) -> str:
         with self.uow as uow:
-            record_outcome(uow, item.message.case_id, attempt, delivery, now)
-            sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
-            uow.outbox.change(item.id, self.name, replace(sent, at=now))
-            self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
+            word = self._record(uow, item, attempt, delivery, now)
             uow.commit()
+        return word
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        item: QueuedMessage,
+        attempt: dict[str, Any],
+        delivery: Delivery,
+        now: datetime,
+    ) -> str:
+        """The outcome on the record and the row `sent`, inside `uow` — or nothing, if another
+        worker holds the row now (it records the outcome itself)."""
+        sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
+        if not uow.outbox.change(item.id, self.name, replace(sent, at=now)):
+            return TAKEN_OVER
+        record_outcome(uow, item.message.case_id, attempt, delivery, now)
+        self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
         return "sent"
 
     def _payload(self, item: QueuedMessage, channel: Channel, message: OutboundMessage) -> bytes:
@@ -395,7 +506,8 @@ class Worker:
                 item.message.case_id, NewEvent("contact_deferred", "worker", data), now
             )
             change = Change("queued", due_at=until, decision_id=decision_id, last_error=rules)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER
             uow.commit()
         return "deferred"
 
@@ -416,7 +528,8 @@ class Worker:
                 item.message.case_id, NewEvent("contact_cancelled", "worker", data), now
             )
             change = Change(status, decision_id=decision_id, last_error=why, at=now)
-            uow.outbox.change(item.id, self.name, change)
+            if not uow.outbox.change(item.id, self.name, change):
+                return TAKEN_OVER
             task_status = {"cancelled": "refused", "review": "review"}.get(status, "review")
             self._settle_task(uow, item, task_status, why, now)
             uow.commit()
