@@ -130,25 +130,23 @@ ASK_FOR_ONE = (
 )
 
 
-def authenticate(uow: UnitOfWork, token: str | None, scope: str, now: datetime) -> ApiToken:
-    """The token's record when it may use `scope` at `now`; TokenRefused otherwise."""
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}")  # a programming error, not a refusal
+def identify(uow: UnitOfWork, token: str | None) -> ApiToken:
+    """The record of this very token (its hash matched in constant time), whatever its state;
+    TokenRefused when the text is not one of our tokens."""
     matched = _TOKEN.fullmatch(token or "")
     if matched is None:
         raise TokenRefused(NOT_VALID, ASK_FOR_ONE)
     with uow:
         found = uow.api_tokens.by_prefix(matched.group(1))
-        if found is None or not hmac.compare_digest(found.token_hash, token_hash(matched[0])):
-            raise TokenRefused(NOT_VALID, ASK_FOR_ONE)
-        _check_usable(found, scope, now)
-        if found.last_used_at is None or now - found.last_used_at >= TOUCH_EVERY:
-            uow.api_tokens.touch(found.id, now)
-            uow.commit()
+    if found is None or not hmac.compare_digest(found.token_hash, token_hash(matched[0])):
+        raise TokenRefused(NOT_VALID, ASK_FOR_ONE)
     return found
 
 
-def _check_usable(found: ApiToken, scope: str, now: datetime) -> None:
+def permit(found: ApiToken, scope: str, now: datetime) -> None:
+    """Refuse a revoked or expired token (401), or one without `scope` (403)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")  # a programming error, not a refusal
     new_one = "ask an administrator for a new token (fairdebt tokens create)"
     if found.revoked_at is not None and found.revoked_at <= now:
         raise TokenRefused(f"the API token {found.prefix} was revoked", new_one)
@@ -160,3 +158,15 @@ def _check_usable(found: ApiToken, scope: str, now: datetime) -> None:
             f"create a token with --scope {scope}",
             forbidden=True,
         )
+
+
+def authenticate(uow: UnitOfWork, token: str | None, scope: str, now: datetime) -> ApiToken:
+    """The token's record when it may use `scope` at `now`; TokenRefused otherwise. Records
+    the use (last_used_at) when the last recorded one is TOUCH_EVERY old or more."""
+    with uow:
+        found = identify(uow, token)
+        permit(found, scope, now)
+        if found.last_used_at is None or now - found.last_used_at >= TOUCH_EVERY:
+            uow.api_tokens.touch(found.id, now)
+            uow.commit()
+    return found

@@ -2,7 +2,7 @@
 
 Every /api/v1 route declares its scope (services.api_tokens.SCOPES): a FastAPI route with the
 dependency `require_scope(scope)`, a plain Starlette route (the gate's, which skips FastAPI's
-dependency resolution) by calling `token_refusal` itself and being marked `scoped(scope)`.
+dependency resolution) by calling `TokenGate.refusal` itself and being marked `scoped(scope)`.
 tests/api/test_api_auth.py walks every /api/ route and fails on one that declares none; only
 the inbound webhooks are exempt (`SIGNED_ELSEWHERE`): they are authenticated by the provider's
 signature or the unsubscribe link's signed token (web/api/inbound.py).
@@ -18,6 +18,7 @@ token through on a session whose user has one of those roles, as before tokens e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -25,8 +26,18 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairdebt.services.api_tokens import ASK_FOR_ONE, NOT_VALID, TokenRefused, authenticate
+from fairdebt.services.api_tokens import (
+    ASK_FOR_ONE,
+    NOT_VALID,
+    SCOPES,
+    TokenRefused,
+    authenticate,
+    permit,
+    token_hash,
+)
+from fairdebt.services.ports.api_tokens import ApiToken
 from fairdebt.services.users import Role
+from fairdebt.web.auth import signed_in
 
 # Route path prefixes authenticated by a signature instead of a token (web/api/inbound.py).
 SIGNED_ELSEWHERE = ("/api/v1/inbound/",)
@@ -39,7 +50,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def scoped(scope: str) -> Callable[[F], F]:
-    """Mark a plain route's endpoint as checking `scope` itself (with `token_refusal`)."""
+    """Mark a plain route's endpoint as checking `scope` itself (with `TokenGate.refusal`)."""
 
     def mark(endpoint: F) -> F:
         SCOPED[endpoint] = scope
@@ -79,24 +90,58 @@ def _missing() -> JSONResponse:
     )
 
 
-def _authenticate(services: Any, token: str, scope: str) -> TokenRefused | None:
-    try:
-        authenticate(services.uow(), token, scope, services.clock.now())
-    except TokenRefused as exc:
-        return exc
-    return None
+class TokenGate:
+    """The app's token checks (`app.state.token_gate`): a token checked against the database
+    is trusted for `recheck_seconds` (settings.api_token_recheck_seconds) — its expiry and
+    scopes are still checked on every request, from the record read then. A database read per
+    request would cost the gate about as much CPU as its decision; the price is that a
+    revocation reaches a running server process within that time. 0: every request reads."""
 
+    MAX_REMEMBERED = 1024  # tokens in use at once; beyond that, forget them all and re-read
 
-async def token_refusal(
-    services: Any, headers: Iterable[tuple[bytes, bytes]], scope: str
-) -> Response | None:
-    """None when the request's bearer token may use `scope`, else the refusal to send. The
-    database is read in a worker thread: the event loop serves other requests meanwhile."""
-    token = bearer(headers)
-    if token is None:
-        return _missing()
-    refused = await run_in_threadpool(_authenticate, services, token, scope)
-    return None if refused is None else refusal(refused, scope)
+    def __init__(
+        self, services: Any, recheck_seconds: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.services = services
+        self.recheck = recheck_seconds
+        self.monotonic = monotonic
+        self._seen: dict[str, tuple[ApiToken, float]] = {}
+
+    def _remembered(self, token: str) -> ApiToken | None:
+        seen = self._seen.get(token_hash(token))
+        if seen is None or self.monotonic() - seen[1] >= self.recheck:
+            return None
+        return seen[0]
+
+    def check(self, token: str, scope: str) -> TokenRefused | None:
+        """None when `token` may use `scope` now, else the refusal. May read the database."""
+        now = self.services.clock.now()
+        try:
+            remembered = self._remembered(token)
+            if remembered is not None:
+                permit(remembered, scope, now)
+                return None
+            found = authenticate(self.services.uow(), token, scope, now)
+        except TokenRefused as exc:
+            return exc
+        if self.recheck > 0:
+            if len(self._seen) >= self.MAX_REMEMBERED:
+                self._seen.clear()
+            self._seen[found.token_hash] = (found, self.monotonic())
+        return None
+
+    async def refusal(self, headers: Iterable[tuple[bytes, bytes]], scope: str) -> Response | None:
+        """None when the request's bearer token may use `scope`, else the answer to send. The
+        database, when it must be read, is read in a worker thread: the event loop serves
+        other requests meanwhile."""
+        token = bearer(headers)
+        if token is None:
+            return _missing()
+        if self._remembered(token) is not None:
+            refused = self.check(token, scope)  # no I/O: answered on the loop
+        else:
+            refused = await run_in_threadpool(self.check, token, scope)
+        return None if refused is None else refusal(refused, scope)
 
 
 class ApiRefusal(Exception):
@@ -115,17 +160,12 @@ def require_scope(
     """A FastAPI dependency: the request's bearer token must carry `scope`. Without a bearer
     token, a signed-in user with one of `session_roles` passes too (none by default); one with
     another role is refused with `session_refusal(request)` (a 403 in the user's language)."""
-    from fairdebt.services.api_tokens import SCOPES
-
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
     def check(request: Request) -> None:  # sync: FastAPI runs it in a worker thread
-        services = request.app.state.services
         token = bearer(request.scope["headers"])
         if token is None and session_roles:
-            from fairdebt.web.auth import signed_in
-
             user = signed_in(request)
             if user is not None:
                 if user.role in session_roles:
@@ -134,7 +174,7 @@ def require_scope(
                     raise session_refusal(request)
         if token is None:
             raise ApiRefusal(_missing())
-        refused = _authenticate(services, token, scope)
+        refused = token_gate(request.app).check(token, scope)
         if refused is not None:
             raise ApiRefusal(refusal(refused, scope))
 
@@ -142,8 +182,15 @@ def require_scope(
     return check
 
 
+def token_gate(app: Any) -> TokenGate:
+    gate: TokenGate = app.state.token_gate
+    return gate
+
+
 def install(app: FastAPI) -> None:
-    """Answer ApiRefusal with its response (called by web.app.create_app)."""
+    """The app's TokenGate, and ApiRefusal answered with its response (web.app.create_app)."""
+    services = app.state.services
+    app.state.token_gate = TokenGate(services, services.settings.api_token_recheck_seconds)
 
     @app.exception_handler(ApiRefusal)
     def refused(_request: Request, exc: ApiRefusal) -> Response:

@@ -34,7 +34,7 @@ from fairdebt.compliance.engine import decide_body
 from fairdebt.compliance.errors import GateRequestError, UnknownPackError
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.request import NotJsonError, load_schema
-from fairdebt.web.api_auth import scoped, token_refusal
+from fairdebt.web.api_auth import scoped, token_gate
 
 router = APIRouter(tags=["gate"])
 SCOPE = "gate:check"
@@ -128,7 +128,7 @@ async def serve_check(request: Request) -> Response:
     """The endpoint's work, served by a plain Starlette route (see the end of the module)."""
     if _declared_too_large(request.scope["headers"]):
         return too_large()
-    refused = await token_refusal(request.app.state.services, request.scope["headers"], SCOPE)
+    refused = await token_gate(request.app).refusal(request.scope["headers"], SCOPE)
     if refused is not None:
         return refused
     try:
@@ -212,11 +212,6 @@ class GateFastPath:
         self._packs = packs
 
     @property
-    def services(self) -> Any:
-        """The wrapped application's composition root (its database holds the API tokens)."""
-        return self.app.state.services  # type: ignore[attr-defined]
-
-    @property
     def packs(self) -> Packs:
         if self._packs is None:
             packs: Packs = self.app.state.services.packs  # type: ignore[attr-defined]
@@ -232,7 +227,7 @@ class GateFastPath:
         if _declared_too_large(scope["headers"]):
             await too_large()(scope, receive, send)
             return
-        refused = await token_refusal(self.services, scope["headers"], SCOPE)
+        refused = await token_gate(self.app).refusal(scope["headers"], SCOPE)
         if refused is not None:
             await refused(scope, receive, send)
             return
