@@ -299,12 +299,12 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(port: int) -> Any:
+def _start_server(port: int, workers: int = 2) -> Any:
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "uvicorn", "fairdebt.web.asgi:app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--log-level", "warning", "--no-access-log"]
     # its own session: the whole tree (supervisor and workers) is stopped together
     return subprocess.Popen(

@@ -38,9 +38,11 @@ from fairdebt.web.api_auth import scoped, token_gate
 
 router = APIRouter(tags=["gate"])
 SCOPE = "gate:check"
-# Decisions in flight at once per process: every core busy, and as many again waiting on the
-# GIL, so a core is never idle for want of a thread; the rest queue in arrival order.
-DECIDERS = (os.cpu_count() or 1) * 2
+# Decisions in flight at once per process; the rest queue in arrival order. A decision holds
+# the GIL, so threads beyond the cores only fight the event loop for it: with four deciders
+# the loop, which reads the bodies, was starved and the gate answered 2-6 large requests/s
+# against 13 with two (bench/results.md). Parallelism comes from the server's processes.
+DECIDERS = os.cpu_count() or 1
 
 
 def _openapi_schema(name: str) -> dict[str, Any]:
