@@ -168,6 +168,16 @@ class Settings(BaseSettings):
         description="Who places a collector's call: manual (the collector dials by hand).",
     )
 
+    # --- API tokens (web/api_auth.py, docs/gate.md#api-tokens) ---
+    api_token_recheck_seconds: float = Field(
+        5.0,
+        ge=0,
+        description=(
+            "How long a server process trusts a token it has checked before reading it from the "
+            "database again (so a revoked token is refused within this time); 0: every request."
+        ),
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

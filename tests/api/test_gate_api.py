@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from bearer import bearer_for
 from fastapi.testclient import TestClient
 from gate_requests import event, gate, request
 
@@ -18,12 +19,23 @@ from fairdebt.web.app import create_app
 URL = "/api/v1/gate/check"
 
 
+def gate_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """Services on a database of their own: the API tokens live there."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('gate') / 'gate.db'}"
+    return Services(load_settings(env="test", database_url=url))
+
+
 @pytest.fixture(scope="module", params=["fast path", "application"])
-def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     """Both ways a request can be served: as uvicorn serves it (fairdebt.web.asgi: the gate's
-    fast path in front of the application), and by the application's own route."""
-    app = create_app(Services(load_settings(env="test")))
-    with TestClient(GateFastPath(app) if request.param == "fast path" else app) as c:
+    fast path in front of the application), and by the application's own route; each request
+    with an API token carrying gate:check."""
+    services = gate_services(tmp_path_factory)
+    app = create_app(services)
+    served = GateFastPath(app) if request.param == "fast path" else app
+    with TestClient(served, headers=bearer_for(services)) as c:
         yield c
 
 
@@ -140,7 +152,7 @@ def test_other_methods_on_the_gate_path_pass_through_to_the_application(
 
 
 def test_an_unexpected_failure_is_answered_by_the_whole_application(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The fast path replays the body through the application, whose error handlers answer
     a FairdebtError with 400 and its cause — exactly as without the fast path."""
@@ -151,7 +163,8 @@ def test_an_unexpected_failure_is_answered_by_the_whole_application(
         raise FairdebtError("the packs could not be read", "reinstall fairdebt")
 
     monkeypatch.setattr(gate_api, "decide_json", broken)
-    with TestClient(GateFastPath(create_app(Services(load_settings(env="test"))))) as fresh:
+    services = gate_services(tmp_path_factory)
+    with TestClient(GateFastPath(create_app(services)), headers=bearer_for(services)) as fresh:
         response = fresh.post(URL, json=EXAMPLES["late call"])
 
     assert response.status_code == 400
@@ -179,16 +192,19 @@ def test_a_lone_surrogate_in_the_body_is_422_at_its_pointer(client: TestClient) 
     assert response.json()["errors"][0]["pointer"] == "/attempt/collector"
 
 
-def test_the_packs_are_the_composition_roots(client: TestClient) -> None:
+def test_the_packs_are_the_composition_roots(
+    client: TestClient, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Both routes decide with `app.state.services.packs`, never a pack set of their own."""
     from fairdebt.compliance.pack import build_packs, builtin_packs
 
     fork = 'extends: cn\nid: acme\nversion: "1"\ntitle: ACME\n'
-    services = Services(load_settings(env="test"))
+    services = gate_services(tmp_path_factory)
     services.__dict__["packs"] = build_packs([("acme.yaml", fork)], builtin_packs())
     app = create_app(services)
+    headers = bearer_for(services)
     for served in (app, GateFastPath(app)):
-        with TestClient(served) as c:
+        with TestClient(served, headers=headers) as c:
             response = c.post(URL, json={**EXAMPLES["late call"], "pack": "acme"})
         assert response.status_code == 200, response.text
         assert response.json()["pack"] == "acme@1"

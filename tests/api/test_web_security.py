@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from bearer import bearer_for
 from csrf_forms import TOKEN, csrf_token_of
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -71,8 +72,11 @@ def test_every_state_changing_route_checks_the_csrf_token(app, open_as):
         assert "此表单已过期" in response.text, path  # the refusal page, in zh-CN
 
 
-def test_the_gate_api_needs_no_token(open_as):
-    response = open_as(csrf=False).post("/api/v1/gate/check", json={})
+def test_the_gate_api_needs_no_csrf_token_but_an_api_token(app, open_as):
+    client = open_as(csrf=False)
+    headers = bearer_for(app.state.services)
+
+    response = client.post("/api/v1/gate/check", json={}, headers=headers)
 
     assert response.status_code == 422  # validated as JSON, not refused as a forgery
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from fakes.api_tokens import FakeApiTokenRepositories
 from fakes.cases import FakeCaseRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
@@ -32,6 +33,7 @@ class FakeUnitOfWork(
     FakeInboundRepositories,
     FakeTemplateRepositories,
     FakeVerifyRepositories,
+    FakeApiTokenRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -95,7 +95,7 @@ def test_a_fixed_rate_run_against_no_server_counts_every_due_request_as_an_error
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     config = {"host": "127.0.0.1", "port": port, "seconds": 0.2, "connections": 2}
-    config |= {"rate": 100, "bodies": ["{}"]}
+    config |= {"rate": 100, "bodies": ["{}"], "token": "fd_00000000_x"}
 
     # A thread of its own: browser tests in the same worker leave an event loop running in
     # the main thread, and asyncio.run refuses to start inside one.

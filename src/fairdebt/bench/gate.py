@@ -226,15 +226,17 @@ def _over_http(bodies: list[str], answers: list[str], seconds: float, say: Any) 
     from fairdebt.bench.gate_load import post_all
 
     port = _free_port()
+    token, revoke = _bench_token()
     server = _start_server(port)
     try:
         _wait_healthy(port, server)
         compared = min(SAMPLE, len(bodies))
-        got = post_all("127.0.0.1", port, bodies[:compared])
+        got = post_all("127.0.0.1", port, bodies[:compared], token)
         say(f"server up on port {port}; closed loop for {seconds:g} s…")
-        phases = _phases(server.pid, port, bodies[: max(SAMPLE, 2_000)], seconds, say)
+        phases = _phases(server.pid, port, bodies[: max(SAMPLE, 2_000)], seconds, token, say)
     finally:
         _stop(server)
+        revoke()
     closed = phases["closed_loop"]
     cpu_ms = closed["server_cpu_ms_per_request"] + closed["client_cpu_ms_per_request"]
     return {
@@ -248,14 +250,34 @@ def _over_http(bodies: list[str], answers: list[str], seconds: float, say: Any) 
     }
 
 
-def _phases(server: int, port: int, load: list[str], seconds: float, say: Any) -> dict[str, Any]:
+def _bench_token() -> tuple[str, Any]:
+    """An API token with gate:check in the database the server will use (this environment's),
+    and the function that revokes it once the benchmark is over."""
+    from fairdebt.bootstrap import Services
+    from fairdebt.services.api_tokens import create, revoke
+
+    services = Services()
+    made = create(
+        services.uow(), "fairdebt bench gate", ["gate:check"], "bench", services.clock.now()
+    )
+
+    def done() -> None:
+        revoke(services.uow(), made.record.id, services.clock.now())
+        services.close()
+
+    return made.token, done
+
+
+def _phases(
+    server: int, port: int, load: list[str], seconds: float, token: str, say: Any
+) -> dict[str, Any]:
     """Closed loop; the target's fixed rate; and, for the latency of a server that is not
     overloaded (at the target rate a busy machine's queue only grows), 70% of the lesser of
     the closed loop's rate and the target's. (Not of the closed loop's alone: there several
     requests share each wake-up of a worker, and paced requests cost more CPU each.)"""
-    closed = _load(server, port, load, seconds, None)
+    closed = _load(server, port, load, seconds, None, token)
     say(f"{closed['rate']:,.0f}/s closed loop; {HTTP_RATE:,}/s fixed rate for {seconds:g} s…")
-    fixed = _load(server, port, load, seconds, HTTP_RATE)
+    fixed = _load(server, port, load, seconds, HTTP_RATE, token)
     easy = max(1, int(min(closed["rate"], HTTP_RATE) * 0.7))
     say(f"{fixed['p99_ms']} ms p99 at {HTTP_RATE:,}/s; {easy:,}/s for {seconds:g} s…")
     return {
@@ -263,7 +285,7 @@ def _phases(server: int, port: int, load: list[str], seconds: float, say: Any) -
         "fixed_rate": {"target_rate": HTTP_RATE, **fixed},
         "fixed_rate_at_70pct": {
             "target_rate": easy,
-            **_load(server, port, load, seconds, easy),
+            **_load(server, port, load, seconds, easy, token),
         },
     }
 
@@ -277,12 +299,12 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(port: int) -> Any:
+def _start_server(port: int, workers: int = 2) -> Any:
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "uvicorn", "fairdebt.web.asgi:app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--log-level", "warning", "--no-access-log"]
     # its own session: the whole tree (supervisor and workers) is stopped together
     return subprocess.Popen(
@@ -315,7 +337,7 @@ def _wait_healthy(port: int, server: Any, timeout: float = 60.0) -> None:
 
 
 def _load(
-    server: int, port: int, bodies: list[str], seconds: float, rate: int | None
+    server: int, port: int, bodies: list[str], seconds: float, rate: int | None, token: str
 ) -> dict[str, Any]:
     """Run gate_load in its own process (its CPU is not the server's) and read its summary,
     adding the CPU milliseconds the server and the load generator spent per answer."""
@@ -324,7 +346,7 @@ def _load(
     import sys
 
     config = {"host": "127.0.0.1", "port": port, "seconds": seconds}
-    config |= {"connections": CONNECTIONS, "rate": rate, "bodies": bodies}
+    config |= {"connections": CONNECTIONS, "rate": rate, "bodies": bodies, "token": token}
     before = _cpu_by_process(server)
     done = subprocess.run(
         [sys.executable, "-m", "fairdebt.bench.gate_load"],

@@ -16,7 +16,8 @@ per request than the server under test, on a machine where both share two cores.
   within the run is sent however late, and each latency is measured from its due time, so a
   stalled server is not hidden by the client waiting for it (no coordinated omission).
 
-Input: one JSON object on stdin (host, port, path, seconds, connections, rate, bodies). Output:
+Input: one JSON object on stdin (host, port, path, seconds, connections, rate, bodies, token:
+the API token sent as `Authorization: Bearer`, docs/gate.md). Output:
 one JSON object on stdout: sent, ok, errors, seconds, rate, p50_ms, p90_ms, p99_ms, max_ms,
 cpu_seconds (the generator's own).
 """
@@ -159,26 +160,27 @@ def _iso(moment: datetime) -> str:
 # --- sending -------------------------------------------------------------------------------
 
 
-def post_all(host: str, port: int, bodies: list[str], path: str = PATH) -> list[str]:
+def post_all(host: str, port: int, bodies: list[str], token: str, path: str = PATH) -> list[str]:
     """POST each body in turn on one keep-alive connection; the response texts, in order."""
     import http.client
 
     conn = http.client.HTTPConnection(host, port, timeout=30)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     answers = []
     try:
         for body in bodies:
-            conn.request("POST", path, body.encode("utf-8"), {"Content-Type": "application/json"})
+            conn.request("POST", path, body.encode("utf-8"), headers)
             answers.append(conn.getresponse().read().decode("utf-8"))
     finally:
         conn.close()
     return answers
 
 
-def _request_bytes(host: str, path: str, body: str) -> bytes:
+def _request_bytes(host: str, path: str, body: str, token: str) -> bytes:
     payload = body.encode("utf-8")
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(payload)}\r\n\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: {len(payload)}\r\n\r\n"
     )
     return head.encode("ascii") + payload
 
@@ -262,7 +264,8 @@ async def _connection(
 
 async def run(config: dict[str, Any]) -> dict[str, Any]:
     host, path = config["host"], config.get("path", PATH)
-    config["requests"] = [_request_bytes(host, path, b) for b in config["bodies"]]
+    token = config["token"]
+    config["requests"] = [_request_bytes(host, path, b, token) for b in config["bodies"]]
     results: list[Any] = []
     cpu = time.process_time()
     connections = await _open(config)

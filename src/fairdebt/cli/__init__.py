@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "worker",
     "cases",
     "letters",
+    "tokens",
 )
 
 app = typer.Typer(

@@ -44,6 +44,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     """Build the app around `services` (fairdebt.bootstrap.Services; one built from the
     environment when None, on a database `fairdebt serve` has already migrated)."""
     from fairdebt.bootstrap import Services
+    from fairdebt.web.api_auth import install as install_api_auth
     from fairdebt.web.rendering import install_error_pages
     from fairdebt.web.security import csrf_protect
 
@@ -74,6 +75,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.clock = wired.clock
     _install_web(app, config)
     install_error_pages(app)
+    install_api_auth(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

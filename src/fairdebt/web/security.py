@@ -5,8 +5,8 @@ to the browser about framing, sniffing and where scripts may come from.
   Every state-changing request (POST, PUT, PATCH, DELETE) must send it back, as the hidden form
   field `csrf_token` or the `X-CSRF-Token` header (htmx sends the header, set once on <body>), and
   it is compared in constant time. `csrf_protect` is one app-wide dependency, so a new route gets
-  it without asking; only the JSON gate API and the signed inbound webhooks (`CSRF_EXEMPT`)
-  have no session and no token.
+  it without asking; only the JSON gate API (an API token's) and the signed inbound webhooks
+  (`CSRF_EXEMPT`) have no session and no CSRF token.
 - Origin: a state-changing request whose `Origin` (or, without it, `Referer`) names another
   origin than the request's own is refused before any work. A cookie is sent by the browser to
   every port of a host, so SameSite=Lax alone does not stop a page on another port.
@@ -36,7 +36,8 @@ SESSION_CSRF = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# The JSON gate API has no session (API authentication comes separately); nothing to forge.
+# The JSON gate API has no session (it is called with an API token, web/api_auth.py); nothing
+# to forge.
 # The inbound webhooks are authenticated by their signature (a provider's) or by the signed
 # token in the link (an e-mail's unsubscribe); no browser session is involved. Route templates:
 # `{name}` stands for one path segment.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Importing a table module registers its tables on `metadata`.
 from fairdebt.adapters.db import (
+    api_token_tables,
     outbox_tables,
     repayment_tables,
     strategy_tables,
@@ -14,6 +15,7 @@ from fairdebt.adapters.db import (
 from fairdebt.adapters.db.tables import metadata
 
 __all__ = [
+    "api_token_tables",
     "metadata",
     "outbox_tables",
     "repayment_tables",

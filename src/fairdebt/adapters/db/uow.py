@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
+from fairdebt.adapters.db.api_token_repos import SqlApiTokenRepositories
 from fairdebt.adapters.db.engine import describe
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.inbound_repos import SqlInboundRepositories
@@ -32,6 +33,7 @@ class SqlUnitOfWork(
     SqlInboundRepositories,
     SqlTemplateRepositories,
     SqlVerifyRepositories,
+    SqlApiTokenRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

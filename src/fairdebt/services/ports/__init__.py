@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from fairdebt.services.ports.api_tokens import ApiTokenRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
@@ -26,6 +27,7 @@ from fairdebt.services.ports.verify import VerifyRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
 
 __all__ = [
+    "ApiTokenRepositories",
     "CaseRepositories",
     "CaseRepository",
     "Clock",
@@ -58,6 +60,7 @@ class UnitOfWork(
     InboundRepositories,
     TemplateRepositories,
     VerifyRepositories,
+    ApiTokenRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""

@@ -8,12 +8,23 @@ The handler is deliberately thin: it reads the raw body and hands it to the engi
 decodes and validates it in one pass (fairdebt.compliance.request) — no Pydantic model in
 between: the request is defined once, and a second model of it would cost time on every
 contact and could drift. The packs are the composition root's (`app.state.services.packs`).
+
+Callers authenticate with an API token carrying the scope `gate:check` (`Authorization: Bearer
+fd_…`; web/api_auth.py), checked before the body is read. Decoding and deciding are CPU work
+(a megabyte of history takes tens of milliseconds): they run in a worker thread, at most
+`DECIDERS` at a time, so a burst of large requests queues for those threads while the event
+loop keeps answering every other request (bench/results.md, "The gate off the event loop").
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import weakref
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,8 +34,15 @@ from fairdebt.compliance.engine import decide_body
 from fairdebt.compliance.errors import GateRequestError, UnknownPackError
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.request import NotJsonError, load_schema
+from fairdebt.web.api_auth import scoped, token_gate
 
 router = APIRouter(tags=["gate"])
+SCOPE = "gate:check"
+# Decisions in flight at once per process; the rest queue in arrival order. A decision holds
+# the GIL, so threads beyond the cores only fight the event loop for it: with four deciders
+# the loop, which reads the bodies, was starved and the gate answered 2-6 large requests/s
+# against 13 with two (bench/results.md). Parallelism comes from the server's processes.
+DECIDERS = os.cpu_count() or 1
 
 
 def _openapi_schema(name: str) -> dict[str, Any]:
@@ -77,8 +95,10 @@ ERRORS = {
     responses={422: ERRORS},
     openapi_extra=_SchemasWhenAsked(),
 )
+@scoped(SCOPE)
 async def check(request: Request) -> Response:
-    """Decide one contact attempt (the same answer as `fairdebt gate`)."""
+    """Decide one contact attempt (the same answer as `fairdebt gate`); the token is checked
+    by `serve_check`."""
     return await serve_check(request)
 
 
@@ -105,20 +125,44 @@ def _declared_too_large(headers: list[tuple[bytes, bytes]]) -> bool:
     return not length.isdigit() or int(length) > MAX_BODY_BYTES
 
 
+@scoped(SCOPE)
 async def serve_check(request: Request) -> Response:
     """The endpoint's work, served by a plain Starlette route (see the end of the module)."""
     if _declared_too_large(request.scope["headers"]):
         return too_large()
+    refused = await token_gate(request.app).refusal(request.scope["headers"], SCOPE)
+    if refused is not None:
+        return refused
     try:
         body = await _read_body(request.receive)
     except BodyTooLarge:
         return too_large()
     if body is None:
         return Response(status_code=400)
-    answer = decide_json(body, request.app.state.services.packs)
+    answer = await decide_off_loop(body, request.app.state.services.packs)
     if isinstance(answer, Response):
         return answer
     return Response(answer, media_type="application/json")
+
+
+_deciders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """This event loop's limiter (one per loop: a limiter belongs to the loop it waits on, and
+    tests run an application on more than one)."""
+    loop = asyncio.get_running_loop()
+    limiter = _deciders.get(loop)
+    if limiter is None:
+        limiter = _deciders[loop] = anyio.CapacityLimiter(DECIDERS)
+    return limiter
+
+
+async def decide_off_loop(body: bytes, packs: Packs) -> bytes | JSONResponse:
+    """`decide_json` in a worker thread, at most DECIDERS at once (module docstring)."""
+    return await anyio.to_thread.run_sync(decide_json, body, packs, limiter=_limiter())
 
 
 def decide_json(body: bytes, packs: Packs) -> bytes | JSONResponse:
@@ -159,7 +203,7 @@ class GateFastPath:
     gate reads no cookie and renders no page. Any other request, and the lifespan, pass
     through untouched. Should the engine raise anything but the refusals it answers with 422,
     the request is replayed through the application, which answers exactly as it would have
-    without this wrapper.
+    without this wrapper. The API token is checked here as the application's route checks it.
 
     `packs`: the composition root's; by default those of the wrapped application
     (`app.state.services.packs`, fairdebt.web.app.create_app)."""
@@ -185,6 +229,10 @@ class GateFastPath:
         if _declared_too_large(scope["headers"]):
             await too_large()(scope, receive, send)
             return
+        refused = await token_gate(self.app).refusal(scope["headers"], SCOPE)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
         try:
             body = await _read_body(receive)
         except BodyTooLarge:
@@ -193,7 +241,7 @@ class GateFastPath:
         if body is None:
             return  # the client left before sending its request: nobody to answer
         try:
-            answer = decide_json(body, self.packs)
+            answer = await decide_off_loop(body, self.packs)
         except Exception:  # the full application answers, as it always has
             await self.app(scope, _replay(body, receive), send)
             return

@@ -3,8 +3,10 @@ run reports as JSON — the same data the console's strategy pages chart (pages/
 
 The report is `fairdebt.strategy.report.build_report` (the CLI's `strategy report`) plus the
 segment counts and the strategy's bucket order; its keys are those of `strategy report --json`.
-Only supervisors, compliance officers and administrators may read it (REPORT_ROLES), through
-the console's signed session cookie: anonymous is 401, any other role 403.
+Callers: an API token with the scope `strategy:read` (`Authorization: Bearer fd_…`,
+web/api_auth.py), or the console's signed session cookie of a supervisor, compliance officer
+or administrator (REPORT_ROLES). Neither is 401; a session of any other role, or a token
+without the scope, 403.
 
 Building a report reads two whole plans (about 0.6 s for 20,000 accounts), so the JSON-ready
 result is kept per (database, run, previous run) in a small cache: a stored plan never changes,
@@ -23,7 +25,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from fairdebt.bootstrap import Services
 from fairdebt.services.users import Role, User
-from fairdebt.web.auth import services_of, signed_in
+from fairdebt.web.api_auth import require_scope
+from fairdebt.web.auth import services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
 router = APIRouter(tags=["strategy"])
@@ -144,18 +147,13 @@ def report_data(services: Services, run_id: str | None) -> dict[str, Any] | None
     return {"run": run} | built
 
 
-def report_reader(request: Request) -> User:
-    """The signed-in user when their role may read reports: 401 when anonymous, else 403."""
-    user = signed_in(request)
-    gettext = gettext_for(locale_of(request))
-    if user is None:
-        raise HTTPException(status_code=401, detail=gettext(N_("Sign in first.")))
-    if not may_read_reports(user):
-        raise HTTPException(status_code=403, detail=gettext(NOT_FOR_YOUR_ROLE))
-    return user
+def _not_for_your_role(request: Request) -> HTTPException:
+    return HTTPException(status_code=403, detail=gettext_for(locale_of(request))(NOT_FOR_YOUR_ROLE))
 
 
-ONLY_REPORT_ROLES = [Depends(report_reader)]
+ONLY_REPORT_ROLES = [
+    Depends(require_scope("strategy:read", REPORT_ROLES, session_refusal=_not_for_your_role))
+]
 
 
 @router.get(
