@@ -237,8 +237,12 @@ def read_json_stdin(what: str) -> Any:
     text = sys.stdin.read()
     if not text.strip():
         raise InputFileError(f"no {what} on standard input", hint="pipe a JSON document in")
+    from fairdebt.jsontext import JsonTooDeepError, loads
+
     try:
-        return json.loads(text)
+        return loads(text)
+    except JsonTooDeepError as exc:
+        raise InputFileError(f"{what} is {exc}", hint="send the documented shape") from None
     except json.JSONDecodeError as exc:
         raise InputFileError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",

@@ -58,6 +58,7 @@ from fairdebt.compliance.types import (
     Visit,
     normalise_address,
 )
+from fairdebt.jsontext import JsonTooDeepError, check_depth
 
 # --- the definition ---------------------------------------------------------------------------
 # Patterns are searched (re.search), as JSON Schema's are; `\Z` rather than `$`, which in Python
@@ -199,16 +200,19 @@ class _Impossible(ValueError):
 
 def read_body(body: bytes | str) -> GateRequest:
     """The typed request of a JSON text, with its digest. NotJsonError when it is not JSON;
-    GateRequestError (every error, with its JSON pointer) when it is not a gate request."""
+    GateRequestError (every error, with its JSON pointer) when it is not a gate request, or
+    nests deeper than any gate request (fairdebt.jsontext.MAX_DEPTH)."""
     try:
         wire = _DECODER.decode(body)
         return typed_request(wire, hashlib.sha256(_ENCODE(wire)).hexdigest())
     except (msgspec.MsgspecError, _Impossible):
         pass
     try:
+        check_depth(body)  # json.loads recurses: a deep body would overflow its stack
+    except JsonTooDeepError as exc:
+        raise GateRequestError((("", str(exc)),)) from None
+    try:
         raw = json.loads(body)  # the reference: what the gate has always accepted as JSON
-    except RecursionError:
-        raise NotJsonError("nested too deeply") from None
     except ValueError as exc:
         raise NotJsonError(str(exc)) from None
     return read_slowly(raw)

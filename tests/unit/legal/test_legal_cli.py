@@ -82,3 +82,13 @@ def test_a_malformed_request_exits_2_with_a_readable_error(
     first, *rest = result.stderr.splitlines()
     assert first.startswith("error: ") and words in first
     assert rest and rest[0].startswith("hint: ")
+
+
+def test_a_request_nested_thousands_deep_is_exit_2_with_its_depth() -> None:
+    from cli_run import fairdebt
+
+    result = fairdebt("legal", "charges", stdin="[" * 5000 + "]" * 5000)
+
+    assert result.returncode == 2, result.stderr
+    assert "nested 5000 levels deep" in result.stderr
+    assert "Traceback" not in result.stderr

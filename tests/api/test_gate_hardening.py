@@ -1,0 +1,40 @@
+"""Bad bodies at the gate's two doors: the command exits 2 with a cause and a hint, the API
+answers 422 with a pointer — the same refusal, never a traceback, never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from gate_io import gate_client, post_gate, run_gate_cli
+from gate_requests import request
+
+GOOD = json.dumps(request("2026-03-02T10:00:00+08:00"))
+
+
+@pytest.fixture(scope="module", params=["fast path", "application"])
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    with gate_client(fast_path=request.param == "fast path") as c:
+        yield c
+
+
+DEEP = {
+    "bare": "[" * 1_100 + "]" * 1_100,
+    "unclosed": "{" * 5_000,
+    "in an unknown field": GOOD[:-1] + ', "extra": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}",
+    "in a known field": GOOD.replace('"bank"', "[" * 100_000 + "]" * 100_000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_a_body_nested_too_deep_is_refused_with_its_depth(client: TestClient, name: str) -> None:
+    ran = run_gate_cli(DEEP[name])
+    response = post_gate(client, DEEP[name])
+
+    assert ran.returncode == 2
+    assert "Traceback" not in ran.stderr
+    assert "levels deep; at most 64 are read" in ran.stderr
+    assert response.status_code == 422
+    assert "levels deep; at most 64 are read" in response.json()["errors"][0]["message"]
