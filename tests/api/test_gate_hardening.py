@@ -38,3 +38,43 @@ def test_a_body_nested_too_deep_is_refused_with_its_depth(client: TestClient, na
     assert "levels deep; at most 64 are read" in ran.stderr
     assert response.status_code == 422
     assert "levels deep; at most 64 are read" in response.json()["errors"][0]["message"]
+
+
+TEXT = json.dumps(request("2026-03-02T10:00:00+08:00", collector="催收"), ensure_ascii=False)
+READ = {
+    "UTF-8": TEXT.encode(),
+    "UTF-8 with a BOM": b"\xef\xbb\xbf" + TEXT.encode(),
+    "UTF-16 with a BOM": TEXT.encode("utf-16"),
+    "UTF-16BE with a BOM": b"\xfe\xff" + TEXT.encode("utf-16-be"),
+    "UTF-32 with a BOM": TEXT.encode("utf-32"),
+}
+REFUSED = {
+    "Latin-1": TEXT.replace("催收", "bänk").encode("latin-1"),
+    "broken UTF-8": TEXT.encode()[:-12] + b"\xff" + TEXT.encode()[-11:],
+    "a BOM then Latin-1": b"\xef\xbb\xbf" + TEXT.replace("催收", "bänk").encode("latin-1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(READ))
+def test_both_doors_read_the_same_encodings(client: TestClient, name: str) -> None:
+    expected = post_gate(client, READ["UTF-8"]).text
+
+    ran = run_gate_cli(READ[name])
+    response = post_gate(client, READ[name])
+
+    assert (ran.returncode, ran.stdout.strip()) == (0, expected)
+    assert (response.status_code, response.text) == (200, expected)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_both_doors_refuse_the_same_encodings_in_the_same_words(
+    client: TestClient, name: str
+) -> None:
+    ran = run_gate_cli(REFUSED[name])
+    response = post_gate(client, REFUSED[name])
+
+    assert ran.returncode == 2
+    assert response.status_code == 422
+    cause = response.json()["error"].removeprefix("the body is not JSON: ")
+    assert cause.startswith("not UTF-8 text: byte 0x")
+    assert f"the request is not JSON: {cause}" in ran.stderr

@@ -58,7 +58,7 @@ from fairdebt.compliance.types import (
     Visit,
     normalise_address,
 )
-from fairdebt.jsontext import JsonTooDeepError, check_depth
+from fairdebt.jsontext import JsonEncodingError, JsonTooDeepError, check_depth, text_of
 
 # --- the definition ---------------------------------------------------------------------------
 # Patterns are searched (re.search), as JSON Schema's are; `\Z` rather than `$`, which in Python
@@ -208,11 +208,15 @@ def read_body(body: bytes | str) -> GateRequest:
     except (msgspec.MsgspecError, _Impossible):
         pass
     try:
-        check_depth(body)  # json.loads recurses: a deep body would overflow its stack
+        text = text_of(body)  # the encodings every JSON reader takes (fairdebt.jsontext)
+    except JsonEncodingError as exc:
+        raise NotJsonError(str(exc)) from None
+    try:
+        check_depth(text)  # json.loads recurses: a deep body would overflow its stack
     except JsonTooDeepError as exc:
         raise GateRequestError((("", str(exc)),)) from None
     try:
-        raw = json.loads(body)  # the reference: what the gate has always accepted as JSON
+        raw = json.loads(text)  # the reference: what the gate has always accepted as JSON
     except ValueError as exc:
         raise NotJsonError(str(exc)) from None
     return read_slowly(raw)

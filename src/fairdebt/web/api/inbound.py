@@ -61,7 +61,7 @@ async def _signed_json(request: Request, provider: str) -> dict[str, Any]:
         raise Refused(_error(401, "the request is not signed with this provider's secret"))
     try:
         found = jsontext.loads(body)
-    except jsontext.JsonTooDeepError as exc:
+    except (jsontext.JsonTooDeepError, jsontext.JsonEncodingError) as exc:
         raise Refused(_error(422, f"the body is {exc}")) from None
     except ValueError:
         raise Refused(_error(422, "the body is not JSON")) from None
