@@ -83,3 +83,29 @@ def test_with_skip_invalid_a_hostile_value_is_in_the_rejects_file_with_its_reaso
     mine = [r for r in rejects if f"{column}: {REASONS[name]}" in r["reason"]]
     assert len(mine) == 1, rejects
     assert mine[0][column] == value  # the value as given, NUL and all
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(1+1)", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_formula_is_stored_as_given_and_inert_in_the_rejects_file(
+    engine, tmp_path: Path, formula: str
+) -> None:
+    accounts = [
+        dict(ACCOUNTS[0], lender=formula),  # valid: stored as given
+        dict(ACCOUNTS[1], lender=formula, principal="-5"),  # rejected: neutralised in the file
+    ]
+    folder = write_portfolio(tmp_path / "p", accounts=accounts, payments=[])
+
+    report = _import(engine, folder, skip_invalid=True)
+
+    assert report.written
+    with engine.connect() as conn:
+        stored = conn.execute(select(t.accounts.c.lender).where(t.accounts.c.id == "A0001"))
+        assert stored.scalar_one() == formula.strip()
+    text = (folder / "accounts.csv.rejects.csv").read_text(encoding="utf-8")
+    (rejected,) = _rejects(folder / "accounts.csv.rejects.csv")
+    assert rejected["lender"] == "'" + formula.strip() or rejected["lender"] == "'" + formula
+    assert rejected["principal"] == "'-5"
+    assert "@SUM" not in text.replace("'@SUM", "")
