@@ -78,3 +78,16 @@ def test_both_doors_refuse_the_same_encodings_in_the_same_words(
     cause = response.json()["error"].removeprefix("the body is not JSON: ")
     assert cause.startswith("not UTF-8 text: byte 0x")
     assert f"the request is not JSON: {cause}" in ran.stderr
+
+
+@pytest.mark.parametrize("zone", ["x" * 100_000, "a/" * 200, "UTC\x00", "../../etc/passwd"])
+def test_an_impossible_time_zone_name_is_pointed_at(client: TestClient, zone: str) -> None:
+    body = json.dumps(request("2026-03-02T10:00:00+08:00", timezones=[zone]))
+
+    ran = run_gate_cli(body)
+    response = post_gate(client, body)
+
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+    assert "/borrower/timezones/0" in ran.stderr
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/borrower/timezones/0"

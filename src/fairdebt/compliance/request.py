@@ -325,11 +325,16 @@ def day(text: str) -> date:
     return found
 
 
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters (America/Argentina/ComodRivadavia)
+
+
 def zone_problem(name: str) -> str | None:
     """Why `name` is not an IANA time zone, or None when it is one."""
+    if len(name) > MAX_ZONE_NAME:  # the file system refuses the lookup (ENAMETOOLONG)
+        return f"unknown time zone {name[:40]!r}… (IANA names are short)"
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the disk refuses
         return f"unknown time zone {name!r} (IANA)"
     return None
 
