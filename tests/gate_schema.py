@@ -26,16 +26,22 @@ _DATE_TIME = re.compile(
 )
 
 
+# The years the gate reads (docs/gate.md, "Supported dates"): stricter than the schema's
+# formats, which admit the years 0000 to 9999.
+YEARS = range(1900, 9001)
+
+
 def is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     if _DATE_TIME.fullmatch(value) is None:
         return False
     try:
-        datetime.fromisoformat(value.upper()).astimezone(UTC)
+        moment = datetime.fromisoformat(value.upper())
+        moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return False
-    return True
+    return moment.year in YEARS
 
 
 def is_date(value: object) -> bool:
@@ -44,10 +50,10 @@ def is_date(value: object) -> bool:
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII) is None:
         return False
     try:
-        datetime.strptime(value, "%Y-%m-%d")
+        found = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         return False
-    return True
+    return found.year in YEARS
 
 
 @cache

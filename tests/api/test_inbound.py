@@ -308,3 +308,15 @@ def test_the_case_page_shows_the_opt_out_with_the_number_masked_for_an_agency(
 
     assert "已退订" in agency and phone not in agency
     assert "Opted out" in collector
+
+
+def test_a_body_nested_thousands_deep_is_422_not_a_crash(client: TestClient) -> None:
+    body = ("[" * 5000 + "]" * 5000).encode()
+    headers = signed_headers("fairdebt", GATEWAY_SECRET, body, NOW.timestamp())
+    answer = client.post(
+        "/api/v1/inbound/sms/gateway",
+        content=body,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert "nested 5000 levels deep" in answer.json()["error"]

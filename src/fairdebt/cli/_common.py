@@ -234,11 +234,17 @@ def print_rows(
 
 def read_json_stdin(what: str) -> Any:
     """Read one JSON document from stdin, or raise a readable InputFileError."""
-    text = sys.stdin.read()
-    if not text.strip():
+    from fairdebt.jsontext import JsonEncodingError, JsonTooDeepError, loads
+
+    data = sys.stdin.buffer.read()  # bytes: the encodings the API takes (fairdebt.jsontext)
+    if not data.strip():
         raise InputFileError(f"no {what} on standard input", hint="pipe a JSON document in")
     try:
-        return json.loads(text)
+        return loads(data)
+    except JsonEncodingError as exc:
+        raise InputFileError(f"{what} is {exc}", hint="send UTF-8 JSON") from None
+    except JsonTooDeepError as exc:
+        raise InputFileError(f"{what} is {exc}", hint="send the documented shape") from None
     except json.JSONDecodeError as exc:
         raise InputFileError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",

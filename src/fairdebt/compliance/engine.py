@@ -61,8 +61,9 @@ def read_request(request: dict[str, Any] | GateRequest) -> GateRequest:
 
 
 def evaluate(pack: Pack, request: GateRequest) -> Decision:
-    """Run `pack` on a typed request. GateRequestError at `/now` when the rules' windows around
-    now would leave the calendar (years 1 to 9999): nothing can be decided there."""
+    """Run `pack` on a typed request. The reader keeps every date in the years 1900 to 9000
+    (docs/gate.md), where no rule's step leaves the calendar; should one ever do so (a typed
+    request built in code), it is GateRequestError at `/now`, not a crash."""
     try:
         return _evaluate(pack, request)
     except OverflowError:

@@ -22,7 +22,14 @@ from typing import Any
 
 import msgspec.inspect as mi
 
-from fairdebt.compliance.request import WireRequest, day, instant, window, zone_problem
+from fairdebt.compliance.request import (
+    OUT_OF_RANGE,
+    WireRequest,
+    day,
+    instant,
+    window,
+    zone_problem,
+)
 
 Errors = tuple[tuple[str, str], ...]
 SURROGATE = "a lone surrogate: not a Unicode character"
@@ -125,8 +132,8 @@ def _array(value: list[Any], kind: Any, where: str) -> Iterator[tuple[str, str]]
 def _string(value: str, kind: mi.StrType, fmt: str | None, where: str) -> Iterator[tuple[str, str]]:
     if _has_surrogate(value):
         yield where, SURROGATE
-    elif fmt is not None and not _parses(_FORMATS[fmt], value):
-        yield where, f"{_show(value)} is not a '{fmt}'"
+    elif fmt is not None and (problem := _format_problem(fmt, value)):
+        yield where, problem
     elif kind.pattern is not None and re.search(kind.pattern, value) is None:
         yield where, f"{_show(value)} does not match {kind.pattern!r}"
 
@@ -144,12 +151,15 @@ def _enum(value: Any, kind: mi.EnumType | mi.LiteralType, where: str) -> Iterato
         yield where, f"{_show(value)} is not one of {values!r}"
 
 
-def _parses(parse: Any, value: str) -> bool:
+def _format_problem(fmt: str, value: str) -> str | None:
+    """Why `value` is not a `fmt` the gate reads: not one at all, or outside its years."""
     try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
+        _FORMATS[fmt](value)
+    except ValueError as exc:
+        if OUT_OF_RANGE in str(exc):
+            return f"{_show(value)} is {OUT_OF_RANGE}"
+        return f"{_show(value)} is not a '{fmt}'"
+    return None
 
 
 def _show(value: Any) -> str:

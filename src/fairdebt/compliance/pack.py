@@ -343,9 +343,10 @@ def load_yaml(text: str, source: str) -> Any:
     """The YAML document in `text` (libyaml's safe loader when PyYAML has it: ~10× faster)."""
     import yaml  # here: the built-in packs come from the snapshot, and yaml costs ~25 ms
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from fairdebt.yamltext import safe_load
+
     try:
-        return yaml.load(text, Loader=loader)
+        return safe_load(text, fast=True)
     except yaml.YAMLError as exc:
         raise PackError(f"{source}: not YAML: {exc}", hint="check indentation") from None
 

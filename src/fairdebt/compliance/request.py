@@ -58,6 +58,7 @@ from fairdebt.compliance.types import (
     Visit,
     normalise_address,
 )
+from fairdebt.jsontext import JsonEncodingError, JsonTooDeepError, check_depth, text_of
 
 # --- the definition ---------------------------------------------------------------------------
 # Patterns are searched (re.search), as JSON Schema's are; `\Z` rather than `$`, which in Python
@@ -199,16 +200,23 @@ class _Impossible(ValueError):
 
 def read_body(body: bytes | str) -> GateRequest:
     """The typed request of a JSON text, with its digest. NotJsonError when it is not JSON;
-    GateRequestError (every error, with its JSON pointer) when it is not a gate request."""
+    GateRequestError (every error, with its JSON pointer) when it is not a gate request, or
+    nests deeper than any gate request (fairdebt.jsontext.MAX_DEPTH)."""
     try:
         wire = _DECODER.decode(body)
         return typed_request(wire, hashlib.sha256(_ENCODE(wire)).hexdigest())
     except (msgspec.MsgspecError, _Impossible):
         pass
     try:
-        raw = json.loads(body)  # the reference: what the gate has always accepted as JSON
-    except RecursionError:
-        raise NotJsonError("nested too deeply") from None
+        text = text_of(body)  # the encodings every JSON reader takes (fairdebt.jsontext)
+    except JsonEncodingError as exc:
+        raise NotJsonError(str(exc)) from None
+    try:
+        check_depth(text)  # json.loads recurses: a deep body would overflow its stack
+    except JsonTooDeepError as exc:
+        raise GateRequestError((("", str(exc)),)) from None
+    try:
+        raw = json.loads(text)  # the reference: what the gate has always accepted as JSON
     except ValueError as exc:
         raise NotJsonError(str(exc)) from None
     return read_slowly(raw)
@@ -270,6 +278,13 @@ _DATETIMES = list[datetime]
 _TZINFO = attrgetter("tzinfo")
 _SEPARATORS = frozenset("Tt")
 _CHAR_10, _TAIL = itemgetter(10), itemgetter(slice(-3, None))
+_YEAR = attrgetter("year")
+
+# The years the gate reads (docs/gate.md, "Supported dates"). Python's calendar ends at the
+# years 1 and 9999, and the rules count days, weeks and months around every instant; inside
+# these years no such step can leave the calendar, so no rule needs to guard its arithmetic.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+OUT_OF_RANGE = f"outside the years {FIRST_YEAR} to {LAST_YEAR} the gate supports"
 
 
 def instants(texts: list[str]) -> list[datetime]:
@@ -289,32 +304,37 @@ def instants(texts: list[str]) -> list[datetime]:
             raise ValueError("not an RFC 3339 date-time: an offset Z or ±HH:MM")
     if None in set(map(_TZINFO, moments)):
         raise ValueError("not an RFC 3339 date-time: no offset")
+    years = set(map(_YEAR, moments))
+    if years and (min(years) < FIRST_YEAR or max(years) > LAST_YEAR):
+        raise ValueError(f"a date-time {OUT_OF_RANGE}")
     return moments
 
 
 def instant(text: str) -> datetime:
-    """One RFC 3339 date-time (see `instants`) that is an instant of the calendar in UTC too
-    (not 0001-01-01T00:00:00+08:00): the rules compare instants in UTC."""
-    moment = instants([text])[0]
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"{text!r} has no UTC equivalent within the years 1 to 9999") from None
-    return moment
+    """One RFC 3339 date-time (see `instants`), in the years the gate supports."""
+    return instants([text])[0]
 
 
 def day(text: str) -> date:
-    """An RFC 3339 full-date (YYYY-MM-DD, a date that exists)."""
+    """An RFC 3339 full-date (YYYY-MM-DD, a date that exists) in the years the gate supports."""
     if len(text) != 10 or not text.isascii():
         raise ValueError(f"{text!r} is not a date YYYY-MM-DD")
-    return date.fromisoformat(text)
+    found = date.fromisoformat(text)
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise ValueError(f"{text!r} is {OUT_OF_RANGE}")
+    return found
+
+
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters (America/Argentina/ComodRivadavia)
 
 
 def zone_problem(name: str) -> str | None:
     """Why `name` is not an IANA time zone, or None when it is one."""
+    if len(name) > MAX_ZONE_NAME:  # the file system refuses the lookup (ENAMETOOLONG)
+        return f"unknown time zone {name[:40]!r}… (IANA names are short)"
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the disk refuses
         return f"unknown time zone {name!r} (IANA)"
     return None
 

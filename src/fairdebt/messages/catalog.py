@@ -8,9 +8,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
 from fairdebt.errors import FairdebtError
+from fairdebt.yamltext import safe_load
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -40,7 +39,7 @@ def templates() -> tuple[Template, ...]:
             continue
         for entry in sorted(folder.iterdir(), key=lambda p: p.name):
             if entry.name.endswith(".yaml"):
-                data = yaml.safe_load(entry.read_text("utf-8"))
+                data = safe_load(entry.read_text("utf-8"))
                 found.append(_template(data, f"{folder.name}/{entry.name}"))
     return tuple(sorted(found, key=lambda t: t.id))
 

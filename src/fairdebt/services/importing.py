@@ -198,6 +198,8 @@ def _write_rejects(v: Validated) -> Path | None:
         return None
     import pyarrow.csv as csv
 
+    from fairdebt.spreadsheet import neutralise_table
+
     rows = np.flatnonzero(v.invalid)
     reasons: dict[int, list[str]] = {}
     for e in v.errors:
@@ -208,7 +210,8 @@ def _write_rejects(v: Validated) -> Path | None:
     )
     rejected = rejected.append_column("row", pa.array([int(r) + 2 for r in rows]))
     path = v.path.with_name(v.path.name + ".rejects.csv")
-    csv.write_csv(rejected, path)
+    # people open this file in a spreadsheet: a cell like `=HYPERLINK(…)` must stay text
+    csv.write_csv(neutralise_table(rejected), path)
     return path
 
 

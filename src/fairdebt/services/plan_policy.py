@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from fairdebt.domain.plan_policy import Limits, PlanPolicy, Tier
 from fairdebt.errors import InputFileError
+from fairdebt.yamltext import safe_load
 
 DEFAULT_POLICY = "plan_policy.yaml"
 AUTO_ACTOR = "policy"  # who approved, when no person did
@@ -89,7 +90,7 @@ def load_policy(path: Path | None = None) -> PlanPolicy:
 
 def parse_policy(text: str, name: str) -> PlanPolicy:
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

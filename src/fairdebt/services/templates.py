@@ -293,8 +293,10 @@ def parse_source(text: str) -> dict[str, Any]:
     """The YAML of one template, checked: fields, id, the gate's words, both languages, Jinja2."""
     import yaml
 
+    from fairdebt.yamltext import safe_load
+
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f" at line {mark.line + 1}" if mark is not None else ""

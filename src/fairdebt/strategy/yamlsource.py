@@ -14,6 +14,7 @@ from typing import Any, cast
 import yaml
 
 from fairdebt.errors import InputFileError
+from fairdebt.yamltext import check_depth
 
 Loc = Sequence[str | int]
 
@@ -78,6 +79,7 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
 def parse(text: str, name: str) -> YamlSource:
     """Parse YAML text; a syntax error becomes an InputFileError naming file and line."""
     try:
+        check_depth(text)  # composing recurses: a deep file would overflow the stack
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -135,9 +135,9 @@ def test_a_nul_character_is_text_like_any_other() -> None:
     assert typed.digest == digest(raw)
 
 
-def test_the_year_9999_is_read_and_an_instant_past_the_calendar_in_utc_is_refused() -> None:
-    late = request("2026-03-02T10:00:00+08:00", history=[event("9999-12-31T23:59:59+08:00")])
-    assert read_body(json.dumps(late)).history[0].at.year == 9999
+def test_the_supported_years_are_read_to_their_ends_and_no_further() -> None:
+    late = request("2026-03-02T10:00:00+08:00", history=[event("9000-12-31T23:59:59+08:00")])
+    assert read_body(json.dumps(late)).history[0].at.year == 9000
     past = request("2026-03-02T10:00:00+08:00", history=[event("9999-12-31T23:59:59-05:00")])
     with pytest.raises(GateRequestError) as caught:
         read_body(json.dumps(past))
@@ -151,13 +151,13 @@ def test_a_now_at_the_end_of_the_calendar_is_refused_at_now_not_a_crash() -> Non
     assert [p for p, _ in caught.value.errors] == ["/now"]
 
 
-def test_a_value_nested_5000_deep_is_refused_without_a_crash() -> None:
+def test_a_value_nested_5000_deep_is_refused_with_its_depth_without_a_crash() -> None:
     deep = "[" * 5000 + "]" * 5000
     body = json.dumps(MIX[0])[:-1] + ', "extra": ' + deep + "}"
-    with pytest.raises((GateRequestError, NotJsonError)):
-        read_body(body)
-    with pytest.raises(NotJsonError):
-        read_body(deep)
+    for text in (body, deep, "[" * 5000):
+        with pytest.raises(GateRequestError) as caught:
+            read_body(text)
+        assert caught.value.errors[0][1].startswith("nested 500")
 
 
 def test_a_duplicate_key_counts_once_the_last_value_as_json_loads_reads_it() -> None:

@@ -82,3 +82,22 @@ def test_a_malformed_request_exits_2_with_a_readable_error(
     first, *rest = result.stderr.splitlines()
     assert first.startswith("error: ") and words in first
     assert rest and rest[0].startswith("hint: ")
+
+
+def test_a_request_nested_thousands_deep_is_exit_2_with_its_depth() -> None:
+    from cli_run import fairdebt
+
+    result = fairdebt("legal", "charges", stdin="[" * 5000 + "]" * 5000)
+
+    assert result.returncode == 2, result.stderr
+    assert "nested 5000 levels deep" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_request_with_a_byte_order_mark_or_in_utf_16_is_read_as_the_api_reads_it() -> None:
+    command, request_, answer = documented_examples()[0]
+    text = json.dumps(request_)
+    for data in (b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16")):
+        result = CliRunner().invoke(app, ["legal", command], input=data)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == answer

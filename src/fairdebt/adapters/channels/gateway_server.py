@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fairdebt import jsontext
 from fairdebt.adapters.channels.signing import KEY, MAX_SKEW, signed_headers, verify
 
 MAX_BODY = 64 * 1024
@@ -260,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(401, {"error": "bad signature"})
             return
         try:
-            found = json.loads(body)
+            found = jsontext.loads(body)
             to, text, ref = found["to"], found["text"], found["client_ref"]
         except (ValueError, KeyError, TypeError):
             self._answer(400, {"error": "the body must be JSON with to, text and client_ref"})

@@ -101,18 +101,29 @@ def _rate(values: pa.Array, _spec: ColumnSpec) -> Checked:
     return Checked(text, ((present & ~ok, "is not a yearly rate like 0.154 (= 15.4 %)"),))
 
 
+# The years a date may fall in: Arrow reads the year 0000, which neither Python nor PostgreSQL
+# has, and no loan is older than 1900 or due after 9000 (the gate's range, docs/gate.md).
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 def _date(values: pa.Array, _spec: ColumnSpec) -> Checked:
-    if pa.types.is_date(values.type):
-        return Checked(values.cast(pa.date32()), ())
-    if pa.types.is_timestamp(values.type):
-        return Checked(values.cast(pa.date32()), ())
+    if pa.types.is_date(values.type) or pa.types.is_timestamp(values.type):
+        return _in_years(values.cast(pa.date32()), ())
     text = as_text(values)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 2026-02-30 over to March: only a round trip proves the date exists.
     same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
     bad = _mask(pc.is_valid(text)) & ~_mask(same)
     clean = pc.if_else(pa.array(~bad), parsed, pa.scalar(None, parsed.type))
-    return Checked(clean.cast(pa.date32()), ((bad, "is not a date YYYY-MM-DD"),))
+    return _in_years(clean.cast(pa.date32()), ((bad, "is not a date YYYY-MM-DD"),))
+
+
+def _in_years(dates: pa.Array, problems: tuple[Problem, ...]) -> Checked:
+    """`dates` with those outside FIRST_YEAR..LAST_YEAR made null and reported."""
+    years = pc.year(dates)
+    out = _mask(pc.or_(pc.less(years, FIRST_YEAR), pc.greater(years, LAST_YEAR)))
+    clean = pc.if_else(pa.array(~out), dates, pa.scalar(None, dates.type))
+    return Checked(clean, (*problems, (out, f"is outside the years {FIRST_YEAR} to {LAST_YEAR}")))
 
 
 def _int(values: pa.Array, _spec: ColumnSpec) -> Checked:

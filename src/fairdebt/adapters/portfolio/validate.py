@@ -54,7 +54,7 @@ def validate(path: Path, kind: Kind, raw: pa.Table, defaults: dict[str, str]) ->
         checked = CHECKS[col.type](values, col)
         columns[col.name] = checked.values
         reported = np.zeros(n, dtype=bool)
-        for mask, reason in checked.problems:
+        for mask, reason in ((_nul(values), NUL), *checked.problems):
             errors += _errors(path, col.name, mask & ~reported, reason, values)
             reported |= mask
         invalid |= reported
@@ -72,6 +72,18 @@ def validate(path: Path, kind: Kind, raw: pa.Table, defaults: dict[str, str]) ->
     return Validated(path, kind, table, raw, invalid, errors)
 
 
+# PostgreSQL text cannot hold U+0000 (psycopg refuses it): such a row is refused on every
+# database alike, as bad input, rather than failing the whole import's transaction on one.
+NUL = "contains a NUL character (U+0000)"
+
+
+def _nul(values: pa.Array) -> np.ndarray:
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return np.zeros(len(values), dtype=bool)
+    found = pc.match_substring(values, "\x00")
+    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _column(raw: pa.Table, name: str, n: int) -> pa.Array:
     if name not in raw.column_names:
         return pa.nulls(n, pa.string())
@@ -87,7 +99,7 @@ def _errors(
     shown: list[str] = [""] * len(rows)
     if values is not None and column not in PERSONAL:
         taken = values.take(pa.array(rows)).cast(pa.string()).to_pylist()
-        shown = [("" if v is None else str(v)[:40]) for v in taken]
+        shown = [("" if v is None else str(v)[:40].replace("\x00", "\\x00")) for v in taken]
     return [
         RowError(path.name, int(r) + FIRST_DATA_ROW, column, reason, s)
         for r, s in zip(rows, shown, strict=True)

@@ -18,7 +18,6 @@ POST — the page's button, or a mail client's RFC 8058 one-click `List-Unsubscr
 from __future__ import annotations
 
 import html
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from fairdebt import jsontext
 from fairdebt.adapters.channels import unsubscribe as links
 from fairdebt.adapters.channels.signing import verify
 from fairdebt.domain.borrower import mask_email
@@ -60,7 +60,9 @@ async def _signed_json(request: Request, provider: str) -> dict[str, Any]:
         # One answer for every refusal: an unknown provider looks like a bad signature.
         raise Refused(_error(401, "the request is not signed with this provider's secret"))
     try:
-        found = json.loads(body)
+        found = jsontext.loads(body)
+    except (jsontext.JsonTooDeepError, jsontext.JsonEncodingError) as exc:
+        raise Refused(_error(422, f"the body is {exc}")) from None
     except ValueError:
         raise Refused(_error(422, "the body is not JSON")) from None
     if not isinstance(found, dict):
