@@ -29,9 +29,17 @@ GATE_URL = "/api/v1/gate/check"
 def gate_client(*, fast_path: bool = True) -> Iterator[TestClient]:
     """A client of the application as uvicorn serves it (the gate's fast path in front), or of
     the application alone (`fast_path=False`)."""
-    app = create_app(Services(load_settings(env="test")))
-    with TestClient(GateFastPath(app) if fast_path else app) as client:
-        yield client
+    import tempfile
+
+    from bearer import bearer_for
+
+    with tempfile.TemporaryDirectory() as data_dir:  # its own database: tokens live there
+        services = Services(load_settings(env="test", data_dir=data_dir, database_url=None))
+        app = create_app(services)
+        with TestClient(GateFastPath(app) if fast_path else app) as client:
+            client.headers.update(bearer_for(services))  # every /api/v1 route wants a token
+            yield client
+        services.close()
 
 
 def gate_headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -23,10 +23,30 @@ BAD = {
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The server's URL and the Authorization header of a token in its database."""
+    from bearer import bearer_for
+
+    from fairdebt.bootstrap import Services
+    from fairdebt.settings import load_settings
+
     folder = tmp_path_factory.mktemp("served")
-    with serving(folder, f"sqlite:///{folder / 'app.db'}") as url:
-        yield url
+    database = f"sqlite:///{folder / 'app.db'}"
+    with serving(folder, database) as url:
+        services = Services(load_settings(env="test", database_url=database))
+        auth = bearer_for(services)
+        services.close()
+        yield url, auth
+
+
+@pytest.fixture
+def base_url(served: tuple[str, dict[str, str]]) -> str:
+    return served[0]
+
+
+@pytest.fixture
+def auth(served: tuple[str, dict[str, str]]) -> dict[str, str]:
+    return served[1]
 
 
 def _local_port(response: httpx.Response) -> int:
@@ -35,9 +55,11 @@ def _local_port(response: httpx.Response) -> int:
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_a_refused_request_leaves_the_connection_usable(base_url: str, name: str) -> None:
+def test_a_refused_request_leaves_the_connection_usable(
+    base_url: str, auth: dict[str, str], name: str
+) -> None:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    with httpx.Client(base_url=base_url, limits=limits, timeout=30) as client:
+    with httpx.Client(base_url=base_url, limits=limits, timeout=30, headers=auth) as client:
         bad = post_gate(client, BAD[name])
         bad_port = _local_port(bad)
         good = post_gate(client, GOOD)
@@ -51,10 +73,10 @@ def test_a_refused_request_leaves_the_connection_usable(base_url: str, name: str
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/gate/check"), ("GET", "/nowhere")])
 def test_a_wrong_method_or_path_leaves_the_connection_usable(
-    base_url: str, method: str, path: str
+    base_url: str, auth: dict[str, str], method: str, path: str
 ) -> None:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    with httpx.Client(base_url=base_url, limits=limits, timeout=30) as client:
+    with httpx.Client(base_url=base_url, limits=limits, timeout=30, headers=auth) as client:
         bad = client.request(method, path)
         bad_port = _local_port(bad)
         good = post_gate(client, GOOD)
