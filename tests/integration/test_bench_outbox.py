@@ -11,14 +11,18 @@ from cli_run import fairdebt
 
 
 def test_killed_workers_lose_nothing_and_double_nothing() -> None:
-    done = fairdebt(
-        "bench", "outbox", "--messages", "200", "--workers", "2", "--kill-every", "0.3",
-        "--lease", "1", "--batch", "5", "--no-baseline", "--json",
-        timeout=120,
-    )  # fmt: skip
+    """In-process (the workers are forked), with its baselines: one worker, and the provider."""
+    from fairdebt.bench.outbox import Options, guarantees_hold, run
 
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout)
+    options = Options(messages=200, workers=2, kill_every=0.3, lease=1, batch=5, seed=7)
+    result = run(None, True, options)
+
+    assert guarantees_hold(result)
+    assert result["baseline_one_worker"]["sent"] == 200
+    assert set(result["baselines"]) == {
+        "one worker, no kills",
+        "the provider alone (one loop, no database)",
+    }
     assert result["planned"] == 200 and result["workers"] == 2
     assert result["lost"] == 0 and result["doubled"] == 0 and result["recorded_twice"] == 0
     assert result["kills"] > 0
@@ -26,3 +30,14 @@ def test_killed_workers_lose_nothing_and_double_nothing() -> None:
     assert result["gateway_accepted"] == 200
     guarantees = {k: v for k, v in result["checks"].items() if "target" not in k}
     assert all(guarantees.values()), guarantees
+
+
+def test_the_command_prints_its_figures_as_json() -> None:
+    done = fairdebt(
+        "bench", "outbox", "--messages", "20", "--workers", "1", "--kill-every", "0",
+        "--no-baseline", "--json", timeout=120,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert (result["planned"], result["sent"], result["lost"]) == (20, 20, 0)
