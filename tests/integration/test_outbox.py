@@ -383,3 +383,33 @@ def test_the_command_line_delivers_the_outbox_and_lists_what_failed_masked(
     phone = portfolio.phones[CASE]
     assert phone not in listed.stdout and rows[0]["to"].endswith(phone[-4:])
     assert refused.returncode == 2 and "unknown --status 'lost'" in refused.stderr
+
+
+def test_a_running_worker_stops_cleanly_on_sigterm(engine, portfolio) -> None:
+    """`fairdebt worker` (no --once) polls until told to stop, finishes, prints its summary."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the process's signal handling does not depend on the database")
+    env = {
+        **os.environ,
+        "FAIRDEBT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "FAIRDEBT_SMS_GATEWAY_URL": "",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "fairdebt", "worker", "--poll", "0.1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert worker.stderr is not None
+        started = worker.stderr.readline()  # printed once it is polling
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+    finally:
+        worker.kill()
+
+    assert "delivering the outbox" in started
+    assert worker.returncode == 0 and out.startswith("sent 0,")
