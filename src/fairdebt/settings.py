@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         15, ge=1, le=1440, description="How long failed sign-ins count, and a lock lasts."
     )
+    # Console sessions (services/sessions.py): server-side, revoked on sign-out.
+    session_idle_minutes: int = Field(
+        720, ge=5, le=10080, description="A console session unused this long ends (minutes)."
+    )
+    session_lifetime_hours: int = Field(
+        168, ge=1, le=2160, description="A console session ends this long after sign-in (hours)."
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For "

@@ -16,6 +16,7 @@ from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
+from fakes.sessions import FakeSessionRepositories
 from fakes.templates import FakeTemplateRepositories
 from fakes.verify import FakeVerifyRepositories
 from fakes.worklist import FakeWorklistRepositories
@@ -34,6 +35,7 @@ class FakeUnitOfWork(
     FakeTemplateRepositories,
     FakeVerifyRepositories,
     FakeApiTokenRepositories,
+    FakeSessionRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

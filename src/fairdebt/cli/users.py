@@ -109,5 +109,5 @@ def reset_password(
 
     wired = services()
     existing_user(wired.uow(), username)  # an unknown name is refused before the prompt
-    user = reset_password(wired.uow(), username, read_password(password_stdin))
+    user = reset_password(wired.uow(), username, read_password(password_stdin), wired.clock.now())
     out.print(f"new password set for {user.username}")

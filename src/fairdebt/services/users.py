@@ -4,7 +4,8 @@ An agency user belongs to one agency (its `agency_id` is the id cases are placed
 borrower user is tied to one borrower. Passwords are stored as Argon2id hashes (pwdlib); a wrong
 user name, a wrong password and a disabled user take the same time, so the login form does not
 reveal which user names exist. A disabled user is kept (the records name it) but can neither
-sign in nor use a session it already has: the web layer re-reads the user on every request.
+sign in nor use a session it already has: disabling it, like resetting its password, revokes
+its sessions (services.sessions), and the web layer re-reads the user on every request.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.identity import STAFF_ROLES, Role, User
+from fairdebt.services.sessions import revoke_all_for_user
 
 if TYPE_CHECKING:
     from pwdlib import PasswordHash
@@ -222,22 +224,25 @@ def existing_user(uow: UnitOfWork, username: str) -> User:
 
 
 def disable_user(uow: UnitOfWork, username: str, now: datetime) -> User:
-    """Disable the user (kept, for the records that name it). Disabling twice keeps the first
-    instant."""
+    """Disable the user (kept, for the records that name it) and end its sessions. Disabling
+    twice keeps the first instant."""
     with uow:
         user = existing_user(uow, username)
         if user.disabled_at is None:
             user = replace(user, disabled_at=now)
             uow.users.update(user)
-            uow.commit()
+        revoke_all_for_user(uow, user.id, now)
+        uow.commit()
     return user
 
 
-def reset_password(uow: UnitOfWork, username: str, password: str) -> User:
-    """Give the user a new password (its sessions stay valid: disable the user to end them)."""
+def reset_password(uow: UnitOfWork, username: str, password: str, now: datetime) -> User:
+    """Give the user a new password and end every session it has: whoever held one (perhaps
+    the reason for the reset) must sign in with the new password."""
     check_password(password)
     with uow:
         user = existing_user(uow, username)
         uow.users.update(user, _hasher().hash(password))
+        revoke_all_for_user(uow, user.id, now)
         uow.commit()
     return user

@@ -3,8 +3,9 @@
 `create_app` is the only way to build it; nothing happens at import time. Routers live one per
 module in `api/` and `pages/`, each exposing `router`. The app holds one engine
 (`app.state.engine`, disposed at shutdown) and one clock (`app.state.clock`); pages get the
-signed session cookie, the language (LocaleMiddleware), /static, and errors rendered as pages;
-every state-changing request is checked against CSRF (web/security.py).
+session cookie (signed; it carries the server-side session's token: web/auth.py), the language
+(LocaleMiddleware), /static, and errors rendered as pages; every state-changing request is
+checked against CSRF (web/security.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ PAGE_MODULES: tuple[str, ...] = (
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
-SESSION_MAX_AGE = 12 * 3600  # one working day; then sign in again
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -91,7 +91,7 @@ def create_app(services: Services | None = None) -> FastAPI:
 
 
 def _install_web(app: FastAPI, config: Settings) -> None:
-    """What pages need: language, signed session cookie, static files; security headers on
+    """What pages need: language, the session cookie, static files; security headers on
     every response (the outermost middleware, so refusals and static files get them too)."""
     from fairdebt.web.i18n import LocaleMiddleware
     from fairdebt.web.security import SecurityHeadersMiddleware
@@ -101,7 +101,9 @@ def _install_web(app: FastAPI, config: Settings) -> None:
         SessionMiddleware,
         secret_key=config.secret_key.get_secret_value(),
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        # The server-side session decides when a sign-in ends (idle and absolute lifetimes,
+        # revocation: web/auth.py); the cookie need not outlive its absolute end.
+        max_age=config.session_lifetime_hours * 3600,
         same_site="lax",  # a cross-site form cannot post with the session (CSRF)
         # Secure only in production: development and tests run on plain http://localhost.
         https_only=config.env == "production",

@@ -1,24 +1,31 @@
 """Who is asking, and what they may see: the session, `CurrentUser`, and the role rules.
 
-The session is Starlette's signed cookie (itsdangerous, keyed by settings.secret_key); it holds
-only the user id, and the user is re-read on every request, so a deleted or disabled user is out
-at once.
+Who is signed in lives on the server (services/sessions.py, table web_sessions): the browser's
+cookie carries only a random session token, never the user id, and every request resolves the
+token to its user, so a revoked session (sign-out, password reset, disabled user), an idle or an
+expired one is out at once, copied cookies included. The cookie itself is Starlette's signed
+session (itsdangerous, keyed by settings.secret_key): beside the token it holds small data that
+identifies no one (the CSRF token, the call page's verify code, one-shot notices), which is
+cleared with the identity on every sign-in and sign-out.
 Pages depend on `ConsoleUser` (staff only: a borrower gets 403) which builds on `CurrentUser`
 (anyone signed in; anonymous visitors are sent to /login).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
 
 from fairdebt.bootstrap import Services
-from fairdebt.services.users import Role, User, active_user
+from fairdebt.services.sessions import Lifetimes, open_session, resolve, revoke
+from fairdebt.services.users import Role, User
 from fairdebt.web.i18n import N_, gettext_for, locale_of
 
-SESSION_USER = "uid"
+SESSION_TOKEN = "sid"  # the key of the session token in the cookie
+_UNRESOLVED = object()  # request.state.signed_in before the token was looked up
 
 # Roles whose work needs the borrower's full name and phone numbers on the case page (they
 # call the borrower or review the calls). Everyone else, agencies included, sees them masked.
@@ -43,12 +50,27 @@ def engine_of(request: Request) -> Engine:
     return services_of(request).engine
 
 
+def lifetimes_of(request: Request) -> Lifetimes:
+    settings = services_of(request).settings
+    return Lifetimes(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_lifetime_hours),
+    )
+
+
 def signed_in(request: Request) -> User | None:
-    """The user whose id the signed session cookie carries, if it still exists and is enabled."""
-    user_id = request.session.get(SESSION_USER)
-    if not isinstance(user_id, str):
-        return None
-    return active_user(services_of(request).uow(), user_id)
+    """The user of the live server-side session whose token the cookie carries (enabled,
+    not revoked, neither idle nor expired), else None; resolved once per request."""
+    cached: object = getattr(request.state, "signed_in", _UNRESOLVED)
+    if cached is not _UNRESOLVED:
+        return cached if isinstance(cached, User) else None
+    token = request.session.get(SESSION_TOKEN)
+    user = None
+    if isinstance(token, str) and token:
+        services = services_of(request)
+        user = resolve(services.uow(), token, services.clock.now(), lifetimes_of(request))
+    request.state.signed_in = user
+    return user
 
 
 def current_user(request: Request) -> User:
@@ -90,13 +112,27 @@ def agency_scope(user: User) -> str | None:
 
 
 def sign_in(request: Request, user: User) -> None:
-    # A new session on every sign-in: nothing carries over, the CSRF token included (the next
-    # page makes a new one), so a token seen before signing in is worth nothing after.
-    request.session.clear()
-    request.session[SESSION_USER] = user.id
+    """A new server-side session and a new token on every sign-in (the previous one, if any,
+    is revoked): nothing carries over, the CSRF token included (the next page makes a new one),
+    so a token seen before signing in is worth nothing after."""
+    services = services_of(request)
+    _end_session(request)
+    token = open_session(services.uow(), user, services.clock.now(), lifetimes_of(request))
+    request.session[SESSION_TOKEN] = token
+    request.state.signed_in = user
 
 
 def sign_out(request: Request) -> None:
+    """Revoke the session on the server (a copy of the cookie opens nothing any more)."""
+    _end_session(request)
+    request.state.signed_in = None
+
+
+def _end_session(request: Request) -> None:
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str) and token:
+        services = services_of(request)
+        revoke(services.uow(), token, services.clock.now())
     request.session.clear()
 
 

@@ -73,12 +73,12 @@ def test_a_reset_password_replaces_the_old_one():
     uow = FakeUnitOfWork()
     create_user(uow, "li", "collector", "old-password", "李")
 
-    reset_password(uow, "li", "new-password")
+    reset_password(uow, "li", "new-password", NOW)
 
     assert authenticate(uow, "li", "new-password") is not None
     assert authenticate(uow, "li", "old-password") is None
     with pytest.raises(UserError, match="too short"):
-        reset_password(uow, "li", "tiny")
+        reset_password(uow, "li", "tiny", NOW)
     with pytest.raises(UserError, match="no user named") as caught:
-        reset_password(uow, "nobody", "new-password")
+        reset_password(uow, "nobody", "new-password", NOW)
     assert "users list" in (caught.value.hint or "")

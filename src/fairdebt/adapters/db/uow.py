@@ -18,6 +18,7 @@ from fairdebt.adapters.db.outbox_repos import SqlOutboxRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.session_repos import SqlSessionRepositories
 from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
@@ -34,6 +35,7 @@ class SqlUnitOfWork(
     SqlTemplateRepositories,
     SqlVerifyRepositories,
     SqlApiTokenRepositories,
+    SqlSessionRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -22,6 +22,7 @@ from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
+from fairdebt.services.ports.sessions import SessionRepositories
 from fairdebt.services.ports.templates import TemplateRepositories
 from fairdebt.services.ports.verify import VerifyRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
@@ -37,6 +38,7 @@ __all__ = [
     "OutboxRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
+    "SessionRepositories",
     "TemplateRepositories",
     "UnitOfWork",
     "VerifyRepositories",
@@ -61,6 +63,7 @@ class UnitOfWork(
     TemplateRepositories,
     VerifyRepositories,
     ApiTokenRepositories,
+    SessionRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
