@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,8 +53,15 @@ class FakeSignInRepository:
     def __init__(self) -> None:
         self.rows: list[FakeSignIn] = []
 
-    def add(self, at: datetime, username: str, client: str, ok: bool) -> None:
+    def lock(self, username: str, client: str) -> None:
+        """Nothing to wait for: a fake unit of work is used by one thread."""
+
+    def add(self, at: datetime, username: str, client: str, ok: bool) -> int:
         self.rows.append(FakeSignIn(at, username[:64], client[:64], ok))
+        return len(self.rows) - 1
+
+    def succeeded(self, attempt_id: int) -> None:
+        self.rows[attempt_id] = dataclasses.replace(self.rows[attempt_id], ok=True)
 
     def last_success(self, username: str) -> datetime | None:
         return max((r.at for r in self.rows if r.username == username and r.ok), default=None)

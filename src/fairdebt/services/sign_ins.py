@@ -10,7 +10,9 @@ succeeded). Before a password is checked, `locked_until` counts the failures wit
   must not launder an attacker's guesses).
 
 A lock ends when the oldest counted failure leaves the window. While locked the password is
-not checked at all, and the attempt is not recorded (waiting must end the lock). The attempts
+not checked at all, and the attempt is not recorded (waiting must end the lock). An attempt is
+counted as a failure before its password is checked, under a lock, so parallel guesses cannot
+all slip through the check together (`attempt`). The attempts
 are also the security record of who signed in from where; nothing here stores a password.
 """
 
@@ -86,13 +88,24 @@ def record(uow: UnitOfWork, username: str, client: str, ok: bool, now: datetime)
 def attempt(
     uow: UnitOfWork, username: str, password: str, client: str, now: datetime, throttle: Throttle
 ) -> Attempt:
-    """One sign-in, in one transaction: refused unchecked while locked, else the password is
-    checked and the attempt kept."""
+    """One sign-in: refused unchecked while locked; else counted as a failure first, then the
+    password is checked, and a right one turns the failure into a success.
+
+    Counting and recording happen in one transaction holding the user name's and the client's
+    lock (`sign_ins.lock`), so parallel guesses are counted one after another: however many
+    arrive at once, at most the allowance get their password checked. The password is checked
+    after that transaction, so the slow hash holds no lock."""
+    name = _name(username)
     with uow:
-        until = locked_until(uow, username, client, now, throttle)
+        uow.sign_ins.lock(name, client)
+        until = locked_until(uow, name, client, now, throttle)
         if until is not None:
             return Attempt(None, until)
-        user = authenticate(uow, username, password)
-        record(uow, username, client, user is not None, now)
+        attempt_id = uow.sign_ins.add(now, name, client, False)
         uow.commit()
+    user = authenticate(uow, username, password)
+    if user is not None:
+        with uow:
+            uow.sign_ins.succeeded(attempt_id)
+            uow.commit()
     return Attempt(user)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from fairdebt.adapters.db.tables import sign_ins, users
 from fairdebt.services.ports.identity import Credentials, Role, User
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 NAME_WIDTH = 64  # sign_ins.username
 CLIENT_WIDTH = 64  # sign_ins.client: longer addresses are cut, not refused
+NAME_LOCKS, CLIENT_LOCKS = 0x5151, 0x5152  # PostgreSQL advisory-lock key spaces of the throttle
 
 
 def _iso(at: datetime) -> str:
@@ -89,12 +90,26 @@ class SqlSignInRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, at: datetime, username: str, client: str, ok: bool) -> None:
-        self.conn.execute(
-            insert(sign_ins).values(
-                at=_iso(at), username=username[:NAME_WIDTH], client=client[:CLIENT_WIDTH], ok=ok
-            )
+    def lock(self, username: str, client: str) -> None:
+        """PostgreSQL: two transaction-scoped advisory locks, the user name's then the client's
+        (always in that order, in two key spaces, so two attempts cannot deadlock). SQLite
+        serialises writers: a write that changes nothing, as the transaction's first statement,
+        takes the database's write lock now instead of at the insert, after the count."""
+        if self.conn.dialect.name == "postgresql":
+            for space, key in ((NAME_LOCKS, username[:NAME_WIDTH]), (CLIENT_LOCKS, client)):
+                lock = func.pg_advisory_xact_lock(literal(space), func.hashtext(key))
+                self.conn.execute(select(lock))
+        else:
+            self.conn.execute(update(sign_ins).where(sign_ins.c.id < 0).values(ok=sign_ins.c.ok))
+
+    def add(self, at: datetime, username: str, client: str, ok: bool) -> int:
+        row = insert(sign_ins).values(
+            at=_iso(at), username=username[:NAME_WIDTH], client=client[:CLIENT_WIDTH], ok=ok
         )
+        return int(self.conn.execute(row.returning(sign_ins.c.id)).scalar_one())
+
+    def succeeded(self, attempt_id: int) -> None:
+        self.conn.execute(update(sign_ins).where(sign_ins.c.id == attempt_id).values(ok=True))
 
     def last_success(self, username: str) -> datetime | None:
         found = self.conn.scalar(

@@ -87,8 +87,17 @@ class UserRepository(Protocol):
 class SignInRepository(Protocol):
     """Every sign-in attempt; user names are stored lower-cased, at most 64 characters."""
 
-    def add(self, at: datetime, username: str, client: str, ok: bool) -> None:
-        """Keep one attempt."""
+    def lock(self, username: str, client: str) -> None:
+        """Until the transaction ends, make every other attempt on this user name or from this
+        client wait (so counting the failures and recording one is atomic)."""
+        ...
+
+    def add(self, at: datetime, username: str, client: str, ok: bool) -> int:
+        """Keep one attempt; its id."""
+        ...
+
+    def succeeded(self, attempt_id: int) -> None:
+        """Mark an attempt recorded as failed (before its password was checked) a success."""
         ...
 
     def last_success(self, username: str) -> datetime | None:
