@@ -159,3 +159,32 @@ def test_the_cli_lists_disables_and_resets_users(database_url):
     user = get_user_by_name(uow, "wang.li")
     engine.dispose()
     assert user is not None and user.disabled_at is not None
+
+
+def test_the_cli_reset_and_disable_end_the_users_sessions(database_url):
+    from datetime import UTC, datetime
+
+    from cli_run import fairdebt
+
+    from fairdebt.services.sessions import Lifetimes, open_session, resolve
+    from fairdebt.services.users import create_user
+
+    env = {"FAIRDEBT_DATABASE_URL": database_url}
+    engine = make_engine(database_url)
+    uow = SqlUnitOfWork(engine)
+    now, life = datetime.now(UTC), Lifetimes()
+    tokens = {}
+    for name in ("reset.me", "disable.me", "keep.me"):
+        user = create_user(uow, name, "collector", "first-pass-1", name)
+        tokens[name] = open_session(uow, user, now, life)
+
+    reset = fairdebt(
+        "users", "reset-password", "reset.me", "--password-stdin", stdin="second-pass-2\n", env=env
+    )
+    disabled = fairdebt("users", "disable", "disable.me", env=env)
+
+    assert reset.returncode == 0 and disabled.returncode == 0, reset.stderr + disabled.stderr
+    assert resolve(uow, tokens["reset.me"], now, life) is None
+    assert resolve(uow, tokens["disable.me"], now, life) is None
+    assert resolve(uow, tokens["keep.me"], now, life) is not None
+    engine.dispose()
