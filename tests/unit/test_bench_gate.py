@@ -69,7 +69,9 @@ def test_the_server_and_client_cpu_per_request_are_measured(result: dict[str, An
         assert figures["client_cpu_ms_per_request"] > 0
         shares = figures["worker_cpu_shares"]  # the supervisor, its two workers (and helpers)
         assert abs(sum(shares) - 1) < 0.05
-        assert shares[1] > 0  # the second worker served too
+        # every process is measured: the supervisor and both workers (which worker gets the
+        # connections is the kernel's choice: in half a second one may get them all)
+        assert len(shares) >= 3
 
 
 def test_the_baseline_gives_the_same_answers(result: dict[str, Any]) -> None:
