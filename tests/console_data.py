@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection, Engine
@@ -177,3 +178,38 @@ def add_personas(engine: Engine) -> None:
             display_name=f"{username.title()} 测试",
             **fields,  # type: ignore[arg-type]
         )
+
+
+def planned_database(folder: Path, filename: str, zone: str | None = None) -> str:
+    """A SQLite database of this portfolio with the personas, every unplaced case given to the
+    collector, the strategy run for AS_OF and its plan dispatched as tasks (the browser tests'
+    world); `zone`: every borrower's time zone. Its URL."""
+    from sqlalchemy import select
+
+    from fairdebt.adapters.db.engine import make_engine
+    from fairdebt.adapters.db.migrate import upgrade
+    from fairdebt.domain.case import Assignee, AssigneeKind
+    from fairdebt.services.worklist import dispatch
+    from fairdebt.strategy.run import RunOptions, run_strategy
+
+    url = f"sqlite:///{folder / filename}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        build(conn)
+        if zone is not None:
+            conn.execute(update(t.borrowers).values(timezone=zone))
+    add_personas(engine)
+    with SqlUnitOfWork(engine) as uow:
+        free = uow.conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind.is_(None)))
+        for case_id in list(free):
+            case, event = uow.cases.get(case_id).assign(
+                Assignee(AssigneeKind.COLLECTOR, "collector"), "supervisor"
+            )
+            uow.cases.save(case)
+            uow.events.append(case_id, event, NOW)
+        uow.commit()
+    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=AS_OF))
+    dispatch(SqlUnitOfWork(engine), None, datetime.now(UTC))
+    engine.dispose()
+    return url

@@ -12,22 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import console_data
 import pytest
 from playwright.sync_api import Page, expect
 from served import serving
-from sqlalchemy import select, update
-
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.engine import make_engine
-from fairdebt.adapters.db.migrate import upgrade
-from fairdebt.adapters.db.uow import SqlUnitOfWork
-from fairdebt.domain.case import Assignee, AssigneeKind
-from fairdebt.services.worklist import dispatch
-from fairdebt.strategy.run import RunOptions, run_strategy
 
 pytestmark = pytest.mark.e2e
 
@@ -45,34 +35,11 @@ def afternoon_zone(now: datetime) -> str:
     return "Etc/GMT" + (f"-{offset}" if offset > 0 else f"+{-offset}" if offset else "")
 
 
-def _database(folder: Path, zone: str) -> str:
-    url = f"sqlite:///{folder / 'calls.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with engine.begin() as conn:
-        console_data.build(conn)
-        conn.execute(update(t.borrowers).values(timezone=zone))
-    console_data.add_personas(engine)
-    with SqlUnitOfWork(engine) as uow:
-        free = uow.conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind.is_(None)))
-        for case_id in list(free):
-            case, event = uow.cases.get(case_id).assign(
-                Assignee(AssigneeKind.COLLECTOR, "collector"), "supervisor"
-            )
-            uow.cases.save(case)
-            uow.events.append(case_id, event, console_data.NOW)
-        uow.commit()
-    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
-    dispatch(SqlUnitOfWork(engine), None, datetime.now(UTC))
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module")
 def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CallServer]:
     folder = tmp_path_factory.mktemp("e2e-calls")
     zone = afternoon_zone(datetime.now(UTC))
-    with serving(folder, _database(folder, zone)) as url:
+    with serving(folder, console_data.planned_database(folder, "calls.db", zone)) as url:
         yield CallServer(url, zone)
 
 

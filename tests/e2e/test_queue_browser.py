@@ -10,22 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 import console_data
 import pytest
 from playwright.sync_api import Page, expect
 from served import serving
-from sqlalchemy import select
-
-from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.engine import make_engine
-from fairdebt.adapters.db.migrate import upgrade
-from fairdebt.adapters.db.uow import SqlUnitOfWork
-from fairdebt.domain.case import Assignee, AssigneeKind
-from fairdebt.services.worklist import dispatch
-from fairdebt.strategy.run import RunOptions, run_strategy
 
 pytestmark = pytest.mark.e2e
 
@@ -35,35 +24,12 @@ class QueueServer:
     url: str
 
 
-def _database(folder: Path) -> str:
-    """The console portfolio, its unplaced cases with the collector, planned and dispatched."""
-    url = f"sqlite:///{folder / 'queue.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with engine.begin() as conn:
-        console_data.build(conn)
-    console_data.add_personas(engine)
-    with SqlUnitOfWork(engine) as uow:
-        free = uow.conn.scalars(select(t.cases.c.id).where(t.cases.c.assignee_kind.is_(None)))
-        for case_id in list(free):
-            case, event = uow.cases.get(case_id).assign(
-                Assignee(AssigneeKind.COLLECTOR, "collector"), "supervisor"
-            )
-            uow.cases.save(case)
-            uow.events.append(case_id, event, console_data.NOW)
-        uow.commit()
-    run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
-    dispatch(SqlUnitOfWork(engine), None, datetime.now(UTC))
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module")
 def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueServer]:
     """`fairdebt serve` on the planned database (overrides conftest's `server` here;
     `chromium` first, so a missing browser skips before anything is built)."""
     folder = tmp_path_factory.mktemp("e2e-queue")
-    with serving(folder, _database(folder)) as url:
+    with serving(folder, console_data.planned_database(folder, "queue.db")) as url:
         yield QueueServer(url)
 
 
