@@ -495,3 +495,74 @@ def _log(
     data: dict[str, object],
 ) -> None:
     uow.events.append(c.case_id, NewEvent(kind, _actor(by), {"complaint": c.id} | data), now)
+
+
+# --- the regulator's export ------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "id",
+    "case_id",
+    "about",
+    "kind",
+    "hold",
+    "status",
+    "hold_state",
+    "filed_at",
+    "acknowledge_by",
+    "acknowledged_at",
+    "answer_by",
+    "answered_at",
+    "overdue",
+    "assignee",
+    "text",
+    "answer",
+    "hold_reason",
+    "contact_seq",
+    "contact_type",
+    "contact_at",
+    "contact_channel",
+    "contact_collector",
+    "contact_evidence",
+)
+
+
+def export_rows(uow: UnitOfWork, flt: ComplaintFilter, now: datetime) -> list[dict[str, str]]:
+    """Complaints with the contact each is about, as text cells (EXPORT_COLUMNS). Phone numbers,
+    e-mails and ID numbers in the borrower's words and the answer are masked
+    (domain.borrower.mask_text): the regulator reads what happened, not how to reach anyone."""
+    from fairdebt.domain.borrower import mask_text
+
+    with uow:
+        found = uow.complaints.listing(flt, 100_000)
+        logs = {c.case_id: uow.events.events(c.case_id) for c in found if c.contact_seq}
+    rows = []
+    for c in found:
+        contact = next((e for e in logs.get(c.case_id, ()) if e.seq == c.contact_seq), None)
+        data = dict(contact.data) if contact is not None else {}
+        cells: dict[str, object] = {
+            "id": c.id,
+            "case_id": c.case_id,
+            "about": c.about,
+            "kind": c.kind,
+            "hold": c.hold,
+            "status": c.status,
+            "hold_state": c.hold_state,
+            "filed_at": c.filed_at.isoformat(),
+            "acknowledge_by": c.acknowledge_by.isoformat(),
+            "acknowledged_at": c.acknowledged_at.isoformat() if c.acknowledged_at else "",
+            "answer_by": c.answer_by.isoformat(),
+            "answered_at": c.answered_at.isoformat() if c.answered_at else "",
+            "overdue": "yes" if clock(c, now).overdue else "no",
+            "assignee": c.assignee or "",
+            "text": mask_text(c.text),
+            "answer": mask_text(c.answer or ""),
+            "hold_reason": c.hold_reason or "",
+            "contact_seq": c.contact_seq or "",
+            "contact_type": contact.type if contact is not None else "",
+            "contact_at": contact.at if contact is not None else "",
+            "contact_channel": data.get("channel", ""),
+            "contact_collector": data.get("collector", ""),
+            "contact_evidence": data.get("evidence", ""),
+        }
+        rows.append({k: str(v) for k, v in cells.items()})
+    return rows
