@@ -38,6 +38,26 @@ router = APIRouter(prefix="/console/desk", include_in_schema=False)
 
 NOT_THE_DESK = N_("The compliance desk is for compliance officers, supervisors and administrators.")
 NO_SUCH_COMPLAINT = N_("There is no such complaint.")
+# The code words of a complaint as the desk shows them (translated where shown).
+WORDS = {
+    "debt": N_("the debt"),
+    "contact": N_("a contact"),
+    "visit": N_("a visit"),
+    "amount": N_("wrong amount"),
+    "identity_theft": N_("identity theft"),
+    "credit_record": N_("credit record"),
+    "conduct": N_("conduct"),
+    "other": N_("other"),
+    "complaint": N_("complaint hold"),
+    "dispute": N_("dispute hold"),
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+    "held": N_("held"),
+    "kept": N_("kept"),
+    "released": N_("released"),
+}
 SESSION_NOTICE = "desk_notice"
 SESSION_ERROR = "desk_error"
 LIST_SIZE = 500
@@ -63,7 +83,12 @@ def _now(request: Request) -> datetime:
 def _page(request: Request, name: str, context: dict[str, Any]) -> Response:
     notice = request.session.pop(SESSION_NOTICE, None)
     error = request.session.pop(SESSION_ERROR, None)
-    return render(request, name, context | {"notice": notice, "error": error})
+    gettext = gettext_for(locale_of(request))
+
+    def word(code: str) -> str:
+        return gettext(WORDS[code]) if code in WORDS else code
+
+    return render(request, name, context | {"notice": notice, "error": error, "word": word})
 
 
 def _back(request: Request, route: str, **params: Any) -> Response:
