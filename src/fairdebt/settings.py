@@ -201,7 +201,8 @@ class Settings(BaseSettings):
         le=366,
         description=(
             "Calendar days a complaint may wait for its answer: 15, as 《银行保险机构消费投诉处理"
-            "管理办法》(2020) 第二十二条 gives a bank or insurer to decide and tell the complainant."
+            "管理办法》(2020) 第二十二条 gives a bank or insurer to decide and tell the "
+            "complainant."
         ),
     )
 

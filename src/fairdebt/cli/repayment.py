@@ -185,7 +185,8 @@ def approve(
 ) -> None:
     """Approve a pending plan: it becomes the account's schedule."""
     from fairdebt.cli._common import out
-    from fairdebt.services.repayment import RepaymentError, approve_plan
+    from fairdebt.services.payments import RepaymentError
+    from fairdebt.services.repayment import approve_plan
     from fairdebt.services.users import get_user_by_name
 
     ctx = _Context(as_of)
