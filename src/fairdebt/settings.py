@@ -185,6 +185,27 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- complaints and disputes (services/complaints.py, docs/complaints.md) ---
+    complaint_acknowledge_days: int = Field(
+        2,
+        ge=0,
+        le=366,
+        description=(
+            "Calendar days a complaint may wait to be acknowledged (fairdebt policy: the borrower "
+            "hears at once that it was received and who handles it)."
+        ),
+    )
+    complaint_answer_days: int = Field(
+        15,
+        ge=1,
+        le=366,
+        description=(
+            "Calendar days a complaint may wait for its answer: 15, as 《银行保险机构消费投诉处理"
+            "管理办法》(2020) 第二十二条 gives a bank or insurer to decide and tell the "
+            "complainant."
+        ),
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

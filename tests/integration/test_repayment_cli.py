@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from repayment_seed import seed
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -33,6 +34,16 @@ def cli(*args: str, dated: bool = True) -> str:
     result = CliRunner().invoke(app, [*args, *when], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def cli_fails(*args: str) -> str:
+    """Run a command in-process that must be refused; the refusal's cause."""
+    from fairdebt.cli import app
+    from fairdebt.errors import FairdebtError
+
+    with pytest.raises(FairdebtError) as caught:
+        CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return caught.value.cause
 
 
 def test_a_payment_without_a_reference_is_refused_with_a_hint(engine, database_url) -> None:
@@ -102,14 +113,21 @@ def test_approve_reject_reverse_and_the_daily_promise_run(engine, use_database) 
 
     cli(*long, "--id", "PL1")
     cli(*long, "--id", "PL2")
-    approved = cli("plans", "approve", "PL1", "--role", "supervisor")
+    from fairdebt.adapters.db.uow import SqlUnitOfWork
+    from fairdebt.services.users import create_user
+
+    for name, role in (("sup1", "supervisor"), ("col1", "collector")):
+        create_user(SqlUnitOfWork(engine), name, role, "correct-horse-9", name)
+    refused = cli_fails("plans", "approve", "PL1", "--as", "col1")
+    approved = cli("plans", "approve", "PL1", "--as", "sup1")
     rejected = cli("plans", "reject", "PL2", "--reason", "duplicate", dated=False)
     cli(*pay, "--id", "P1")
     reversed_ = cli("payments", "reverse", "P1", "--reason", "bounced")
     cli(*promise, "--channel", "payment_link", "--as-of", "2026-04-01", dated=False)
     run_ = cli("promises", "evaluate", "--grace-days", "0")
 
-    assert "approved and accepted" in approved and "rejected" in rejected
+    assert "col1 (collector) may not approve it" in refused
+    assert "approved by sup1 and accepted" in approved and "rejected" in rejected
     assert "reversed by rev-" in reversed_
     assert "broken 1" in run_
     with engine.connect() as conn:

@@ -31,11 +31,17 @@ from fairdebt.services.payments import (
     reverse_payment,
 )
 from fairdebt.services.plan_policy import load_policy
+from fairdebt.services.ports.identity import Role, User
 from fairdebt.services.repayment import approve_plan, propose_plan
 
 AS_OF = date(2026, 4, 20)
 FIRST_PAID = (("P1", date(2026, 1, 15), 106_000),)  # instalment 1 in full: 64 days past due
 POLICY = load_policy()
+
+
+def staff(user_id: str, role: str) -> User:
+    """A signed-in staff member whose own role is `role`."""
+    return User(user_id, user_id, user_id, Role(role))
 
 
 def dpd(conn) -> int:
@@ -122,8 +128,8 @@ def test_a_plan_outside_the_automatic_limits_waits_for_the_named_role(engine) ->
         assert dpd(conn) == 64  # nothing changes before approval
 
         with pytest.raises(RepaymentError, match="needs approval by supervisor"):
-            approve_plan(uow, record.id, "collector", "u1", AS_OF, POLICY, NOW, ORDER)
-        approve_plan(uow, record.id, "compliance", "u2", AS_OF, POLICY, NOW, ORDER)
+            approve_plan(uow, record.id, staff("u1", "collector"), AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, record.id, staff("u2", "compliance"), AS_OF, POLICY, NOW, ORDER)
 
         status = conn.execute(select(repayment_plans.c.status)).scalar_one()
         assert status == "accepted"
@@ -140,7 +146,15 @@ def test_a_plan_is_not_accepted_when_a_payment_changed_what_is_owed(engine) -> N
         record_payment(uow, pay("P9", AS_OF, "100"), "agent", NOW, AS_OF, ORDER)
 
         with pytest.raises(RepaymentError, match="changed since plan"):
-            approve_plan(uow, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
+            approve_plan(
+                uow,
+                record.id,
+                staff("u1", "supervisor"),
+                AS_OF,
+                POLICY,
+                NOW,
+                ORDER,
+            )
 
 
 def test_a_plan_beyond_every_tier_is_refused_and_changes_nothing(engine) -> None:
@@ -260,7 +274,7 @@ def test_the_hash_chain_still_verifies_after_plans_payments_and_reversals(engine
         record_payment(uow, pay("P2", AS_OF, "10"), "agent", NOW, AS_OF, ORDER)
         reverse_payment(uow, "P2", AS_OF, "bounced", "agent", NOW, AS_OF, ORDER)
         record = propose(uow, PlanTerms(PlanKind.INSTALMENT, date(2026, 5, 20), count=18))
-        approve_plan(uow, record.id, "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, record.id, staff("u1", "supervisor"), AS_OF, POLICY, NOW, ORDER)
 
         report = verify_events(SqlEventLog(conn).all_events())
 

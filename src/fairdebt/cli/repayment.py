@@ -1,7 +1,7 @@
 """`fairdebt plans|payments|promises|charges`: negotiated repayment on the command line.
 
     fairdebt plans propose A1 --kind instalment --count 6 --first-due 2026-05-20 --waive-fee 30%
-    fairdebt plans approve PLAN --role supervisor
+    fairdebt plans approve PLAN --as supervisor1
     fairdebt plans list [--account A1] [--status pending_approval]
     fairdebt payments record A1 --amount 1060 --channel bank_transfer --ref TX123
     fairdebt payments reverse P123 --reason bounced
@@ -175,18 +175,26 @@ def _show_plan(record: Any, as_json: bool) -> None:
 @plans_app.command("approve")
 def approve(
     plan_id: str = typer.Argument(..., help="Plan id."),
-    role: str = typer.Option(..., help="The approver's role (supervisor, compliance, admin)."),
+    approver: str = typer.Option(
+        ...,
+        "--as",
+        help="The approver's user name: their own role must be the one the policy names.",
+    ),
     policy: Path = typer.Option(None, help="Plan policy YAML (default: the packaged one)."),
     as_of: str = AS_OF,
-    actor: str = ACTOR,
 ) -> None:
     """Approve a pending plan: it becomes the account's schedule."""
     from fairdebt.cli._common import out
+    from fairdebt.services.payments import RepaymentError
     from fairdebt.services.repayment import approve_plan
+    from fairdebt.services.users import get_user_by_name
 
     ctx = _Context(as_of)
-    approve_plan(ctx.uow, plan_id, role, actor, ctx.as_of, _policy(policy), ctx.now, ctx.order)
-    out.print(f"plan {plan_id} approved and accepted on {ctx.as_of}")
+    user = get_user_by_name(ctx.uow, approver)
+    if user is None:
+        raise RepaymentError(f"no user {approver!r}", hint="fairdebt users list")
+    approve_plan(ctx.uow, plan_id, user, ctx.as_of, _policy(policy), ctx.now, ctx.order)
+    out.print(f"plan {plan_id} approved by {user.username} and accepted on {ctx.as_of}")
 
 
 @plans_app.command("reject")

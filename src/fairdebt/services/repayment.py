@@ -41,6 +41,7 @@ from fairdebt.services.payments import (
 )
 from fairdebt.services.plan_policy import AUTO_ACTOR
 from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.identity import User
 from fairdebt.services.ports.repayment import StoredPlan
 
 PENDING, ACCEPTED, REJECTED = "pending_approval", "accepted", "rejected"
@@ -206,23 +207,26 @@ def _pending(uow: UnitOfWork, plan_id: str) -> StoredPlan:
 def approve_plan(
     uow: UnitOfWork,
     plan_id: str,
-    role: str,
-    actor: str,
+    approver: User,
     on: date,
     policy: PlanPolicy,
     now: datetime,
     order: Order,
 ) -> None:
-    """Approve a pending plan as `role` (the role the policy named, or a higher tier's)."""
+    """Approve a pending plan as the user `approver` (signed in on the console, or named by
+    `fairdebt plans approve --as`): their own role must be the one the policy named or a higher
+    tier's; a role the caller merely claims counts for nothing."""
     with uow:
         stored = _pending(uow, plan_id)
         allowed = policy.roles_at_or_above(stored.approver_role or "")  # None: nobody
-        if role not in allowed:
+        role = approver.role.value
+        if not approver.active or not approver.is_staff or role not in allowed:
             raise RepaymentError(
-                f"plan {plan_id} needs approval by {stored.approver_role}; {role} may not "
-                "approve it",
+                f"plan {plan_id} needs approval by {stored.approver_role}; {approver.username} "
+                f"({role}) may not approve it",
                 hint=f"roles that may: {', '.join(allowed) or 'none (policy changed?)'}",
             )
+        actor = approver.id
         data = {"plan": plan_id, "role": role, "policy_version": policy.version}
         uow.events.append(stored.case_id, NewEvent("plan_approved", actor, data), now)
         uow.plans.mark(plan_id, decided_by=actor)

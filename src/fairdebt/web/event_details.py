@@ -39,6 +39,14 @@ EVENT_TITLES: dict[str, str] = {
     "contact_failed": N_("Message failed"),
     "legal_stage_set": N_("Legal stage set"),
     "credit_reporting_set": N_("Credit reporting noted"),
+    "complaint_filed": N_("Complaint filed"),
+    "complaint_acknowledged": N_("Complaint acknowledged"),
+    "complaint_assigned": N_("Complaint assigned"),
+    "complaint_answered": N_("Complaint answered"),
+    "complaint_hold_released": N_("Complaint closed, hold released"),
+    "complaint_hold_kept": N_("Complaint hold kept"),
+    "review_approved": N_("Review approved"),
+    "review_rejected": N_("Review rejected"),
 }
 
 # Code words in event data, shown translated.
@@ -126,6 +134,18 @@ FIELDS: dict[str, str] = {
     "tries": N_("Tries"),
     "detail": N_("Provider's answer"),
     "stage": N_("Stage"),
+    "complaint": N_("Complaint"),
+    "about": N_("About"),
+    "contact_seq": N_("Contact (event no.)"),
+    "text": N_("Complaint text"),
+    "answer": N_("Answer"),
+    "reply": N_("Reply message"),
+    "attachments": N_("Attachments"),
+    "on_behalf": N_("Filed by staff for the borrower"),
+    "acknowledge_by": N_("Acknowledge by"),
+    "answer_by": N_("Answer by"),
+    "case_hold_released": N_("Case hold released"),
+    "task": N_("Task"),
 }
 
 _CODED = frozenset(
@@ -141,9 +161,22 @@ _CODED = frozenset(
         "status",
     }
 )
-_INSTANTS = frozenset({"allowed_from", "at", "callback_at", "due_at", "until"})
+_INSTANTS = frozenset(
+    {"allowed_from", "at", "callback_at", "due_at", "until", "acknowledge_by", "answer_by"}
+)
 _MONO = frozenset(
-    {"decision_id", "account", "payment", "borrower", "collector", "to", "evidence", "key"}
+    {
+        "decision_id",
+        "account",
+        "payment",
+        "borrower",
+        "collector",
+        "to",
+        "evidence",
+        "key",
+        "complaint",
+        "attachments",
+    }
 )
 
 
@@ -226,6 +259,19 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], list[Detail]]] = {
 }
 
 
+# Free text a person wrote about themselves or their debt (a complaint, its answer): shown
+# whole only to the roles that reveal personal data, to others as its length.
+FREE_TEXT = ("text", "answer")
+
+
+def hide_free_text(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each FREE_TEXT field replaced by how long it was."""
+    return {
+        k: f"•••• ({len(v)})" if k in FREE_TEXT and isinstance(v, str) else v
+        for k, v in data.items()
+    }
+
+
 def event_title(event_type: str) -> str:
     """The event type's label (an English msgid), or the type itself when it has none."""
     return LABELS.get(event_type) or EVENT_TITLES.get(event_type) or event_type
@@ -234,6 +280,8 @@ def event_title(event_type: str) -> str:
 def event_details(event_type: str, data: Any, *, reveal: bool) -> tuple[Detail, ...]:
     """The fields of one event's data to show, personal data masked unless `reveal`."""
     masked = mask_personal_data(data, keep_contact=reveal)
+    if not reveal and isinstance(masked, dict):
+        masked = hide_free_text(masked)
     if not isinstance(masked, dict):
         return (Detail(N_("Details"), _text(masked)),)
     return tuple(RENDERERS.get(event_type, _generic)(masked))

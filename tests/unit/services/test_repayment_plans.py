@@ -11,6 +11,7 @@ from repayment_world import AS_OF, FIRST_PAID, NOW, ORDER, pay, world
 from fairdebt.domain.repayment import PlanKind, PlanTerms
 from fairdebt.services.payments import RepaymentError, record_payment
 from fairdebt.services.plan_policy import load_policy
+from fairdebt.services.ports.identity import Role, User
 from fairdebt.services.repayment import (
     approve_plan,
     list_plans,
@@ -20,6 +21,11 @@ from fairdebt.services.repayment import (
 )
 
 POLICY = load_policy()
+
+
+def staff(user_id: str, role: str) -> User:
+    """A signed-in staff member whose own role is `role`."""
+    return User(user_id, user_id, user_id, Role(role))
 
 
 def six_months() -> PlanTerms:
@@ -95,9 +101,9 @@ def test_a_plan_outside_the_automatic_limits_waits_for_the_named_role() -> None:
     assert (record.status, record.decision.approver_role) == ("pending_approval", "supervisor")
     assert schedule(uow) == before  # nothing changes before approval
     with pytest.raises(RepaymentError, match="needs approval by supervisor") as caught:
-        approve_plan(uow, "PL1", "collector", "u1", AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, "PL1", staff("u1", "collector"), AS_OF, POLICY, NOW, ORDER)
     assert "supervisor, compliance" in caught.value.hint
-    approve_plan(uow, "PL1", "compliance", "u2", AS_OF, POLICY, NOW, ORDER)
+    approve_plan(uow, "PL1", staff("u2", "compliance"), AS_OF, POLICY, NOW, ORDER)
 
     stored = uow.plans.get("PL1")
     assert (stored.status, stored.decided_by) == ("accepted", "u2")
@@ -119,7 +125,7 @@ def test_a_rejected_plan_changes_nothing_and_cannot_be_approved_after() -> None:
     assert (last.type, last.data["reason"]) == ("plan_rejected", "the debtor can pay more")
     assert schedule(uow) == before
     with pytest.raises(RepaymentError, match="is rejected, not pending approval"):
-        approve_plan(uow, "PL1", "supervisor", "u2", AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, "PL1", staff("u2", "supervisor"), AS_OF, POLICY, NOW, ORDER)
     with pytest.raises(RepaymentError, match="no plan 'PL9'"):
         reject_plan(uow, "PL9", "u1", "why", NOW)
 
@@ -131,7 +137,7 @@ def test_a_plan_is_not_accepted_when_a_payment_changed_what_is_owed() -> None:
     events = len(uow.events.events("C-B1"))
 
     with pytest.raises(RepaymentError, match="changed since plan"):
-        approve_plan(uow, "PL1", "supervisor", "u1", AS_OF, POLICY, NOW, ORDER)
+        approve_plan(uow, "PL1", staff("u1", "supervisor"), AS_OF, POLICY, NOW, ORDER)
 
     assert uow.plans.get("PL1").status == "pending_approval"  # rolled back: no approval event
     assert len(uow.events.events("C-B1")) == events

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from fairdebt.services.ports.api_tokens import ApiTokenRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
+from fairdebt.services.ports.complaints import ComplaintRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
@@ -32,6 +33,7 @@ __all__ = [
     "CaseRepositories",
     "CaseRepository",
     "Clock",
+    "ComplaintRepositories",
     "EventLog",
     "IdentityRepositories",
     "InboundRepositories",
@@ -64,6 +66,7 @@ class UnitOfWork(
     VerifyRepositories,
     ApiTokenRepositories,
     SessionRepositories,
+    ComplaintRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
