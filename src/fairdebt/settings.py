@@ -200,9 +200,9 @@ class Settings(BaseSettings):
         ge=1,
         le=366,
         description=(
-            "Calendar days a complaint may wait for its answer: 15, as 《银行保险机构消费投诉处理"
-            "管理办法》(2020) 第二十二条 gives a bank or insurer to decide and tell the "
-            "complainant."
+            "Calendar days a complaint may wait for its answer: 15, the time 《银行业保险业消费投诉"
+            "处理管理办法》(银保监会令2020年第3号) gives a bank or insurer to settle a simple "
+            "complaint and tell the complainant (complex ones up to 30)."
         ),
     )
 

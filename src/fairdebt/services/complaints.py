@@ -13,8 +13,8 @@ Both holds still allow purpose `respond`, which is how the answer reaches the bo
 
 Each complaint is given two deadlines when it is filed, kept with it so the borrower sees the
 same dates later: to acknowledge (settings.complaint_acknowledge_days, fairdebt policy) and to
-answer (settings.complaint_answer_days: 15 calendar days, as 《银行保险机构消费投诉处理管理办法》
-第二十二条 gives a bank or insurer). See docs/complaints.md.
+answer (settings.complaint_answer_days: 15 days, the time 《银行业保险业消费投诉处理管理办法》
+(银保监会令2020年第3号) gives a bank or insurer for a simple complaint). See docs/complaints.md.
 
 Only the compliance desk (compliance officers, supervisors, administrators) acknowledges,
 assigns, answers and decides the hold: the answer is a message to the borrower, asked of the
