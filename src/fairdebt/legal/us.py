@@ -190,7 +190,7 @@ def us_limitation(
             moved.append(event)
     status = Status.RUNNING if as_of <= expires else Status.EXPIRED
     rules = [f"US-SOL-{period.state.upper()}"] + (["US-TBD"] if status is Status.EXPIRED else [])
-    return LimitationResult(start, expires, status, tuple(moved), None, tuple(rules))
+    return LimitationResult(start, expires, status, tuple(moved), None, tuple(rules), expires)
 
 
 def validation_period(sent_on: date) -> ValidationPeriod:
