@@ -1,31 +1,14 @@
-"""A rest-day calendar for tests whose dates run past the holiday data.
-
-The interruption, longstop and waiver logic is tested on periods ending in 2027 and later, years
-whose holiday notice is not published yet: there the real calendar refuses (rest_days.CalendarUnknown).
-`weekends_after_the_data` keeps the package's real data for the years it holds and, for any
-other year, takes Saturdays and Sundays as the only rest days. Tests of 民法典 203 itself use
-the real calendar (tests/unit/test_legal_rest_days.py).
-"""
+"""`weekends_after_the_data`: the calendar of fakes.rest_days for a whole test module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
-
-from fairdebt.legal import rest_days
-
-_real = rest_days.is_working_day
-
-
-def weekdays_beyond_the_data(day: date) -> bool:
-    first, last = rest_days.covered_years()
-    return _real(day) if first <= day.year <= last else day.weekday() < 5
+from fakes.rest_days import weekends_after_the_data as _calendar
 
 
 @pytest.fixture(scope="module")
 def weekends_after_the_data() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rest_days, "is_working_day", weekdays_beyond_the_data)
+    with _calendar():
         yield
