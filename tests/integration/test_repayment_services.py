@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from fakes.rest_days import weekends_after_the_data
 from repayment_seed import NOW, ORDER, seed
 from sqlalchemy import select, text
 
@@ -239,7 +240,7 @@ def test_a_reversal_is_a_new_row_and_restores_the_previous_dpd(engine) -> None:
 
 def test_acknowledgments_in_the_log_move_the_limitation_expiry_later(engine) -> None:
     later = date(2026, 9, 1)
-    with SqlUnitOfWork(engine) as uow:
+    with SqlUnitOfWork(engine) as uow, weekends_after_the_data():  # periods end in 2029
         conn = uow.conn
         seed(conn, paid=FIRST_PAID)
         before = legal.limitation(limitation_request(uow, "C-B1", "A1", later))

@@ -2,7 +2,9 @@
 
 `limitation(request)` and `charges(request)` answer exactly what `fairdebt legal limitation` and
 `fairdebt legal charges` print. A malformed request raises `LegalRequestError` naming the field;
-a debt that is out of time or a rate above the cap is an answer, not an error.
+a debt that is out of time or a rate above the cap is an answer, not an error. A Chinese period
+whose last day falls in a year without holiday data is refused (`CalendarUnknown`, a
+`LegalRequestError`): its end may move under 民法典 203 and is never guessed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fairdebt.legal import limitation as cn
 from fairdebt.legal._request import Fields
 from fairdebt.legal.errors import LegalRequestError
 from fairdebt.legal.lpr import CHECKED_THROUGH, LprQuote
+from fairdebt.legal.rest_days import CalendarUnknown
 
 LIMITATION = "limitation request"
 CHARGES = "charges request"
@@ -108,6 +111,10 @@ def _check_event(fields: Fields, event: cn.LimitationEvent, as_of: date) -> None
 
 
 def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
+    """The answer of docs/legal.md; a last day that cannot be told (its year's rest days are not
+    in the holiday data, 民法典 203) is refused rather than shown wrong."""
+    if result.expires_on is None:
+        raise CalendarUnknown(result.calendar_unknown or 0, result.nominal_expires_on)
     return {
         "starts_on": result.starts_on.isoformat(),
         "expires_on": result.expires_on.isoformat(),

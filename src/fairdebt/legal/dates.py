@@ -5,10 +5,8 @@ the last year; where that month has no corresponding day (29 February), on the m
 The day the period starts on is not counted, so "3 years from 2022-03-01" ends on 2025-03-01,
 and the claim is out of time from 2025-03-02 (worked case CN-LIM-1, docs/packs/cn-sources.md).
 
-第二百零三条 (a last day falling on a statutory holiday moves to the next working day) is NOT
-applied: it needs the State Council's yearly holiday notice, which is not data we hold. Without
-it an expiry can only come out a few days early, never late, which is the safe side for a
-collector deciding whether a debt may still be pressed.
+This is the corresponding day only. 第二百零三条 then moves a last day that is a rest day to the
+first working day after it, from China's holiday calendar: fairdebt.legal.rest_days.
 """
 
 from __future__ import annotations

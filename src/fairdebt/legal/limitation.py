@@ -15,6 +15,10 @@ Sources (docs/packs/cn-sources.md; primary texts from GitHub LawRefBook/Laws):
 - CN-LIM-SX17 第十七条: the assignment notice reaching the debtor interrupts.
 - CN-LIM-192 第一百九十二条: after expiry, a debtor who agrees to perform or pays loses the
   defence.
+- CN-LIM-203 第二百零三条: a period whose last day is a rest day (a public holiday, or a weekend
+  day not made a working day) ends on the first working day after it (fairdebt.legal.rest_days).
+  Where that year's holiday notice is not in the data, `expires_on` is None and a status that
+  depends on the exact day is `calendar_unknown`, never a guess.
 
 An interruption that cannot be proved (a phone call without a recording) changes nothing; when
 the period would be running only thanks to such a claim, the answer is `evidence_insufficient`.
@@ -27,7 +31,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from fairdebt.legal import rest_days
 from fairdebt.legal.dates import add_years
+from fairdebt.legal.rest_days import CalendarUnknown
 
 LIMITATION_YEARS = 3
 LONGSTOP_YEARS = 20
@@ -72,6 +78,9 @@ class Status(StrEnum):
     EXPIRED = "expired"  # the debtor has a defence (the court does not raise it: CN-LIM-193)
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     WAIVED = "waived"
+    # The status hangs on whether the last day was a rest day, in a year whose holiday notice is
+    # not in the data (民法典 203): never an answer of the JSON API, which refuses instead.
+    CALENDAR_UNKNOWN = "calendar_unknown"
 
 
 VALID_SIGNERS = frozenset({Signer.DEBTOR, Signer.CO_RESIDENT_ADULT_RELATIVE, Signer.AUTHORISED})
@@ -97,6 +106,7 @@ RULE_ORDER = (
     "CN-LIM-SX14",
     "CN-LIM-SX17",
     "CN-LIM-192",
+    "CN-LIM-203",
 )
 
 
@@ -123,17 +133,24 @@ class Debt:
 
 @dataclass(frozen=True, slots=True)
 class LimitationResult:
+    """`expires_on`: the last day a claim is in time, after 民法典 203 has moved it off a rest
+    day; None when the rest days of its year are not known (`calendar_unknown` names the year).
+    `nominal_expires_on`: the corresponding day (201, 202) before that move."""
+
     starts_on: date
-    expires_on: date
+    expires_on: date | None
     status: Status
     interrupted_by: tuple[LimitationEvent, ...]
     longstop_on: date | None
     rules: tuple[str, ...]
+    nominal_expires_on: date
+    calendar_unknown: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """One pass over the events: where the period ended up and what moved it."""
+    """One pass over the events: where the period ended up (its corresponding day, before 203
+    moves it) and what moved it."""
 
     expires_on: date
     interruptions: tuple[LimitationEvent, ...]
@@ -189,7 +206,7 @@ def _run(
     for event in sorted(events, key=lambda e: e.on):
         if event.on < start:
             continue  # the period had not started; nothing to interrupt
-        if event.on > expires:
+        if rest_days.ended_before(event.on, expires):  # 203: a rest-day last day runs on
             if event.type is EventType.DEBTOR_ACK:  # 192: agreed or paid after expiry
                 return _Run(expires, tuple(moved), event)
             continue  # an expired period cannot be interrupted
@@ -202,9 +219,9 @@ def _run(
 
 
 def _rules(
-    debt: Debt, run: _Run, status: Status, events: Iterable[LimitationEvent]
+    debt: Debt, run: _Run, status: Status, events: Iterable[LimitationEvent], moved: bool
 ) -> tuple[str, ...]:
-    fired = {"CN-LIM-188"}
+    fired = {"CN-LIM-188"} | ({"CN-LIM-203"} if moved else set())
     if len(set(debt.due_dates)) > 1:
         fired.add("CN-LIM-189")
     if run.interruptions:
@@ -218,23 +235,59 @@ def _rules(
 
 
 def cn_limitation(debt: Debt, events: Iterable[LimitationEvent], as_of: date) -> LimitationResult:
-    """The period's start, expiry and status on `as_of` for a debt under Chinese law."""
+    """The period's start, expiry and status on `as_of` for a debt under Chinese law.
+
+    A year without holiday data makes `expires_on` None, and the status `calendar_unknown`
+    only when it hangs on that year's rest days (module docstring).
+    """
     events = tuple(events)
     start, longstop = starts_on(debt), longstop_on(debt)
-    run = _run(start, longstop, events, count_unproven=False)
-    if run.waived_by is not None:
-        status = Status.WAIVED
-    elif as_of <= run.expires_on:
-        status = Status.RUNNING
-    elif as_of <= _run(start, longstop, events, count_unproven=True).expires_on:
-        status = Status.EVIDENCE_INSUFFICIENT  # alive only if an unprovable claim is believed
-    else:
-        status = Status.EXPIRED
+    try:
+        run = _run(start, longstop, events, count_unproven=False)
+        status = _status(start, longstop, events, run, as_of)
+    except CalendarUnknown as unknown:
+        return _unknown(start, longstop, unknown)
+    try:
+        expires: date | None = rest_days.last_day(run.expires_on)
+        year = None
+    except CalendarUnknown as unknown:
+        expires, year = None, unknown.year
     return LimitationResult(
         starts_on=start,
-        expires_on=run.expires_on,
+        expires_on=expires,
         status=status,
         interrupted_by=run.interruptions,
         longstop_on=longstop,
-        rules=_rules(debt, run, status, events),
+        rules=_rules(debt, run, status, events, moved=expires not in (None, run.expires_on)),
+        nominal_expires_on=run.expires_on,
+        calendar_unknown=year,
+    )
+
+
+def _status(
+    start: date, longstop: date, events: tuple[LimitationEvent, ...], run: _Run, as_of: date
+) -> Status:
+    """Raises CalendarUnknown when the answer hangs on rest days the data does not hold."""
+    if run.waived_by is not None:
+        return Status.WAIVED
+    if not rest_days.ended_before(as_of, run.expires_on):
+        return Status.RUNNING
+    believed = _run(start, longstop, events, count_unproven=True).expires_on
+    if not rest_days.ended_before(as_of, believed):
+        return Status.EVIDENCE_INSUFFICIENT  # alive only if an unprovable claim is believed
+    return Status.EXPIRED
+
+
+def _unknown(start: date, longstop: date, unknown: CalendarUnknown) -> LimitationResult:
+    """Neither the last day nor the status can be told: say which year's calendar is missing."""
+    nominal = unknown.nominal or min(add_years(start, LIMITATION_YEARS), longstop)
+    return LimitationResult(
+        starts_on=start,
+        expires_on=None,
+        status=Status.CALENDAR_UNKNOWN,
+        interrupted_by=(),
+        longstop_on=longstop,
+        rules=("CN-LIM-188", "CN-LIM-203"),
+        nominal_expires_on=nominal,
+        calendar_unknown=unknown.year,
     )

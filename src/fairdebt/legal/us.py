@@ -20,7 +20,10 @@ threatening suit on a time-barred debt.
 The validation period (US-VAL: 15 U.S.C. 1692g(a); 12 CFR 1006.34(b)(5)): the collector may
 assume receipt on the 5th day after sending, excluding Saturdays, Sundays and legal public
 holidays; the period ends 30 days after receipt. Worked case US-35: sent Mon 2021-11-01, assumed
-received Mon 2021-11-08, period ends Wed 2021-12-08.
+received Mon 2021-11-08, period ends Wed 2021-12-08. Neither 1006.34(b)(5) nor its official
+interpretation (comments 34(b)(5)-1, -2) moves that 30th day off a weekend or holiday, so it is
+not moved. A state period's `expires_on` is its corresponding day: whether a state runs a
+limitation period on to the next court day is state law the table does not hold yet.
 """
 
 from __future__ import annotations
@@ -190,7 +193,7 @@ def us_limitation(
             moved.append(event)
     status = Status.RUNNING if as_of <= expires else Status.EXPIRED
     rules = [f"US-SOL-{period.state.upper()}"] + (["US-TBD"] if status is Status.EXPIRED else [])
-    return LimitationResult(start, expires, status, tuple(moved), None, tuple(rules))
+    return LimitationResult(start, expires, status, tuple(moved), None, tuple(rules), expires)
 
 
 def validation_period(sent_on: date) -> ValidationPeriod:

@@ -10,8 +10,9 @@ logged (the gate's own answer for the CLI and API is unchanged):
 - a message that demands more than may be demanded (above-cap charges excluded: CN-RATE-29,
   the Supreme People's Court's private-lending provisions, art. 25-29; for a USD account
   15 U.S.C. 1692f(1), the us-regf pack's FD-CONTENT.fees) is denied;
-- a message about a debt whose US limitation period is not sourced (status `unknown`) goes to
-  review if the pack would deny it were the debt time-barred (US-TBD: no threat of suit).
+- a message about a debt whose limitation status is `unknown` (a US state's period not sourced,
+  or a Chinese period whose end hangs on rest days of a year without holiday data, 民法典 203)
+  goes to review if the pack would deny it were the debt time-barred (US-TBD: no threat of suit).
 `ContactGuard.send` refuses any message that does not carry the id of such a logged decision
 allowing exactly that contact. It never calls a provider inside an open transaction:
 1. it commits the attempt first — a `contact_attempts` row keyed by the decision (a decision
@@ -223,7 +224,7 @@ def _app_rules(
         demandable = _demandable(uow, gate.borrower.debts, facts.day, *charges)
         above = above_demandable(content, demandable)
         capped = (above_cap_rule(above, demandable),) if above else ()
-    unknown = {k for k, v in facts.limitation.items() if v.status == UNKNOWN}
+    unknown = {k: v.why_unknown for k, v in facts.limitation.items() if v.status == UNKNOWN}
     from fairdebt.services.legal_stage import stage_rules  # words of an unplanned legal action
 
     legal = stage_rules(uow, gate, decision, packs)
@@ -246,10 +247,11 @@ def _demandable(
 
 
 def _unknown_limitation_review(
-    gate: GateRequest, decision: Decision, unknown: set[str], packs: Packs
+    gate: GateRequest, decision: Decision, unknown: Mapping[str, str], packs: Packs
 ) -> tuple[FiredRule, ...]:
     """Rules that would deny this content were the unknown-limitation debts time-barred:
-    a person must check the state's period before such a message goes out."""
+    a person must check the period (the state's figure, or the rest days of a year without
+    holiday data) before such a message goes out."""
     if not unknown:
         return ()
     debts = tuple(
@@ -262,12 +264,19 @@ def _unknown_limitation_review(
             r.id,
             r.citation,
             Severity.REVIEW,
-            f"The limitation period of {', '.join(sorted(unknown))} is not sourced for the "
-            f"borrower's state; if it has run: {r.message}",
+            f"The limitation period of {_why_unknown(unknown)}; if it has run: {r.message}",
         )
         for r in what_if.rules
         if r.severity is Severity.DENY and r.id not in fired
     )
+
+
+def _why_unknown(unknown: Mapping[str, str]) -> str:
+    """`a1, a2 is not sourced for the borrower's state; a3 may end on a rest day of 2027 …`"""
+    by_reason: dict[str, list[str]] = {}
+    for account, why in sorted(unknown.items()):
+        by_reason.setdefault(why or "is not known", []).append(account)
+    return "; ".join(f"{', '.join(accounts)} {why}" for why, accounts in by_reason.items())
 
 
 def with_rules(decision: Decision, extra: Sequence[FiredRule]) -> Decision:

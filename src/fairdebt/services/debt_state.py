@@ -6,7 +6,10 @@ day of the decision.
   once accepted) and the case log's events (acknowledgments, delivered demands, …; a payment
   later reversed acknowledges nothing). `expired` and `evidence_insufficient` are time-barred
   (CN-LIM-192: do not demand as if enforceable); `waived` is not (the debtor acknowledged after
-  expiry and lost the defence).
+  expiry and lost the defence). The last day moves off a rest day (民法典 203: 2022-10-01 + 3
+  years runs to 2025-10-09, after the National Day holiday), so a debt is never flagged while its
+  period runs on through a holiday. When the status hangs on rest days of a year the holiday
+  data does not hold, the status is `unknown` (below) and `expires_on` is None.
 - US (a USD account): the state table (`legal.us`), the state read from the borrower's address
   or city (`…, OH 43004`), a credit card as an open account and anything else as a written
   contract. No state found, or no other currency: no limitation is computed and the debt is not
@@ -60,8 +63,9 @@ class Limitation:
     account: str
     law: str  # "cn", "us-oh", or "" when no law was applied
     status: str  # running | expired | evidence_insufficient | waived | unknown | none
-    expires_on: date | None = None
+    expires_on: date | None = None  # None: no law applied, or a last day that cannot be told
     rules: tuple[str, ...] = ()
+    why_unknown: str = ""  # for status unknown: what is missing (shown to the reviewer)
 
     @property
     def time_barred(self) -> bool:
@@ -112,10 +116,17 @@ def _limitation(
     try:
         return _from_result(account.id, law, us_limitation(period, debt, events, on, kind))
     except LegalRequestError:  # no sourced figure: never guess one
-        return Limitation(account.id, law, UNKNOWN)
+        why = "is not sourced for the borrower's state"
+        return Limitation(account.id, law, UNKNOWN, why_unknown=why)
 
 
 def _from_result(account: str, law: str, result: LimitationResult) -> Limitation:
+    if result.status is Status.CALENDAR_UNKNOWN:  # not time-barred; a person reviews (above)
+        why = (
+            f"may end on a rest day of {result.calendar_unknown}, a year without holiday data "
+            f"(民法典 203; on {result.nominal_expires_on} or later)"
+        )
+        return Limitation(account, law, UNKNOWN, None, result.rules, why)
     return Limitation(account, law, result.status.value, result.expires_on, result.rules)
 
 

@@ -1,4 +1,9 @@
-"""China's limitation period: worked cases (docs/packs/cn-sources.md), docs example, properties."""
+"""China's limitation period: worked cases (docs/packs/cn-sources.md), docs example, properties.
+
+Periods here end in 2027 and later too: the module uses the calendar of conftest.py (the real
+holiday data where it exists, weekends only beyond it). Rest days themselves (民法典 203) are
+tested with the real data alone in tests/unit/test_legal_rest_days.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fairdebt.legal import api
+from fairdebt.legal import api, rest_days
 from fairdebt.legal.dates import add_years
 from fairdebt.legal.errors import LegalRequestError
 from fairdebt.legal.limitation import (
@@ -24,6 +29,7 @@ from fairdebt.legal.limitation import (
 )
 
 LOAN_DUE = "2022-03-01"
+pytestmark = pytest.mark.usefixtures("weekends_after_the_data")
 
 
 def ask(as_of: str, *events: dict[str, Any], due: tuple[str, ...] = (LOAN_DUE,)) -> dict[str, Any]:
@@ -37,18 +43,22 @@ def ask(as_of: str, *events: dict[str, Any], due: tuple[str, ...] = (LOAN_DUE,))
     )
 
 
-# worked case CN-LIM-1
-def test_cn_lim_case_1_loan_due_2022_03_01_expires_2025_03_01_and_is_expired_next_day() -> None:
-    answer = ask("2025-03-02")
+# worked case CN-LIM-1: 2025-03-01 is a Saturday, so 民法典 203 moves the last day to Monday
+def test_cn_lim_case_1_loan_due_2022_03_01_runs_to_monday_2025_03_03_and_is_expired_next_day() -> (
+    None
+):
+    answer = ask("2025-03-04")
 
     assert answer["starts_on"] == "2022-03-01"
-    assert answer["expires_on"] == "2025-03-01"
+    assert answer["expires_on"] == "2025-03-03"
     assert answer["status"] == "expired"
     assert answer["interrupted_by"] == []
+    assert answer["rules"] == ["CN-LIM-188", "CN-LIM-203"]
 
 
-def test_cn_lim_case_1_the_last_day_of_the_period_is_still_running() -> None:
-    assert ask("2025-03-01")["status"] == "running"
+@pytest.mark.parametrize("as_of", ["2025-03-01", "2025-03-02", "2025-03-03"])
+def test_cn_lim_case_1_the_weekend_and_the_moved_last_day_are_still_running(as_of: str) -> None:
+    assert ask(as_of)["status"] == "running"
 
 
 # worked case CN-LIM-3
@@ -67,10 +77,10 @@ def test_cn_lim_case_3_sms_demand_delivered_without_signature_restarts_to_2027_0
 def test_cn_lim_case_4_phone_call_without_recording_is_evidence_insufficient() -> None:
     call = {"type": "demand_unproven", "on": "2024-06-10"}
 
-    answer = ask("2025-03-02", call)
+    answer = ask("2025-03-04", call)
 
     assert answer["status"] == "evidence_insufficient"
-    assert answer["expires_on"] == "2025-03-01"  # what can be proved
+    assert answer["expires_on"] == "2025-03-03"  # what can be proved
     assert answer["interrupted_by"] == []
     assert "CN-LIM-SX8" in answer["rules"]
 
@@ -121,7 +131,7 @@ def test_an_instalment_debt_runs_from_the_last_due_date() -> None:
 def test_a_document_signed_by_nobody_does_not_interrupt() -> None:
     unsigned = {"type": "demand_delivered", "on": "2024-06-10", "signed_by": "none"}
 
-    answer = ask("2025-03-02", unsigned)
+    answer = ask("2025-03-04", unsigned)
 
     assert answer["status"] == "evidence_insufficient"
 
@@ -129,8 +139,8 @@ def test_a_document_signed_by_nobody_does_not_interrupt() -> None:
 def test_a_public_notice_counts_only_for_a_debtor_who_cannot_be_found() -> None:
     notice = {"type": "demand_delivered", "on": "2024-06-10", "medium": "public_notice"}
 
-    assert ask("2025-03-02", notice)["status"] == "evidence_insufficient"
-    assert ask("2025-03-02", dict(notice, debtor_untraceable=True))["status"] == "running"
+    assert ask("2025-03-04", notice)["status"] == "evidence_insufficient"
+    assert ask("2025-03-04", dict(notice, debtor_untraceable=True))["status"] == "running"
 
 
 @pytest.mark.parametrize("kind", [k.value for k in AckKind])
@@ -165,17 +175,27 @@ def test_an_assignment_notice_reaching_the_debtor_interrupts() -> None:
 
     answer = ask("2025-03-02", notice)
 
-    assert answer["expires_on"] == "2026-05-05"
+    assert answer["expires_on"] == "2026-05-06"  # 2026-05-05: Labour Day holiday (民法典 203)
     assert "CN-LIM-SX17" in answer["rules"]
+    assert "CN-LIM-203" in answer["rules"]
 
 
 def test_a_demand_after_expiry_does_not_revive_the_debt() -> None:
-    late = {"type": "demand_delivered", "on": "2025-03-02", "medium": "sms"}
+    late = {"type": "demand_delivered", "on": "2025-03-04", "medium": "sms"}
 
     answer = ask("2025-04-01", late)
 
     assert answer["status"] == "expired"
     assert answer["interrupted_by"] == []
+
+
+def test_a_demand_on_the_weekend_after_the_corresponding_day_still_interrupts() -> None:
+    sunday = {"type": "demand_delivered", "on": "2025-03-02", "medium": "sms"}
+
+    answer = ask("2025-04-01", sunday)
+
+    assert answer["status"] == "running"
+    assert answer["expires_on"] == "2028-03-02"
 
 
 def test_a_demand_on_the_last_day_still_interrupts() -> None:
@@ -193,7 +213,7 @@ def test_interruptions_never_pass_the_twenty_year_longstop() -> None:
     answer = ask("2043-01-01", *acks)
 
     assert answer["longstop_on"] == "2042-03-01"
-    assert answer["expires_on"] == "2042-03-01"
+    assert answer["expires_on"] == "2042-03-03"  # the longstop's Saturday moves too (203)
     assert answer["status"] == "expired"
 
 
@@ -305,6 +325,8 @@ def test_adding_an_interruption_never_makes_expiry_earlier(
     before = cn_limitation(debt, history, as_of)
     after = cn_limitation(debt, [*history, extra], as_of)
 
+    assert after.nominal_expires_on >= before.nominal_expires_on
+    assert after.expires_on is not None and before.expires_on is not None
     assert after.expires_on >= before.expires_on
 
 
@@ -315,8 +337,9 @@ def test_expiry_never_passes_the_longstop_and_never_precedes_three_years(
     result = cn_limitation(debt, history, as_of)
 
     assert result.longstop_on is not None
-    assert result.expires_on <= result.longstop_on
-    assert result.expires_on >= min(add_years(result.starts_on, 3), result.longstop_on)
+    assert result.nominal_expires_on <= result.longstop_on
+    assert result.nominal_expires_on >= min(add_years(result.starts_on, 3), result.longstop_on)
+    assert result.expires_on == rest_days.last_day(result.nominal_expires_on)  # 民法典 203
 
 
 @given(debts, st.lists(events, max_size=8), days)
