@@ -124,27 +124,54 @@ def test_a_debtor_paying_in_the_holiday_interrupts_and_waives_nothing() -> None:
     assert result.interrupted_by == (paid,)
 
 
-# --- a year without data: refused, never guessed ----------------------------------------------
-def test_a_last_day_in_a_year_without_data_is_refused_with_cause_and_hint() -> None:
+# --- a year without data: never guessed ------------------------------------------------------
+def test_a_running_period_ending_in_a_year_without_data_gives_its_earliest_end_marked() -> None:
+    answer = ask(f"{LAST - 2}-06-10", f"{LAST}-01-05")
+
+    assert answer["status"] == "running"
+    assert answer["expires_on"] == f"{LAST + 1}-06-10"  # the nominal day: it can only move later
+    assert answer["expires_on_final"] is False
+    assert f"rest days of {LAST + 1} are not yet in the holiday data" in answer["note"]
+
+
+def test_a_period_ending_in_a_year_with_data_has_no_provisional_mark() -> None:
+    answer = ask("2022-10-01", "2025-10-05")
+
+    assert "expires_on_final" not in answer
+    assert "note" not in answer
+
+
+def test_a_status_hanging_on_a_year_without_data_is_refused_with_cause_and_hint() -> None:
     with pytest.raises(LegalRequestError) as caught:
-        ask(f"{LAST - 2}-06-10", f"{LAST}-01-05")
+        ask(f"{LAST - 2}-01-01", f"{LAST + 1}-01-03")
 
     assert isinstance(caught.value, CalendarUnknown)
     assert caught.value.cause.startswith(f"calendar unknown for {LAST + 1}")
-    assert f"{LAST + 1}-06-10 or later" in caught.value.cause
+    assert "or later" in caught.value.cause
     assert "chinesecalendar" in caught.value.hint
 
 
 def test_the_cli_refuses_it_with_exit_2_and_no_traceback() -> None:
-    request = '{"jurisdiction": "cn", "as_of": "2025-03-02", "debt": {"due_dates": ["2030-01-01"]}}'
+    as_of, due = f"{LAST + 1}-01-03", f"{LAST - 2}-01-01"
+    request = f'{{"jurisdiction": "cn", "as_of": "{as_of}", "debt": {{"due_dates": ["{due}"]}}}}'
 
     result = fairdebt("legal", "limitation", stdin=request)
 
     assert result.returncode == 2
-    assert "error: calendar unknown for 2033" in result.stderr
+    assert f"error: calendar unknown for {LAST + 1}" in result.stderr
     assert "hint: " in result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
+
+
+def test_the_cli_answers_a_running_period_ending_after_the_data() -> None:
+    request = '{"jurisdiction": "cn", "as_of": "2025-03-02", "debt": {"due_dates": ["2030-01-01"]}}'
+
+    result = fairdebt("legal", "limitation", stdin=request)
+
+    assert result.returncode == 0, result.stderr
+    assert '"expires_on": "2033-01-01"' in result.stdout
+    assert '"expires_on_final": false' in result.stdout
 
 
 @pytest.mark.parametrize("year", [1999, 2003, LAST + 1, 9999])

@@ -3,8 +3,9 @@
 `limitation(request)` and `charges(request)` answer exactly what `fairdebt legal limitation` and
 `fairdebt legal charges` print. A malformed request raises `LegalRequestError` naming the field;
 a debt that is out of time or a rate above the cap is an answer, not an error. A Chinese period
-whose last day falls in a year without holiday data is refused (`CalendarUnknown`, a
-`LegalRequestError`): its end may move under 民法典 203 and is never guessed.
+whose last day falls in a year without holiday data is answered with the nominal last day
+marked `"expires_on_final": false` while the period is certainly running, and refused
+(`CalendarUnknown`) when the status itself would depend on those rest days: never guessed.
 """
 
 from __future__ import annotations
@@ -111,13 +112,22 @@ def _check_event(fields: Fields, event: cn.LimitationEvent, as_of: date) -> None
 
 
 def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
-    """The answer of docs/legal.md; a last day that cannot be told (its year's rest days are not
-    in the holiday data, 民法典 203) is refused rather than shown wrong."""
-    if result.expires_on is None:
+    """The answer of docs/legal.md.
+
+    A Chinese period whose last day falls in a year without holiday data (民法典 203 may move it
+    past a rest day nobody has published yet) is answered only when the status is certain anyway
+    (the day asked about is before the nominal last day, so the period is running): `expires_on`
+    is then the nominal day, the earliest it can end, and `expires_on_final` is false with a note
+    saying why. When the status itself depends on the unknown days, the request is refused
+    (`CalendarUnknown`) rather than answered wrong.
+    """
+    provisional = result.expires_on is None
+    if provisional and result.status is cn.Status.CALENDAR_UNKNOWN:
         raise CalendarUnknown(result.calendar_unknown or 0, result.nominal_expires_on)
-    return {
+    expires_on = result.expires_on or result.nominal_expires_on
+    answer: dict[str, Any] = {
         "starts_on": result.starts_on.isoformat(),
-        "expires_on": result.expires_on.isoformat(),
+        "expires_on": expires_on.isoformat(),
         "status": result.status.value,
         "interrupted_by": [
             {"type": e.type.value, "on": e.on.isoformat()} for e in result.interrupted_by
@@ -125,6 +135,15 @@ def _limitation_answer(result: cn.LimitationResult) -> dict[str, Any]:
         "longstop_on": result.longstop_on.isoformat() if result.longstop_on else None,
         "rules": list(result.rules),
     }
+    if provisional:
+        year = result.calendar_unknown or expires_on.year
+        answer["expires_on_final"] = False
+        answer["note"] = (
+            f"China's rest days of {year} are not yet in the holiday data: if {expires_on} "
+            "turns out to be a rest day, the period runs to the first working day after it "
+            "(民法典 第二百零三条); it cannot end earlier"
+        )
+    return answer
 
 
 def validation(request: dict[str, Any]) -> dict[str, Any]:
