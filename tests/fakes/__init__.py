@@ -14,6 +14,7 @@ from fakes.cases import FakeCaseRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
+from fakes.portal import FakePortalRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
 from fakes.sessions import FakeSessionRepositories
@@ -36,6 +37,7 @@ class FakeUnitOfWork(
     FakeVerifyRepositories,
     FakeApiTokenRepositories,
     FakeSessionRepositories,
+    FakePortalRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fairdebt.adapters.db import (
     api_token_tables,
     outbox_tables,
+    portal_tables,
     repayment_tables,
     session_tables,
     strategy_tables,
@@ -19,6 +20,7 @@ __all__ = [
     "api_token_tables",
     "metadata",
     "outbox_tables",
+    "portal_tables",
     "repayment_tables",
     "session_tables",
     "strategy_tables",

@@ -20,6 +20,7 @@ from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, Even
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
+from fairdebt.services.ports.portal import PortalRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.sessions import SessionRepositories
@@ -36,6 +37,7 @@ __all__ = [
     "IdentityRepositories",
     "InboundRepositories",
     "OutboxRepositories",
+    "PortalRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
     "SessionRepositories",
@@ -64,6 +66,7 @@ class UnitOfWork(
     VerifyRepositories,
     ApiTokenRepositories,
     SessionRepositories,
+    PortalRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
