@@ -35,6 +35,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "message_templates",
     "calls",
     "verify",
+    "portal",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
