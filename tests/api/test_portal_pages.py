@@ -74,15 +74,24 @@ def test_a_code_is_single_use_and_expires(app: FastAPI) -> None:
     issued = portal_codes.request_sign_in(
         services.uow(), "+8613800040028", "t", console_data.NOW, key
     )
-    first = portal_codes.check_code(services.uow(), issued.challenge, CODE, "t", console_data.NOW, key)
-    again = portal_codes.check_code(services.uow(), issued.challenge, CODE, "t", console_data.NOW, key)
+    first = portal_codes.check_code(
+        services.uow(), issued.challenge, CODE, "t", console_data.NOW, key
+    )
+    again = portal_codes.check_code(
+        services.uow(), issued.challenge, CODE, "t", console_data.NOW, key
+    )
     assert first.ok and again.status == "used"
 
 
 def test_every_page_answers_for_the_borrower(open_as: Opener) -> None:
     browser = open_as("borrower")  # B0001, by password (the demo's login)
-    for path in ("/portal/", "/portal/record", "/portal/negotiate", "/portal/preferences",
-                 "/portal/guide"):
+    for path in (
+        "/portal/",
+        "/portal/record",
+        "/portal/negotiate",
+        "/portal/preferences",
+        "/portal/guide",
+    ):
         page = browser.get(path)
         assert page.status_code == 200, path
         assert "/console/" not in page.text, path  # no staff link on a borrower's page
@@ -116,9 +125,7 @@ def test_no_other_borrowers_case_by_changing_an_id(open_as: Opener) -> None:
     assert got.status_code == 422 and "C-B0002" not in got.text
 
 
-def test_an_inconvenient_time_set_in_the_portal_stops_a_call(
-    app: FastAPI, open_as: Opener
-) -> None:
+def test_an_inconvenient_time_set_in_the_portal_stops_a_call(app: FastAPI, open_as: Opener) -> None:
     browser = open_as("borrower")
     # NOW is 17:30 in Shanghai
     saved = browser.post("/portal/preferences", data={"start": "17:00", "end": "18:00"})

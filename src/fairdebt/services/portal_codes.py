@@ -223,7 +223,7 @@ def check_code(
         status = _status(row, tries, code.strip()[:16], now, key, challenge or "", limits)
         if status == "ok" and not uow.portal_codes.use(row.id, now):
             status = "used"
-        if status == "wrong":
+        if status in ("wrong", "expired"):  # a guess at a dead code counts as much
             uow.portal_attempts.add(now, "fail", row.subject)
             uow.portal_attempts.add(now, "fail", by_client)
         uow.commit()

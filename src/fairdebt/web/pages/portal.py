@@ -337,7 +337,11 @@ def _negotiate(
     case_id = _case(request, user)
     with services.engine.connect() as conn:
         detail = case_detail(conn, case_id, today=_today(request), reveal=True)
-    base: dict[str, Any] = {"accounts": detail.accounts if detail else (), "form": {}, "preview": None}
+    base: dict[str, Any] = {
+        "accounts": detail.accounts if detail else (),
+        "form": {},
+        "preview": None,
+    }
     return render(request, "portal/negotiate.html", base | context, status_code=status)
 
 
