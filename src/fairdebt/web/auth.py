@@ -99,10 +99,16 @@ def current_user(request: Request) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def console_user(user: CurrentUser) -> User:
-    """A staff member: the console is closed to borrower accounts, which are sent to the
-    portal (a page of theirs, not a refusal that links back to the console)."""
+def console_user(request: Request, user: CurrentUser) -> User:
+    """A staff member: the console is closed to borrower accounts, whose browser is sent to the
+    portal (a page of theirs, not a refusal that links back to the console); the JSON API
+    refuses them with 403."""
     if not user.is_staff:
+        if request.url.path.startswith("/api/"):
+            gettext = gettext_for(locale_of(request))
+            raise HTTPException(
+                status_code=403, detail=gettext(N_("The staff console is not open to borrowers."))
+            )
         raise Redirect(PORTAL_HOME)
     return user
 
