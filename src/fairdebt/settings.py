@@ -206,6 +206,17 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- borrower portal (web/pages/portal.py, services/portal*.py, docs/portal.md) ---
+    portal_plan_answer_days: int = Field(
+        5,
+        ge=1,
+        le=60,
+        description=(
+            "Days within which a supervisor answers a repayment plan a borrower proposed in the "
+            "portal outside the automatic policy (the date is shown to the borrower)."
+        ),
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -91,7 +91,8 @@ def shown(html: str) -> list[str]:
 def test_anonymous_visitors_go_to_login_and_borrowers_and_field_agents_are_refused(open_as):
     assert open_as().get("/console/queue").status_code == 303
     assert open_as().post("/console/queue/tasks/1/check").status_code == 303
-    assert open_as("borrower").get("/console/queue").status_code == 403
+    to_portal = open_as("borrower").get("/console/queue")
+    assert to_portal.status_code == 303 and to_portal.headers["location"] == "/portal/"
     assert open_as("fieldagent").get("/console/queue").status_code == 403
     assert open_as("fieldagent").post("/console/queue/tasks/1/check").status_code == 403
 

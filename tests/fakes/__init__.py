@@ -15,6 +15,7 @@ from fakes.complaints import FakeComplaintRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
+from fakes.portal import FakePortalRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
 from fakes.sessions import FakeSessionRepositories
@@ -38,6 +39,7 @@ class FakeUnitOfWork(
     FakeApiTokenRepositories,
     FakeSessionRepositories,
     FakeComplaintRepositories,
+    FakePortalRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -337,11 +337,15 @@ def _objections(
     return found
 
 
+_NAMED_BY_BORROWER = frozenset({"contact_recorded", "portal_preferences"})
+
+
 def inconvenient_of(events: Sequence[Any]) -> tuple[Inconvenient, ...]:
-    """The times the borrower named as inconvenient on recorded calls, in the gate's shape."""
+    """The times the borrower named as inconvenient, on recorded calls or in the portal
+    (services.portal: a `portal_preferences` event), in the gate's shape."""
     found = []
     for event in events:
-        named = event.data.get("inconvenient") if event.type == "contact_recorded" else None
+        named = event.data.get("inconvenient") if event.type in _NAMED_BY_BORROWER else None
         if not named:
             continue
         window = (parse_clock(named["window"][0]), parse_clock(named["window"][1]))

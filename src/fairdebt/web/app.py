@@ -36,6 +36,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "calls",
     "verify",
     "desk",
+    "portal",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"

@@ -32,6 +32,19 @@ _UNRESOLVED = object()  # request.state.signed_in before the token was looked up
 REVEAL_ROLES = frozenset({Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE})
 
 
+class Redirect(Exception):
+    """Raised by a dependency to send the browser elsewhere (303): a borrower at the console
+    goes to the portal, an anonymous visitor of the portal to its sign-in."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+PORTAL_HOME = "/portal/"
+PORTAL_SIGN_IN = "/portal/sign-in"
+
+
 class LoginRequired(Exception):
     """Raised by `current_user` for an anonymous request; the app redirects to /login."""
 
@@ -87,16 +100,39 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def console_user(request: Request, user: CurrentUser) -> User:
-    """A staff member: the console is closed to borrower accounts (they use the portal)."""
+    """A staff member: the console is closed to borrower accounts, whose browser is sent to the
+    portal (a page of theirs, not a refusal that links back to the console); the JSON API and
+    every form post refuse them with 403."""
     if not user.is_staff:
-        gettext = gettext_for(locale_of(request))
-        raise HTTPException(
-            status_code=403, detail=gettext(N_("The staff console is not open to borrowers."))
-        )
+        if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+            gettext = gettext_for(locale_of(request))
+            raise HTTPException(
+                status_code=403, detail=gettext(N_("The staff console is not open to borrowers."))
+            )
+        raise Redirect(PORTAL_HOME)
     return user
 
 
 ConsoleUser = Annotated[User, Depends(console_user)]
+
+
+def portal_user(request: Request) -> User:
+    """A borrower user tied to a borrower: anonymous visitors go to the portal's sign-in, staff
+    get 403 (a staff account never opens a borrower's pages)."""
+    user = signed_in(request)
+    if user is None:
+        request.session.pop(SESSION_TOKEN, None)
+        raise Redirect(PORTAL_SIGN_IN)
+    request.state.user = user
+    if user.is_staff or not user.borrower_id:
+        gettext = gettext_for(locale_of(request))
+        raise HTTPException(
+            status_code=403, detail=gettext(N_("The borrower portal is for borrowers only."))
+        )
+    return user
+
+
+PortalUser = Annotated[User, Depends(portal_user)]
 
 
 def may_see_personal_data(user: User) -> bool:

@@ -217,7 +217,13 @@ def error_page(request: Request, status: int, cause: str, hint: str = "") -> Res
 
 def install_error_pages(app: FastAPI) -> None:
     """HTML routes get a page with cause and hint; /api/ keeps JSON; anonymous go to /login."""
-    from fairdebt.web.auth import LoginRequired
+    from fairdebt.web.auth import LoginRequired, Redirect
+
+    @app.exception_handler(Redirect)
+    def redirect(request: Request, exc: Redirect) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=200, headers={"HX-Redirect": exc.location})
+        return RedirectResponse(exc.location, status_code=303)
 
     @app.exception_handler(LoginRequired)
     def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -16,6 +16,7 @@ from fairdebt.adapters.db.engine import describe
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.inbound_repos import SqlInboundRepositories
 from fairdebt.adapters.db.outbox_repos import SqlOutboxRepositories
+from fairdebt.adapters.db.portal_repos import SqlPortalRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
@@ -38,6 +39,7 @@ class SqlUnitOfWork(
     SqlApiTokenRepositories,
     SqlSessionRepositories,
     SqlComplaintRepositories,
+    SqlPortalRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

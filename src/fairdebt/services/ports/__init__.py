@@ -21,6 +21,7 @@ from fairdebt.services.ports.complaints import ComplaintRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
+from fairdebt.services.ports.portal import PortalRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.sessions import SessionRepositories
@@ -38,6 +39,7 @@ __all__ = [
     "IdentityRepositories",
     "InboundRepositories",
     "OutboxRepositories",
+    "PortalRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
     "SessionRepositories",
@@ -67,6 +69,7 @@ class UnitOfWork(
     ApiTokenRepositories,
     SessionRepositories,
     ComplaintRepositories,
+    PortalRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""

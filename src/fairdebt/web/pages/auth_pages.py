@@ -11,15 +11,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.services.sign_ins import Throttle, attempt
-from fairdebt.web.auth import safe_next, services_of, sign_in, sign_out
+from fairdebt.web.auth import PORTAL_HOME, safe_next, services_of, sign_in, sign_out, signed_in
 from fairdebt.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/console/", status_code=303)
+def home(request: Request) -> RedirectResponse:
+    """Staff to the console, a signed-in borrower to the portal."""
+    user = signed_in(request)
+    borrower = user is not None and not user.is_staff
+    return RedirectResponse(PORTAL_HOME if borrower else "/console/", status_code=303)
 
 
 @router.get("/login", name="login_form")

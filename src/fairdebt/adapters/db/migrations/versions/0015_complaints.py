@@ -1,7 +1,7 @@
 """complaints: complaints and disputes with their deadlines, answers and holds
 
 Revision ID: 0015_complaints
-Revises: 0012_sessions
+Revises: 0014_portal
 Create Date: 2026-12-10 06:00:00
 
 One new table (adapters/db/complaint_tables.py); nothing existing changes.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_complaints"
-down_revision = "0012_sessions"
+down_revision = "0014_portal"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,548 @@
+"""The borrower portal, /portal/: sign in by phone and one-time code, my debt, my record (with
+a JSON export carrying the events' hashes), negotiate a plan and sign it, preferences, and the
+guide to my case. docs/portal.md describes it.
+
+Every page depends on `PortalUser` (web/auth.py: a borrower user; staff get 403) and finds the
+case through `services.portal.case_of_user`, never from the URL, so no id a borrower types can
+open another borrower's case: an account id in a form is checked to be theirs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fairdebt.domain.repayment import PlanKind, PlanTerms
+from fairdebt.errors import FairdebtError
+from fairdebt.services import portal as portal_service
+from fairdebt.services import portal_codes as codes
+from fairdebt.services.users import User
+from fairdebt.web.auth import PORTAL_HOME, PortalUser, services_of, sign_in, signed_in
+from fairdebt.web.i18n import N_, gettext_for, locale_of
+from fairdebt.web.rendering import render
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+CHALLENGE = "portal_challenge"  # the sign-in code's challenge token, in the signed session
+SIGN_CHALLENGE = "portal_sign_challenge"  # the plan-signing code's
+FIELD_LIMIT = 64
+SMS_TEXT = {
+    "zh-CN": "【fairdebt】您的登录验证码为 {code}，5 分钟内有效，仅限本人使用，"
+    "请勿告诉任何人（包括催收人员）。",
+    "en": "fairdebt: your sign-in code is {code}. It works for 5 minutes, for you only: "
+    "never tell it to anyone, collectors included.",
+}
+SIGN_TEXT = {
+    "zh-CN": "【fairdebt】您正在签署还款计划，验证码为 {code}，5 分钟内有效。非本人操作请忽略。",
+    "en": "fairdebt: your code to sign the repayment plan is {code} (5 minutes). "
+    "If you did not ask for it, ignore this message.",
+}
+NOT_FOUND = N_("Nothing of yours was found here.")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _case(request: Request, user: User) -> str:
+    case_id = portal_service.case_of_user(services_of(request).uow(), user)
+    if case_id is None:
+        raise HTTPException(404, gettext_for(locale_of(request))(NOT_FOUND))
+    return case_id
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+
+@router.get("/sign-in", name="portal_sign_in")
+def sign_in_form(request: Request) -> Response:
+    user = signed_in(request)
+    if user is not None and not user.is_staff:
+        return RedirectResponse(PORTAL_HOME, status_code=303)
+    return render(request, "portal/sign_in.html", {"step": "phone", "phone": ""})
+
+
+@router.post("/sign-in", name="portal_request_code")
+async def request_code(request: Request, tasks: BackgroundTasks) -> Response:
+    """Make a code and answer at once, the same words whoever holds the number; the SMS goes
+    out after the answer (a background task), so the answer's timing says nothing either."""
+    form = await request.form()
+    phone = str(form.get("phone") or "")[:FIELD_LIMIT]
+    services = services_of(request)
+    now = services.clock.now()
+    key = services.settings.secret_key.get_secret_value()
+    try:
+        issued = codes.request_sign_in(services.uow(), phone, _client(request), now, key)
+    except codes.PortalCodeError:
+        context = {"step": "phone", "phone": phone, "error": "phone"}
+        return render(request, "portal/sign_in.html", context, status_code=422)
+    if issued.throttled:
+        context = {"step": "phone", "phone": phone, "error": "throttled"}
+        return render(request, "portal/sign_in.html", context, status_code=429)
+    request.session[CHALLENGE] = issued.challenge
+    if issued.code and issued.case_id:
+        body = SMS_TEXT[locale_of(request)].format(code=issued.code)
+        tasks.add_task(_send, request, issued.case_id, issued.to, body, now)
+    return render(request, "portal/sign_in.html", {"step": "code", "phone": phone})
+
+
+def _send(request: Request, case_id: str, to: str, body: str, now: datetime) -> None:
+    services = services_of(request)
+    codes.send_code(
+        services.uow(),
+        services.channels,
+        services.evidence,
+        case_id,
+        to,
+        body,
+        now,
+        locale_of(request),
+    )
+
+
+@router.post("/sign-in/code", name="portal_check_code")
+async def check_code(request: Request) -> Response:
+    form = await request.form()
+    code = str(form.get("code") or "")[:16]
+    services = services_of(request)
+    key = services.settings.secret_key.get_secret_value()
+    challenge = request.session.get(CHALLENGE)
+    checked = codes.check_code(
+        services.uow(),
+        challenge if isinstance(challenge, str) else None,
+        code,
+        _client(request),
+        services.clock.now(),
+        key,
+    )
+    if not checked.ok or checked.borrower_id is None:
+        status = 429 if checked.status == "locked" else 401
+        context = {"step": "code", "phone": "", "error": checked.status}
+        return render(request, "portal/sign_in.html", context, status_code=status)
+    user = portal_service.borrower_user(services.uow(), checked.borrower_id)
+    sign_in(request, user)
+    return RedirectResponse(PORTAL_HOME, status_code=303)
+
+
+# --- my debt ----------------------------------------------------------------------------------
+
+
+@router.get("/", name="portal_home")
+def my_debt(request: Request, user: PortalUser) -> Response:
+    from fairdebt.domain.payment_channel import OFFICIAL_CHANNELS
+    from fairdebt.services.charges import account_charges
+    from fairdebt.web.case_query import case_detail
+
+    services = services_of(request)
+    case_id = _case(request, user)
+    today = _today(request)
+    with services.engine.connect() as conn:
+        detail = case_detail(conn, case_id, today=today, reveal=True)
+    if detail is None:
+        raise HTTPException(404, gettext_for(locale_of(request))(NOT_FOUND))
+    uow = services.uow()
+    charges = {
+        a.id: account_charges(uow, a.id, today, services.allocation_order) for a in detail.accounts
+    }
+    with uow:
+        plans = [p for a in detail.accounts for p in uow.plans.find(account_id=a.id)]
+        events = uow.events.events(case_id)
+    context = {
+        "detail": detail,
+        "charges": charges,
+        "plans": plans,
+        "promises": [e for e in events if e.type.startswith("promise_")],
+        "limitation": _limitation(uow, user, events, today),
+        "channels": OFFICIAL_CHANNELS,
+        "today": today,
+    }
+    return render(request, "portal/debt.html", context)
+
+
+def _today(request: Request) -> date:
+    services = services_of(request)
+    return services.clock.now().astimezone(ZoneInfo(services.settings.timezone)).date()
+
+
+def _limitation(uow: Any, user: User, events: Any, today: date) -> dict[str, Any]:
+    from fairdebt.services.debt_state import account_facts, limitations
+
+    with uow:
+        person = uow.directory.person(user.borrower_id)
+    from fairdebt.services.debt_state import us_state_of
+
+    state = us_state_of(person.address, person.city)
+    return limitations(account_facts(uow, user.borrower_id or ""), events, state, today)
+
+
+# --- my record --------------------------------------------------------------------------------
+
+CONTACT_TYPES = ("contact_recorded", "contact_attempted")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    seq: int
+    at: str
+    channel: str
+    direction: str
+    who: str
+    outcome: str
+    text: str
+    evidence: str
+    verdict: str
+    rules: tuple[str, ...]
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "channel": self.channel,
+            "direction": self.direction,
+            "who": self.who,
+            "outcome": self.outcome,
+            "message": self.text,
+            "evidence": self.evidence,
+            "gate": {"decision": self.verdict, "rules": list(self.rules)},
+            "hash": self.hash,
+        }
+
+
+def contacts_of(events: list[Any], evidence: Any) -> list[Contact]:
+    """Every contact and visit in the log: a recorded one, or an attempt whose outcome is not
+    recorded; with the decision that allowed it and the text as sent (evidence store)."""
+    decisions = {e.data.get("decision_id"): e for e in events if e.type == "gate_decision"}
+    recorded = {e.data.get("decision_id") for e in events if e.type == "contact_recorded"}
+    attempted = {e.data.get("decision_id"): e.data for e in events if e.type == "contact_attempted"}
+    out = []
+    for e in events:
+        if e.type == "contact_attempted" and e.data.get("decision_id") in recorded:
+            continue
+        if e.type not in CONTACT_TYPES and not e.type.startswith("visit"):
+            continue
+        decision = decisions.get(e.data.get("decision_id"))
+        logged = decision.data["decision"] if decision is not None else {}
+        ref = str(
+            e.data.get("evidence")
+            or attempted.get(e.data.get("decision_id"), {}).get("evidence")
+            or (decision.data.get("evidence") if decision is not None else "")
+            or ""
+        )
+        out.append(
+            Contact(
+                seq=e.seq,
+                at=e.at,
+                channel=str(e.data.get("channel", "visit" if e.type.startswith("visit") else "")),
+                direction=str(e.data.get("direction", "out")),
+                who=str(e.data.get("collector") or e.actor),
+                outcome=str(e.data.get("outcome", e.type)),
+                text=_text(evidence, ref),
+                evidence=ref,
+                verdict=str(logged.get("decision", "")),
+                rules=tuple(str(r.get("id")) for r in logged.get("rules", ())),
+                hash=e.hash,
+            )
+        )
+    return out
+
+
+def _text(evidence: Any, ref: str) -> str:
+    if not ref or evidence is None:
+        return ""
+    try:
+        data = evidence.get(ref)
+    except FairdebtError:
+        return ""
+    if data.startswith(b"%PDF"):
+        return f"[PDF {ref}]"
+    return str(data.decode("utf-8", errors="replace"))[:4000]
+
+
+def _record(request: Request, user: User) -> tuple[str, list[Any], list[Contact]]:
+    services = services_of(request)
+    case_id = _case(request, user)
+    with services.uow() as uow:
+        events = uow.events.events(case_id)
+    return case_id, events, contacts_of(events, services.evidence)
+
+
+@router.get("/record", name="portal_record")
+def my_record(request: Request, user: PortalUser) -> Response:
+    _case_id, events, contacts = _record(request, user)
+    head = events[-1].hash if events else ""
+    context = {"contacts": list(reversed(contacts)), "head": head, "count": len(events)}
+    return render(request, "portal/record.html", context)
+
+
+@router.get("/record.json", name="portal_record_json")
+def my_record_json(request: Request, user: PortalUser) -> Response:
+    """The record as JSON: each contact with its event's hash, and the chain's head, so the
+    borrower (or a court) can check it against the case log (docs/portal.md)."""
+    case_id, events, contacts = _record(request, user)
+    body = {
+        "case": case_id,
+        "exported_at": services_of(request).clock.now().isoformat(),
+        "events": len(events),
+        "chain_head": events[-1].hash if events else None,
+        "contacts": [c.to_json() for c in contacts],
+        "event_hashes": [{"seq": e.seq, "type": e.type, "hash": e.hash} for e in events],
+    }
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    headers = {"Content-Disposition": f'attachment; filename="record-{case_id}.json"'}
+    return Response(text, media_type="application/json", headers=headers)
+
+
+# --- negotiate --------------------------------------------------------------------------------
+
+
+def _terms(form: Any, today: date) -> PlanTerms:
+    kind = str(form.get("kind") or "instalment")
+    if kind not in ("instalment", "extension", "settlement"):
+        raise portal_service.PortalError("choose instalments, an extension or a settlement")
+    try:
+        count = int(str(form.get("count") or "1"))
+        shift = int(str(form.get("shift_months") or "0"))
+        discount = Decimal(str(form.get("discount") or "0"))
+        first = date.fromisoformat(str(form.get("first_due") or today.isoformat()))
+    except (ValueError, InvalidOperation):
+        raise portal_service.PortalError("a number or a date is not valid") from None
+    if not (1 <= count <= 120 and 0 <= shift <= 60) or not discount.is_finite():
+        raise portal_service.PortalError("the numbers are out of range")
+    if not today <= first <= today + timedelta(days=366):
+        raise portal_service.PortalError("the first due date must be within a year from today")
+    return PlanTerms(
+        kind=PlanKind(kind),
+        first_due=first,
+        count=count if kind == "instalment" else 1,
+        shift_months=shift if kind == "extension" else 0,
+        discount=discount.quantize(Decimal("0.01")) if kind == "settlement" else Decimal(0),
+        hardship=form.get("hardship") == "on",
+    )
+
+
+def _negotiate(
+    request: Request, user: User, context: dict[str, Any], status: int = 200
+) -> Response:
+    from fairdebt.web.case_query import case_detail
+
+    services = services_of(request)
+    case_id = _case(request, user)
+    with services.engine.connect() as conn:
+        detail = case_detail(conn, case_id, today=_today(request), reveal=True)
+    base: dict[str, Any] = {
+        "accounts": detail.accounts if detail else (),
+        "form": {},
+        "preview": None,
+    }
+    return render(request, "portal/negotiate.html", base | context, status_code=status)
+
+
+@router.get("/negotiate", name="portal_negotiate")
+def negotiate(request: Request, user: PortalUser) -> Response:
+    return _negotiate(request, user, {"today": _today(request)})
+
+
+async def _preview(request: Request, user: User) -> tuple[Any, dict[str, Any]]:
+    from fairdebt.services.plan_policy import load_policy
+
+    form = await request.form()
+    fields = {k: str(v)[:FIELD_LIMIT] for k, v in form.items() if k != "csrf_token"}
+    services = services_of(request)
+    today = _today(request)
+    terms = _terms(form, today)
+    preview = portal_service.preview_plan(
+        services.uow(),
+        user,
+        fields.get("account", ""),
+        terms,
+        today,
+        load_policy(),
+        services.allocation_order,
+    )
+    return preview, fields
+
+
+@router.post("/negotiate/preview", name="portal_preview")
+async def preview(request: Request, user: PortalUser) -> Response:
+    try:
+        shown, fields = await _preview(request, user)
+    except FairdebtError as exc:
+        return _negotiate(request, user, {"error": exc.cause, "today": _today(request)}, 422)
+    return _negotiate(request, user, _shown(request, shown, fields))
+
+
+def _shown(request: Request, shown: Any, fields: dict[str, str]) -> dict[str, Any]:
+    days = services_of(request).settings.portal_plan_answer_days
+    return {
+        "preview": shown,
+        "form": fields,
+        "answer_by": _today(request) + timedelta(days=days),
+        "today": _today(request),
+    }
+
+
+@router.post("/negotiate/code", name="portal_sign_code")
+async def sign_code(request: Request, user: PortalUser, tasks: BackgroundTasks) -> Response:
+    """A fresh one-time code to sign the plan shown, by SMS to the borrower's number."""
+    try:
+        shown, fields = await _preview(request, user)
+    except FairdebtError as exc:
+        return _negotiate(request, user, {"error": exc.cause, "today": _today(request)}, 422)
+    services = services_of(request)
+    now = services.clock.now()
+    key = services.settings.secret_key.get_secret_value()
+    issued = codes.request_signing_code(services.uow(), user.id, user.borrower_id or "", now, key)
+    context = _shown(request, shown, fields)
+    if issued.throttled or issued.challenge is None:
+        return _negotiate(request, user, context | {"error": "throttled"}, 429)
+    request.session[SIGN_CHALLENGE] = issued.challenge
+    phone = _phone(request, user)
+    if phone and issued.code:
+        body = SIGN_TEXT[locale_of(request)].format(code=issued.code)
+        tasks.add_task(_send, request, _case(request, user), phone, body, now)
+    return _negotiate(request, user, context | {"code_sent": True})
+
+
+def _phone(request: Request, user: User) -> str:
+    from fairdebt.web.case_query import case_detail
+
+    services = services_of(request)
+    with services.engine.connect() as conn:
+        detail = case_detail(conn, _case(request, user), today=_today(request), reveal=True)
+    return detail.borrower.phones[0] if detail and detail.borrower.phones else ""
+
+
+@router.post("/negotiate/sign", name="portal_sign")
+async def sign(request: Request, user: PortalUser) -> Response:
+    from fairdebt.services.plan_policy import load_policy
+
+    try:
+        shown, fields = await _preview(request, user)
+    except FairdebtError as exc:
+        return _negotiate(request, user, {"error": exc.cause, "today": _today(request)}, 422)
+    services = services_of(request)
+    context = _shown(request, shown, fields)
+    challenge = request.session.pop(SIGN_CHALLENGE, None)
+    checked = codes.check_code(
+        services.uow(),
+        challenge if isinstance(challenge, str) else None,
+        fields.get("code", ""),
+        _client(request),
+        services.clock.now(),
+        services.settings.secret_key.get_secret_value(),
+        purpose=codes.SIGN,
+    )
+    if not checked.ok or checked.borrower_id != user.borrower_id:
+        return _negotiate(request, user, context | {"error": "code"}, 401)
+    try:
+        record = portal_service.sign_plan(
+            services.uow(),
+            user,
+            fields.get("account", ""),
+            shown.plan.terms,
+            _today(request),
+            load_policy(),
+            services.allocation_order,
+            signed_name=fields.get("signed_name", ""),
+            expected_sha256=fields.get("document_sha256", ""),
+            answer_by=context["answer_by"],
+            now=services.clock.now(),
+        )
+    except FairdebtError as exc:
+        return _negotiate(request, user, context | {"error": exc.cause}, 422)
+    return _negotiate(request, user, context | {"signed": record, "preview": None})
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+
+@router.get("/preferences", name="portal_preferences")
+def preferences(request: Request, user: PortalUser) -> Response:
+    return _preferences(request, user, {})
+
+
+def _preferences(
+    request: Request, user: User, context: dict[str, Any], status: int = 200
+) -> Response:
+    services = services_of(request)
+    case_id = _case(request, user)
+    with services.uow() as uow:
+        events = uow.events.events(case_id)
+    base = {
+        "opted_out": [e.data for e in events if e.type == "opt_out"],
+        "said": [e.data for e in events if e.type == "portal_preferences"],
+        "phones": _phones(request, user),
+    }
+    return render(request, "portal/preferences.html", base | context, status_code=status)
+
+
+def _phones(request: Request, user: User) -> tuple[str, ...]:
+    from fairdebt.web.case_query import case_detail
+
+    services = services_of(request)
+    with services.engine.connect() as conn:
+        detail = case_detail(conn, _case(request, user), today=_today(request), reveal=True)
+    return detail.borrower.phones if detail else ()
+
+
+@router.post("/preferences", name="portal_preferences_save")
+async def save_preferences(request: Request, user: PortalUser) -> Response:
+    form = await request.form()
+    phones = _phones(request, user)
+    try:
+        prefs = _prefs(form, phones)
+        services = services_of(request)
+        portal_service.set_preferences(
+            services.uow(), _case(request, user), prefs, user, services.clock.now()
+        )
+    except FairdebtError as exc:
+        return _preferences(request, user, {"error": exc.cause}, 422)
+    return _preferences(request, user, {"saved": True})
+
+
+def _prefs(form: Any, phones: tuple[str, ...]) -> portal_service.Preferences:
+    start, end = str(form.get("start") or ""), str(form.get("end") or "")
+    window = None
+    if start or end:
+        try:
+            window = (time.fromisoformat(start[:5]), time.fromisoformat(end[:5]))
+        except ValueError:
+            raise portal_service.PortalError("a time must read HH:MM") from None
+    weekdays = tuple(int(d) for d in form.getlist("weekday") if str(d).isdigit()) or tuple(
+        range(1, 8)
+    )
+    preferred = str(form.get("preferred") or "") or None
+    opt_outs = []
+    for value in form.getlist("opt_out"):
+        channel, _, index = str(value).partition(":")
+        if not index.isdigit() or int(index) >= len(phones):
+            raise portal_service.PortalError("choose one of your numbers")
+        opt_outs.append((channel, phones[int(index)]))
+    return portal_service.Preferences(window, weekdays, preferred, tuple(opt_outs))
+
+
+# --- guide ------------------------------------------------------------------------------------
+
+
+@router.get("/guide", name="portal_guide")
+def guide(request: Request, user: PortalUser) -> Response:
+    from fairdebt.web.case_query import case_detail
+
+    services = services_of(request)
+    case_id = _case(request, user)
+    with services.engine.connect() as conn:
+        detail = case_detail(conn, case_id, today=_today(request), reveal=True)
+    pack = services.packs.resolve(services.settings.default_pack)
+    rules = [m for m in pack.models if str(m.severity) == "deny"]
+    visit_dpd = next((int(m.params.get("value", 30)) for m in rules if m.id == "FD-VISIT.dpd"), 30)
+    dpd = detail.case.dpd if detail else 0
+    context = {"detail": detail, "rules": rules, "visit_dpd": visit_dpd, "dpd": dpd}
+    return render(request, "portal/guide.html", context)
