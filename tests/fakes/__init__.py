@@ -19,6 +19,7 @@ from fakes.repayment import FakeRepaymentRepositories
 from fakes.sessions import FakeSessionRepositories
 from fakes.templates import FakeTemplateRepositories
 from fakes.verify import FakeVerifyRepositories
+from fakes.visits import FakeVisitRepositories
 from fakes.worklist import FakeWorklistRepositories
 
 _CONTROL = frozenset({"_depth", "_saved", "commits"})
@@ -36,6 +37,7 @@ class FakeUnitOfWork(
     FakeVerifyRepositories,
     FakeApiTokenRepositories,
     FakeSessionRepositories,
+    FakeVisitRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

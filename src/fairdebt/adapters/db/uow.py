@@ -21,6 +21,7 @@ from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
 from fairdebt.adapters.db.session_repos import SqlSessionRepositories
 from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
+from fairdebt.adapters.db.visit_repos import SqlVisitRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -36,6 +37,7 @@ class SqlUnitOfWork(
     SqlVerifyRepositories,
     SqlApiTokenRepositories,
     SqlSessionRepositories,
+    SqlVisitRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 
