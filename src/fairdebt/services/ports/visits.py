@@ -33,7 +33,7 @@ NEXT: Mapping[str, frozenset[str]] = {
     "candidate": frozenset({"approved", "rejected", "cancelled"}),
     "approved": frozenset({"scheduled", "cancelled"}),
     "rejected": frozenset(),
-    "scheduled": frozenset({"scheduled", "noticed", "cancelled"}),
+    "scheduled": frozenset({"approved", "scheduled", "noticed", "cancelled"}),  # re-planned
     "noticed": frozenset({"checked_in", "cancelled"}),
     "checked_in": frozenset({"checked_out"}),
     "checked_out": frozenset({"reported"}),

@@ -4,7 +4,8 @@ Revision ID: 0013_visits
 Revises: 0012_sessions
 Create Date: 2026-12-10 06:00:00
 
-Four new tables (adapters/db/visit_tables.py); nothing existing changes.
+Four new tables (adapters/db/visit_tables.py), and verify_codes.visit_id: the code a visit's
+prior notice gives the borrower names the visit, so /verify can show who is coming.
 """
 
 from __future__ import annotations
@@ -101,9 +102,13 @@ def upgrade() -> None:
     op.create_index("ix_visits_task_id", "visits", ["task_id"], unique=True)
     op.create_index("ix_visits_case_id", "visits", ["case_id"])
     op.create_index("ix_visits_date_status", "visits", ["visit_date", "status"])
+    with op.batch_alter_table("verify_codes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("visit_id", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("verify_codes", schema=None) as batch_op:
+        batch_op.drop_column("visit_id")
     op.drop_index("ix_visits_date_status", table_name="visits")
     op.drop_index("ix_visits_case_id", table_name="visits")
     op.drop_index("ix_visits_task_id", table_name="visits")
