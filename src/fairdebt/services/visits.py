@@ -159,7 +159,7 @@ def candidates(uow: UnitOfWork, limit: int = 10_000) -> list[Candidate]:
                     task_id=task.id,
                     case_id=task.case_id,
                     dpd=task.dpd,
-                    due_on=row["due_on"],
+                    due_on=row.get("due_on") or task.as_of,
                     name=task.name,
                     address=person.address or task.address or "",
                     city=person.city or "",
@@ -253,6 +253,7 @@ def approve(
                     r.id for r in asked.decision.rules if r.id in visit_policy.day_rules
                 )
                 data = _event_data(visit) | {"reason": text, "left_for_the_day": deferred}
+                data["decision_id"] = asked.decision_id
                 _event(uow, visit, "visit_approved", by.username, data, now)
                 uow.commit()
             done.append(visit)
@@ -320,7 +321,7 @@ def _open_task(uow: UnitOfWork, ref: str) -> ContactTask:
 
 def _due_on(uow: UnitOfWork, task_id: int) -> date | None:
     rows = uow.tasks.listing(TaskFilter(statuses=(), task_id=task_id), 1)
-    return rows[0]["due_on"] if rows else None
+    return rows[0].get("due_on") or rows[0].get("as_of") if rows else None
 
 
 def _address(uow: UnitOfWork, task: ContactTask) -> tuple[str, str]:
