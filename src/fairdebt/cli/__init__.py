@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cases",
     "letters",
     "tokens",
+    "visits",
 )
 
 app = typer.Typer(
