@@ -63,38 +63,15 @@ def test_agents_and_a_team_then_the_lists(cli) -> None:
 CERT = ("--certificate", "C", "--issuer", "i", "--expires")
 
 
+CERT = ("--certificate", "C", "--issuer", "i", "--expires")
+
+
 @pytest.mark.parametrize(
     ("args", "cause"),
     [
         (("teams", "add", "x", "--member", "field1", "--base", "1,2", "--label", "b"), "at least"),
-        (
-            (
-                "agents",
-                "add",
-                "col1",
-                "--certificate",
-                "C",
-                "--issuer",
-                "i",
-                "--expires",
-                "2099-01-01",
-            ),
-            "not an active field agent",
-        ),  # fmt: skip
-        (
-            (
-                "agents",
-                "add",
-                "field1",
-                "--certificate",
-                "C",
-                "--issuer",
-                "i",
-                "--expires",
-                "2001-01-01",
-            ),
-            "expired",
-        ),  # fmt: skip
+        (("agents", "add", "col1", *CERT, "2099-01-01"), "not an active field agent"),
+        (("agents", "add", "field1", *CERT, "2001-01-01"), "expired"),
         (("approve", "V-1", "--reason", "", "--as", "boss"), "reason"),
         (("approve", "V-1", "--reason", "ok", "--as", "col1"), "may not decide"),
         (("approve", "V-1", "--reason", "ok", "--as", "nobody"), "no user"),
