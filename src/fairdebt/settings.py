@@ -175,6 +175,17 @@ class Settings(BaseSettings):
         description="Who places a collector's call: manual (the collector dials by hand).",
     )
 
+    # --- field visits (services/visits.py, docs/visits.md) ---
+    visit_notice_hours: int = Field(
+        24,
+        ge=1,
+        le=720,
+        description="A visit's prior notice reaches the borrower this long before.",
+    )
+    visit_checkin_radius_m: float = Field(
+        200.0, gt=0, le=5000, description="How far from the approved address a check-in may be."
+    )
+
     # --- API tokens (web/api_auth.py, docs/gate.md#api-tokens) ---
     api_token_recheck_seconds: float = Field(
         5.0,

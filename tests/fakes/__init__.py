@@ -21,6 +21,7 @@ from fakes.repayment import FakeRepaymentRepositories
 from fakes.sessions import FakeSessionRepositories
 from fakes.templates import FakeTemplateRepositories
 from fakes.verify import FakeVerifyRepositories
+from fakes.visits import FakeVisitRepositories
 from fakes.worklist import FakeWorklistRepositories
 
 _CONTROL = frozenset({"_depth", "_saved", "commits"})
@@ -40,6 +41,7 @@ class FakeUnitOfWork(
     FakeSessionRepositories,
     FakeComplaintRepositories,
     FakePortalRepositories,
+    FakeVisitRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -49,6 +49,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "letters",
     "tokens",
     "complaints",
+    "visits",
 )
 
 app = typer.Typer(

@@ -57,6 +57,7 @@ from fairdebt.compliance.types import (
     Purpose,
     Severity,
     Verdict,
+    Visit,
     normalise_address,
 )
 from fairdebt.compliance.types import (
@@ -98,6 +99,7 @@ class ContactRequest:
     content: str | None = None
     # Asked again for a queued message (services.outbox): its own queued event is not history.
     outbox_key: str = ""
+    visit: Visit | None = None  # a field visit's facts (services.visits), for the visit rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +178,7 @@ def _gate_request(
         collector=request.collector,
         to=request.to,
         content=request.content,
+        visit=request.visit,
     )
     from fairdebt.services.calls import inconvenient_of  # calls builds on this module
 

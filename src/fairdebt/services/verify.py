@@ -74,10 +74,13 @@ def issue(
     ttl: timedelta = DEFAULT_TTL,
     *,
     decision_id: str | None = None,
+    visit_id: str | None = None,
+    collector_name: str | None = None,
 ) -> str:
     """A new code for `collector_user` calling about `case_id`, valid for `ttl`; returned as
     shown (`XXXX-XXXX`), stored only as its hash. `agency`: whom the collector works for, or
-    None in-house (the case's lender is named then)."""
+    None in-house (the case's lender is named then). For a field visit's notice, `visit_id` and
+    `collector_name` (the visiting agents' names and certificate numbers) say whom to expect."""
     with uow:
         organisation = agency or lender_of(uow, case_id)
         code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
@@ -86,12 +89,13 @@ def issue(
                 code_hash=code_hash(code),
                 case_id=case_id,
                 user_id=collector_user.id,
-                collector_name=collector_user.display_name,
+                collector_name=collector_name or collector_user.display_name,
                 organisation=organisation,
                 in_house=agency is None,
                 issued_at=now,
                 expires_at=now + ttl,
                 decision_id=decision_id,
+                visit_id=visit_id,
             )
         )
         uow.commit()

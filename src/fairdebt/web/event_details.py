@@ -47,6 +47,18 @@ EVENT_TITLES: dict[str, str] = {
     "complaint_hold_kept": N_("Complaint hold kept"),
     "review_approved": N_("Review approved"),
     "review_rejected": N_("Review rejected"),
+    # field visits (services.visits)
+    "visit_approved": N_("Visit approved"),
+    "visit_rejected": N_("Visit rejected"),
+    "visit_scheduled": N_("Visit scheduled"),
+    "visit_unassigned": N_("Visit not planned"),
+    "visit_noticed": N_("Visit notice sent"),
+    "visit_check_in_refused": N_("Visit check-in refused"),
+    "visit_checked_in": N_("Visit check-in"),
+    "visit_checked_out": N_("Visit check-out"),
+    "visit_reported": N_("Visit reported"),
+    "visit_money_alert": N_("Money mentioned at a visit"),
+    "visit_cancelled": N_("Visit cancelled"),
 }
 
 # Code words in event data, shown translated.
@@ -146,6 +158,17 @@ FIELDS: dict[str, str] = {
     "answer_by": N_("Answer by"),
     "case_hold_released": N_("Case hold released"),
     "task": N_("Task"),
+    "visit_id": N_("Visit"),
+    "visit_date": N_("Visit date"),
+    "window": N_("Time window"),
+    "team": N_("Team"),
+    "order": N_("Stop"),
+    "distance_m": N_("Distance (m)"),
+    "radius_m": N_("Allowed radius (m)"),
+    "words": N_("Words found"),
+    "relationship": N_("Relationship"),
+    "arrears_reason": N_("Reason for arrears"),
+    "plan_proposal": N_("Plan proposed"),
 }
 
 _CODED = frozenset(
@@ -277,11 +300,22 @@ def event_title(event_type: str) -> str:
     return LABELS.get(event_type) or EVENT_TITLES.get(event_type) or event_type
 
 
+# A field visit's free-text fields may name the people met at the door: shown only to roles
+# that see the borrower's contact details.
+_VISIT_FREE_TEXT = frozenset({"notes", "arrears_reason", "plan_proposal", "relationship"})
+
+
+def _hide_visit_text(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("•••" if k in _VISIT_FREE_TEXT and v else v) for k, v in data.items()}
+
+
 def event_details(event_type: str, data: Any, *, reveal: bool) -> tuple[Detail, ...]:
     """The fields of one event's data to show, personal data masked unless `reveal`."""
     masked = mask_personal_data(data, keep_contact=reveal)
     if not reveal and isinstance(masked, dict):
         masked = hide_free_text(masked)
+    if not reveal and event_type.startswith("visit_") and isinstance(masked, dict):
+        masked = _hide_visit_text(masked)
     if not isinstance(masked, dict):
         return (Detail(N_("Details"), _text(masked)),)
     return tuple(RENDERERS.get(event_type, _generic)(masked))

@@ -13,6 +13,7 @@ from fairdebt.adapters.db import (
     strategy_tables,
     template_tables,
     verify_tables,
+    visit_tables,
     worklist_tables,
 )
 from fairdebt.adapters.db.tables import metadata
@@ -28,5 +29,6 @@ __all__ = [
     "strategy_tables",
     "template_tables",
     "verify_tables",
+    "visit_tables",
     "worklist_tables",
 ]

@@ -23,6 +23,7 @@ from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
 from fairdebt.adapters.db.session_repos import SqlSessionRepositories
 from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
+from fairdebt.adapters.db.visit_repos import SqlVisitRepositories
 from fairdebt.adapters.db.worklist_repos import SqlWorklistRepositories
 from fairdebt.errors import FairdebtError
 
@@ -40,6 +41,7 @@ class SqlUnitOfWork(
     SqlSessionRepositories,
     SqlComplaintRepositories,
     SqlPortalRepositories,
+    SqlVisitRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -29,6 +29,7 @@ def _code(row: Row[Any]) -> VerifyCode:
         issued_at=datetime.fromisoformat(row.issued_at),
         expires_at=datetime.fromisoformat(row.expires_at),
         decision_id=row.decision_id,
+        visit_id=row.visit_id,
     )
 
 
@@ -46,6 +47,7 @@ class SqlVerifyCodeRepository:
                 organisation=code.organisation,
                 in_house=code.in_house,
                 decision_id=code.decision_id,
+                visit_id=code.visit_id,
                 issued_at=_iso(code.issued_at),
                 expires_at=_iso(code.expires_at),
             )

@@ -22,6 +22,7 @@ verify_codes = Table(
     Column("organisation", Text, nullable=False),
     Column("in_house", Boolean, nullable=False),
     Column("decision_id", String(64)),
+    Column("visit_id", String(64)),  # a field visit's notice (services.visits)
     Column("issued_at", String(40), nullable=False),
     Column("expires_at", String(40), nullable=False),
 )

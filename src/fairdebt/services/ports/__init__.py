@@ -27,6 +27,7 @@ from fairdebt.services.ports.repayment import RepaymentRepositories
 from fairdebt.services.ports.sessions import SessionRepositories
 from fairdebt.services.ports.templates import TemplateRepositories
 from fairdebt.services.ports.verify import VerifyRepositories
+from fairdebt.services.ports.visits import VisitRepositories
 from fairdebt.services.ports.worklist import WorklistRepositories
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "TemplateRepositories",
     "UnitOfWork",
     "VerifyRepositories",
+    "VisitRepositories",
     "WorklistRepositories",
 ]
 
@@ -70,6 +72,7 @@ class UnitOfWork(
     SessionRepositories,
     ComplaintRepositories,
     PortalRepositories,
+    VisitRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""

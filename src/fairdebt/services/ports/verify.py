@@ -23,6 +23,7 @@ class VerifyCode:
     issued_at: datetime
     expires_at: datetime
     decision_id: str | None = None  # the gate decision of the call it was issued for
+    visit_id: str | None = None  # the field visit it was issued for (services.visits)
 
 
 class VerifyCodeRepository(Protocol):

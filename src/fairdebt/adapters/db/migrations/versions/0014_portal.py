@@ -1,7 +1,7 @@
 """portal_codes, portal_attempts: the borrower portal's one-time codes and failed checks
 
 Revision ID: 0014_portal
-Revises: 0012_sessions
+Revises: 0013_visits
 Create Date: 2026-12-10 09:00:00
 
 Two new tables (adapters/db/portal_tables.py); nothing existing changes. Codes and phone
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_portal"
-down_revision = "0012_sessions"
+down_revision = "0013_visits"
 branch_labels = None
 depends_on = None
 
