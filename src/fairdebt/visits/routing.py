@@ -45,7 +45,7 @@ MAX_DEMAND = 1_000_000
 MAX_CAPACITY = 1_000_000
 MAX_KEY_LENGTH = 200
 MAX_EDGE = 10**9  # metres or seconds; PyVRP accepts up to 2**44, far beyond any city
-MIN_PRIZE = 10**6
+PENALTY_PER_PRIZE = 10  # the largest penalty per unit of violation, in prizes
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 
@@ -93,7 +93,7 @@ class RoutePlan:
     routes: tuple[Route, ...]  # one per team, in the order the teams were given (maybe empty)
     unassigned: tuple[str, ...]  # stop keys no team serves, in the order the stops were given
     distance_m: int
-    feasible: bool
+    feasible: bool  # False: no plan keeping every window and capacity was found; don't dispatch
 
 
 class DistanceProvider(Protocol):
@@ -140,12 +140,19 @@ class SolverConfig:
 
     seconds: float
 
-    def params(self) -> SolveParams:
-        """PyVRP's default iterated local search parameters: tuned by its authors on the same
-        X instances the benchmark reads (docs/visits.md has the figures)."""
-        from pyvrp import SolveParams
+    def params(self, data: ProblemData) -> SolveParams:
+        """PyVRP's default parameters (tuned by its authors on the X instances the benchmark
+        reads), except that the largest penalty for breaking a capacity or a window must
+        exceed the largest prize: if one unit over capacity or one second late cost less than
+        a dropped stop, the search would keep every stop and never reach a plan that can be
+        carried out. Instances without prizes (the benchmark's) keep the defaults.
+        """
+        from pyvrp import PenaltyParams, SolveParams
 
-        return SolveParams()
+        largest_prize = max((client.prize for client in data.clients()), default=0)
+        default = PenaltyParams()
+        max_penalty = max(default.max_penalty, PENALTY_PER_PRIZE * largest_prize)
+        return SolveParams(penalty=PenaltyParams(max_penalty=max_penalty))
 
     def no_improvement(self, num_clients: int) -> int:
         """Iterations without a better plan after which the search ends: enough for a small
@@ -181,7 +188,7 @@ def solve(data: ProblemData, config: SolverConfig, seed: int) -> Result:
         seed=seed,
         collect_stats=False,
         display=False,
-        params=config.params(),
+        params=config.params(data),
     )
 
 
@@ -221,7 +228,7 @@ def _problem(
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
     n_teams = len(teams)
-    prize = max(MIN_PRIZE, 2 * max(max(row) for row in metres) + 1)
+    prize = 2 * max(max(row) for row in metres) + 1  # more than any detour a stop can cost
     locations = [Location(x=t.base.lon, y=t.base.lat) for t in teams]
     locations += [Location(x=s.place.lon, y=s.place.lat) for s in stops]
     depots = [
