@@ -39,6 +39,7 @@ def routing(
     seconds: float = typer.Option(
         10.0, "--seconds", min=0.01, max=3600, help="Search time limit, seconds."
     ),
+    seed: int = typer.Option(1, "--seed", min=0, max=2**32 - 1, help="The solver's random seed."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """The visit planner's solver on a published instance: cost, best known, gap, baseline.
@@ -49,7 +50,7 @@ def routing(
     """
     from fairdebt.bench.routing import run
 
-    _show("routing", run(instance, seconds=seconds), json_out)
+    _show("routing", run(instance, seconds=seconds, seed=seed), json_out)
 
 
 def outbox(
