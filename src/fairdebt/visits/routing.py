@@ -175,8 +175,10 @@ class SolverConfig:
         `no_improvement(num_clients)` iterations, or `seconds` of search, whichever first."""
         from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
+        deadline = MaxRuntime(self.seconds)
+        deadline(0)  # its clock starts now, so `seconds` covers the first construction too
         limit = self.no_improvement(num_clients)
-        return MultipleCriteria([NoImprovement(limit), MaxRuntime(self.seconds)])
+        return MultipleCriteria([NoImprovement(limit), deadline])
 
 
 def solver_config(seconds: float = 2.0) -> SolverConfig:
