@@ -211,6 +211,14 @@ def test_bad_input_is_refused_with_cause_and_hint(
     assert refused.value.hint
 
 
+def test_a_plan_too_large_for_one_run_is_refused_before_any_work() -> None:
+    many = [stop(f"s{i}", SHANGHAI) for i in range(2_001)]
+    with pytest.raises(FairdebtError, match="more than one plan takes"):
+        plan_routes(many, [GOOD_TEAM])
+    with pytest.raises(FairdebtError, match="more than one plan takes"):
+        plan_routes([GOOD_STOP], [team(f"t{i}", SHANGHAI) for i in range(201)])
+
+
 @pytest.mark.parametrize("seconds", [0, -1, math.nan, math.inf, 10**9])
 def test_a_search_time_outside_its_range_is_refused(seconds: float) -> None:
     with pytest.raises(FairdebtError):

@@ -44,6 +44,8 @@ MAX_SERVICE = 86_400
 MAX_DEMAND = 1_000_000
 MAX_CAPACITY = 1_000_000
 MAX_KEY_LENGTH = 200
+MAX_STOPS = 2_000  # a day's visits of one plan; the matrix grows with the square
+MAX_TEAMS = 200
 MAX_EDGE = 10**9  # metres or seconds; PyVRP accepts up to 2**44, far beyond any city
 NEIGHBOURS = 20  # granular neighbourhood of the local search (PyVRP's default: 50)
 PENALTY_PER_PRIZE = 10  # the largest penalty per unit of violation, in prizes
@@ -222,6 +224,7 @@ def plan_routes(
     """
     config = solver_config(seconds)
     _check_seed(seed)
+    _check_size(len(stops), len(teams))
     _check_stops(stops)
     _check_teams(teams)
     servable = [s for s in stops if s.window[1] - s.window[0] >= s.service]
@@ -368,6 +371,15 @@ def _checked_matrix(matrix: list[list[int]], n: int, unit: str) -> list[list[int
 def _check_seed(seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise FairdebtError(f"random seed {seed!r}", "give a whole number in [0, 2**32)")
+
+
+def _check_size(stops: int, teams: int) -> None:
+    if stops > MAX_STOPS or teams > MAX_TEAMS:
+        raise FairdebtError(
+            f"{stops:,} stops for {teams:,} teams is more than one plan takes",
+            f"plan at most {MAX_STOPS:,} stops and {MAX_TEAMS:,} teams at a time, "
+            "e.g. one plan per office and day",
+        )
 
 
 def _check_stops(stops: Sequence[Stop]) -> None:
