@@ -17,10 +17,11 @@ The solver's configuration — its parameters and when it stops — comes from `
 which `fairdebt bench routing` uses too, so the benchmark measures what the product runs.
 The search stops after a number of iterations without a better plan (`NO_IMPROVEMENT_MIN`, or
 `NO_IMPROVEMENT_PER_CLIENT` per stop when that is more), or after `seconds`, whichever comes
-first. With the same input and seed the plan is the same whenever
-the iteration limit ends the search (always for a day's stops of one office on an ordinary
-machine); when `seconds` cuts a large problem short, a slower machine may stop at an earlier
-plan. PyVRP is imported only when a plan is computed, so importing this module stays cheap.
+first (its clock starts with the solve). With the same input and seed the plan is the same
+whenever the iteration limit ends the search (always for a day's stops of one office on an
+ordinary machine); when `seconds` cuts a large problem short, a slower machine may stop at an
+earlier plan. PyVRP is imported only when a plan is computed, so importing this module stays
+cheap.
 """
 
 from __future__ import annotations
