@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
@@ -28,6 +29,28 @@ def register(app: typer.Typer) -> None:
     for name, module in BENCHMARKS.items():
         bench_app.command(name, help=f"Run the {name} benchmark.")(_runner(name, module))
     bench_app.command("outbox")(outbox)
+    bench_app.command("routing")(routing)
+
+
+def routing(
+    instance: Path = typer.Option(
+        ..., "--instance", help="A CVRPLIB/VRPLIB .vrp file or a Solomon .txt file."
+    ),
+    seconds: float = typer.Option(
+        10.0, "--seconds", min=0.01, max=3600, help="Search time limit, seconds."
+    ),
+    seed: int = typer.Option(1, "--seed", min=0, max=2**32 - 1, help="The solver's random seed."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """The visit planner's solver on a published instance: cost, best known, gap, baseline.
+
+    The best-known cost comes from a .sol file beside the instance, or from an "Optimal
+    value"/"Best value" in its COMMENT. The baseline is a nearest-neighbour construction
+    (docs/visits.md).
+    """
+    from fairdebt.bench.routing import run
+
+    _show("routing", run(instance, seconds=seconds, seed=seed), json_out)
 
 
 def outbox(
