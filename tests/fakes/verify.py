@@ -26,6 +26,13 @@ class FakeVerifyAttemptRepository:
     def __init__(self) -> None:
         self.rows: list[tuple[datetime, str, str, bool]] = []
 
+    def __deepcopy__(self, memo: dict[int, object]) -> FakeVerifyAttemptRepository:
+        """The unit of work's snapshot: the rows are immutable tuples, a new list will do
+        (a deep copy of thousands of attempts on every `with` is what made guessing slow)."""
+        copied = FakeVerifyAttemptRepository()
+        copied.rows = list(self.rows)
+        return copied
+
     def lock(self, client: str, prefix: str) -> None:
         """One thread: nothing to serialise."""
 
