@@ -236,7 +236,6 @@ def check_report(report: VisitReport, language: str) -> None:
         raise VisitReportError(
             f"unknown language {language!r}", hint=f"languages: {', '.join(LANGUAGES)}"
         )
-    _zone(report.timezone)
     _check_times(report)
     _check_signatures(report)
     if report.met is Met.RELATIVE and not report.relationship.strip():
@@ -276,6 +275,15 @@ def _check_times(report: VisitReport) -> None:
             f"visit {report.visit_id}: a time without its zone",
             hint="give check-in, check-out and signing times as aware datetimes",
         )
+    zone = _zone(report.timezone)
+    try:
+        for at in instants:
+            at.astimezone(zone)
+    except OverflowError:
+        raise VisitReportError(
+            f"visit {report.visit_id}: a time outside the calendar in {report.timezone}",
+            hint="check the device's clock",
+        ) from None
     if report.checked_out_at < report.checked_in_at:
         raise VisitReportError(
             f"visit {report.visit_id}: checked out before checking in",
