@@ -66,3 +66,13 @@ def test_thirty_parallel_guesses_get_at_most_the_allowance_looked_up(engine, spr
     )
     with engine.connect() as conn:
         assert len(conn.execute(select(verify_attempts.c.id)).all()) == allowance
+
+
+def test_attempts_older_than_thirty_days_are_forgotten(engine) -> None:
+    check(SqlUnitOfWork(engine), "ABCD-EFGH", "203.0.113.1", T0, LIMITS)
+
+    check(SqlUnitOfWork(engine), "ABCD-EFGJ", "203.0.113.2", T0 + timedelta(days=31), LIMITS)
+
+    with engine.connect() as conn:
+        kept = conn.execute(select(verify_attempts.c.client)).scalars().all()
+    assert kept == ["203.0.113.2"]

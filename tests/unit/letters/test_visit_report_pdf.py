@@ -37,10 +37,10 @@ def at(hour: int, minute: int) -> datetime:
     return datetime(2026, 7, 1, hour, minute, tzinfo=UTC)
 
 
-def drawn(seed: int) -> bytes:
+def drawn(wiggle: int) -> bytes:
     """A signature as a signature pad gives it: black strokes on a transparent PNG."""
     image = Image.new("RGBA", (400, 150), (255, 255, 255, 0))
-    stroke = [(20 + i * 18, 75 + (i * seed * 37) % 60 - 30) for i in range(20)]
+    stroke = [(20 + i * 18, 75 + (i * wiggle * 37) % 60 - 30) for i in range(20)]
     ImageDraw.Draw(image).line(stroke, fill=(0, 0, 0, 255), width=5)
     out = io.BytesIO()
     image.save(out, "PNG")

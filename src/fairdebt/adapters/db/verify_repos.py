@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 CLIENT_WIDTH = 64  # verify_attempts.client: longer addresses are cut, not refused
 # PostgreSQL advisory-lock key spaces of the /verify limits (the sign-in throttle uses
 # 0x5151 and 0x5152, adapters/db/identity_repos.py)
-CLIENT_LOCKS, PREFIX_LOCKS = 0x5153, 0x5154
+CLIENT_LOCKS, PREFIX_LOCKS, PRUNE_LOCK = 0x5153, 0x5154, 0x5155
 
 
 def _iso(at: datetime) -> str:
@@ -104,6 +104,13 @@ class SqlVerifyAttemptRepository:
         return [datetime.fromisoformat(at) for at in found]
 
     def prune(self, before: datetime) -> int:
+        """PostgreSQL: only the one transaction that gets the prune lock at once forgets old
+        rows (the others skip, without waiting), so two prunes never contend for the same
+        rows; no one else touches rows that old."""
+        if self.conn.dialect.name == "postgresql":
+            mine = func.pg_try_advisory_xact_lock(literal(PRUNE_LOCK), literal(0))
+            if not self.conn.scalar(select(mine)):
+                return 0
         gone = self.conn.execute(delete(verify_attempts).where(verify_attempts.c.at < _iso(before)))
         return int(gone.rowcount or 0)
 
