@@ -128,16 +128,63 @@ def ask(
     `order` (the payment allocation order) and `ceiling` (a licensed lender's rate ceiling) are
     what services.charges needs to say what may be demanded."""
     with uow:
-        case = uow.cases.get(request.case_id)
-        if case is None:
-            raise FairdebtError(f"no case {request.case_id}", hint="check the case id")
-        gate_request, facts = _gate_request(uow, request, case.borrower_id, case.holds, now, pack)
-        decision = decide(gate_request, packs=packs)
-        extra = _app_rules(uow, gate_request, decision, facts, packs, (order, ceiling))
-        decision = with_rules(decision, extra)
-        uow.events.append(request.case_id, _logged(request, decision, facts), now)
+        view = _view(uow, request.case_id, now)
+        decision, logged = _decide(uow, view, request, now, packs, pack, (order, ceiling))
+        uow.events.append(request.case_id, logged, now)
         uow.commit()
     return Asked(decision, decision.id)
+
+
+def decide_many(
+    uow: UnitOfWork,
+    requests: Sequence[tuple[ContactRequest, str]],
+    now: datetime,
+    packs: Packs,
+    *,
+    order: Order = DEFAULT_ORDER,
+    ceiling: Decimal | None = None,
+) -> list[tuple[Decision, NewEvent]]:
+    """`ask` for many (request, pack) pairs at one instant, each case's record read once; per
+    request its decision and the `gate_decision` event to log. Nothing is written: the caller
+    appends the events in the transaction that acts on the decisions (services.outbox), so a
+    decision is on the record with what it allowed, or neither is.
+
+    Every request is decided on the record as read, as `ask` would decide them one after
+    another: the decisions `ask` logs in between are not contacts, so they change no answer."""
+    views: dict[str, _CaseView] = {}
+    out = []
+    with uow:
+        for request, pack in requests:
+            view = views.get(request.case_id)
+            if view is None:
+                view = views[request.case_id] = _view(uow, request.case_id, now)
+            out.append(_decide(uow, view, request, now, packs, pack, (order, ceiling)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseView:
+    """What the gate reads of one case, whatever is asked about it."""
+
+    log: list[Any]
+    borrower: Borrower
+    facts: _Facts
+
+
+def _decide(
+    uow: UnitOfWork,
+    view: _CaseView,
+    request: ContactRequest,
+    now: datetime,
+    packs: Packs,
+    pack: str,
+    charges: tuple[Order, Decimal | None],
+) -> tuple[Decision, NewEvent]:
+    gate_request = _gate_request(view, request, now, pack)
+    decision = decide(gate_request, packs=packs)
+    extra = _app_rules(uow, gate_request, decision, view.facts, packs, charges)
+    decision = with_rules(decision, extra)
+    return decision, _logged(request, decision, view.facts)
 
 
 def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEvent:
@@ -153,41 +200,42 @@ def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEv
     return NewEvent("gate_decision", request.actor, data | {"limitation": limitation})
 
 
-def _gate_request(
-    uow: UnitOfWork,
-    request: ContactRequest,
-    borrower_id: str,
-    holds: Any,
-    now: datetime,
-    pack: str,
-) -> tuple[GateRequest, _Facts]:
-    person = uow.directory.person(borrower_id)
-    log = uow.events.events(request.case_id)  # read once: history and limitation
+def _view(uow: UnitOfWork, case_id: str, now: datetime) -> _CaseView:
+    """The case's record as the gate reads it: its borrower, holds, debts and log."""
+    case = uow.cases.get(case_id)
+    if case is None:
+        raise FairdebtError(f"no case {case_id}", hint="check the case id")
+    person = uow.directory.person(case.borrower_id)
+    log = uow.events.events(case_id)  # read once: history and limitation
     day = now.astimezone(ZoneInfo(person.timezone)).date()
     state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(uow, borrower_id), log, state, day)
-    debts = _debts(uow, borrower_id, limitation)
-    attempt = Attempt(
-        channel=GateChannel(request.channel),
-        party=Party(request.party),
-        purpose=Purpose(request.purpose),
-        debts=tuple(d.id for d in debts) or ("-",),
-        collector=request.collector,
-        to=request.to,
-        content=request.content,
-    )
+    limitation = limitations(account_facts(uow, case.borrower_id), log, state, day)
     from fairdebt.services.calls import inconvenient_of  # calls builds on this module
 
     borrower = Borrower(
         timezones=(person.timezone,),
-        holds=frozenset(holds),
-        debts=debts,
+        holds=frozenset(case.holds),
+        debts=_debts(uow, case.borrower_id, limitation),
         opt_outs=opt_outs_of(log),  # replies such as STOP / 退订, unsubscribe links
         inconvenient=inconvenient_of(log),  # times the borrower named on a call
     )
-    history = history_of(log, excluding=request.outbox_key)
-    gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
-    return gate, _Facts(limitation, day)
+    return _CaseView(log, borrower, _Facts(limitation, day))
+
+
+def _gate_request(
+    view: _CaseView, request: ContactRequest, now: datetime, pack: str
+) -> GateRequest:
+    attempt = Attempt(
+        channel=GateChannel(request.channel),
+        party=Party(request.party),
+        purpose=Purpose(request.purpose),
+        debts=tuple(d.id for d in view.borrower.debts) or ("-",),
+        collector=request.collector,
+        to=request.to,
+        content=request.content,
+    )
+    history = history_of(view.log, excluding=request.outbox_key)
+    return GateRequest(pack=pack, now=now, attempt=attempt, borrower=view.borrower, history=history)
 
 
 def _debts(
@@ -396,10 +444,25 @@ def record_outcome(
     uow: UnitOfWork, case_id: str, attempt: dict[str, Any], delivery: Delivery, at: datetime
 ) -> None:
     """Append the `contact_recorded` event of an attempt and complete it (inside `uow`)."""
+    uow.events.append(case_id, _recorded(attempt, delivery), at)
+    uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+
+
+def record_outcomes(
+    uow: UnitOfWork,
+    done: Sequence[tuple[str, dict[str, Any], Delivery]],
+    at: datetime,
+) -> None:
+    """`record_outcome` for many (case id, attempt, delivery), the events appended together."""
+    uow.events.append_many(((case_id, _recorded(a, d)) for case_id, a, d in done), at)
+    for _case_id, attempt, delivery in done:
+        uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+
+
+def _recorded(attempt: dict[str, Any], delivery: Delivery) -> NewEvent:
     data = {k: v for k, v in attempt.items() if k != "actor"}
     data |= {"outcome": delivery.outcome, "provider_ref": delivery.provider_ref}
-    uow.events.append(case_id, NewEvent("contact_recorded", attempt["actor"], data), at)
-    uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+    return NewEvent("contact_recorded", attempt["actor"], data)
 
 
 def _permit(events: list[Any], message: OutboundMessage, now: datetime) -> dict[str, Any]:
