@@ -155,6 +155,12 @@ class FakeCaseDirectory:
     def debts(self, borrower_id: str) -> list[DebtRow]:
         return list(self.accounts.get(borrower_id, ()))
 
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        return {b: self.people[b] for b in borrower_ids if b in self.people}
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
+        return {b: self.debts(b) for b in borrower_ids}
+
     def disbursed_on(self, account_id: str) -> date | None:
         return None
 

@@ -78,7 +78,9 @@ from fairdebt.services.debt_state import (
 from fairdebt.services.inbound import opt_outs_of
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.repayment import AccountFacts
 from fairdebt.services.ports.worklist import Attempt as ContactAttempt
+from fairdebt.services.ports.worklist import DebtRow, Person
 
 PERMIT_LIFETIME = timedelta(minutes=15)  # time windows and caps move: a decision goes stale
 DEFAULT_ORDER: Order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)  # settings' default
@@ -151,15 +153,36 @@ def decide_many(
 
     Every request is decided on the record as read, as `ask` would decide them one after
     another: the decisions `ask` logs in between are not contacts, so they change no answer."""
-    views: dict[str, _CaseView] = {}
-    out = []
     with uow:
-        for request, pack in requests:
-            view = views.get(request.case_id)
-            if view is None:
-                view = views[request.case_id] = _view(uow, request.case_id, now)
-            out.append(_decide(uow, view, request, now, packs, pack, (order, ceiling)))
-    return out
+        views = _views(uow, [r.case_id for r, _pack in requests], now)
+        return [
+            _decide(uow, views[r.case_id], r, now, packs, pack, (order, ceiling))
+            for r, pack in requests
+        ]
+
+
+def _views(uow: UnitOfWork, case_ids: Sequence[str], now: datetime) -> dict[str, _CaseView]:
+    """`_view` of many cases, each kind of record read once for all of them."""
+    found = uow.cases.get_many(case_ids)
+    missing = sorted(set(case_ids) - set(found))
+    if missing:
+        raise FairdebtError(f"no case {missing[0]}", hint="check the case id")
+    borrowers = sorted({c.borrower_id for c in found.values()})
+    persons = uow.directory.persons(borrowers)
+    logs = uow.events.events_of(found)
+    facts = uow.accounts.facts_of(borrowers)
+    debts = uow.directory.debts_of(borrowers)
+    return {
+        case_id: _view_of(
+            case.holds,
+            persons[case.borrower_id],
+            logs[case_id],
+            facts[case.borrower_id],
+            debts[case.borrower_id],
+            now,
+        )
+        for case_id, case in found.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,17 +228,33 @@ def _view(uow: UnitOfWork, case_id: str, now: datetime) -> _CaseView:
     case = uow.cases.get(case_id)
     if case is None:
         raise FairdebtError(f"no case {case_id}", hint="check the case id")
-    person = uow.directory.person(case.borrower_id)
-    log = uow.events.events(case_id)  # read once: history and limitation
+    return _view_of(
+        case.holds,
+        uow.directory.person(case.borrower_id),
+        uow.events.events(case_id),  # read once: history and limitation
+        account_facts(uow, case.borrower_id),
+        uow.directory.debts(case.borrower_id),
+        now,
+    )
+
+
+def _view_of(
+    holds: Any,
+    person: Person,
+    log: list[Any],
+    accounts: list[AccountFacts],
+    debt_rows: list[DebtRow],
+    now: datetime,
+) -> _CaseView:
     day = now.astimezone(ZoneInfo(person.timezone)).date()
     state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(uow, case.borrower_id), log, state, day)
+    limitation = limitations(accounts, log, state, day)
     from fairdebt.services.calls import inconvenient_of  # calls builds on this module
 
     borrower = Borrower(
         timezones=(person.timezone,),
-        holds=frozenset(case.holds),
-        debts=_debts(uow, case.borrower_id, limitation),
+        holds=frozenset(holds),
+        debts=_debts(debt_rows, limitation),
         opt_outs=opt_outs_of(log),  # replies such as STOP / 退订, unsubscribe links
         inconvenient=inconvenient_of(log),  # times the borrower named on a call
     )
@@ -238,10 +277,7 @@ def _gate_request(
     return GateRequest(pack=pack, now=now, attempt=attempt, borrower=view.borrower, history=history)
 
 
-def _debts(
-    uow: UnitOfWork, borrower_id: str, limitation: Mapping[str, Limitation]
-) -> tuple[DebtState, ...]:
-    rows = uow.directory.debts(borrower_id)
+def _debts(rows: list[DebtRow], limitation: Mapping[str, Limitation]) -> tuple[DebtState, ...]:
     return tuple(
         DebtState(
             id=r.id,

@@ -51,6 +51,15 @@ class SqlCaseRepository:
         row = self.conn.execute(select(cases).where(cases.c.id == case_id)).first()
         return _case_from_row(row) if row else None
 
+    def get_many(self, case_ids: Iterable[str]) -> dict[str, Case]:
+        wanted = sorted(set(case_ids))
+        found: dict[str, Case] = {}
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            rows = self.conn.execute(select(cases).where(cases.c.id.in_(chunk)))
+            found.update({r.id: _case_from_row(r) for r in rows})
+        return found
+
     def add(self, case: Case) -> None:
         self.conn.execute(
             insert(cases).values(
@@ -154,6 +163,19 @@ class SqlEventLog:
             select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
         )
         return [event_from_row(r) for r in rows]
+
+    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
+        wanted = sorted(set(case_ids))
+        found: dict[str, list[CaseEvent]] = {c: [] for c in wanted}
+        e = case_events.c
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            rows = self.conn.execute(
+                select(case_events).where(e.case_id.in_(chunk)).order_by(e.case_id, e.seq)
+            )
+            for r in rows:
+                found[r.case_id].append(event_from_row(r))
+        return found
 
     def all_events(self) -> Iterator[CaseEvent]:
         """Every event, by case then seq, streamed."""

@@ -311,6 +311,9 @@ class SqlAttemptRepository:
         return [_attempt(r) for r in rows]
 
 
+_AT_ONCE = 500  # borrowers one query reads
+
+
 class SqlCaseDirectory:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -322,15 +325,38 @@ class SqlCaseDirectory:
         ).one()
         return Person(row.timezone, row.address, row.city, row.national_id, row.name)
 
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        b = t.borrowers.c
+        wanted = sorted(set(borrower_ids))
+        found: dict[str, Person] = {}
+        for start in range(0, len(wanted), _AT_ONCE):
+            rows = self.conn.execute(
+                select(b.id, b.timezone, b.address, b.city, b.national_id, b.name).where(
+                    b.id.in_(wanted[start : start + _AT_ONCE])
+                )
+            )
+            found.update(
+                {r.id: Person(r.timezone, r.address, r.city, r.national_id, r.name) for r in rows}
+            )
+        return found
+
     def debts(self, borrower_id: str) -> list[DebtRow]:
+        return self.debts_of([borrower_id])[borrower_id]
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
         a, s = t.accounts.c, t.account_status.c
-        rows = self.conn.execute(
-            select(a.id, a.currency, s.dpd, s.outstanding_cents)
-            .join(t.account_status, s.account_id == a.id, isouter=True)
-            .where(a.borrower_id == borrower_id)
-            .order_by(a.id)
-        )
-        return [DebtRow(r.id, r.currency, r.dpd, r.outstanding_cents) for r in rows]
+        found: dict[str, list[DebtRow]] = {b: [] for b in borrower_ids}
+        wanted = sorted(found)
+        for start in range(0, len(wanted), _AT_ONCE):
+            rows = self.conn.execute(
+                select(a.borrower_id, a.id, a.currency, s.dpd, s.outstanding_cents)
+                .join(t.account_status, s.account_id == a.id, isouter=True)
+                .where(a.borrower_id.in_(wanted[start : start + _AT_ONCE]))
+                .order_by(a.id)
+            )
+            for r in rows:
+                found[r.borrower_id].append(DebtRow(r.id, r.currency, r.dpd, r.outstanding_cents))
+        return found
 
     def disbursed_on(self, account_id: str) -> date | None:
         found = self.conn.scalar(

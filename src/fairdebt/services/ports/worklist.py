@@ -211,6 +211,14 @@ class CaseDirectory(Protocol):
         """The borrower's accounts with their current DPD and outstanding balance, by id."""
         ...
 
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        """`person` of each borrower that exists, in one read."""
+        ...
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
+        """`debts` of each borrower, in one read (no account: [])."""
+        ...
+
     def disbursed_on(self, account_id: str) -> date | None: ...
 
     def case_plans(self, run_id: str) -> Iterable[CasePlanRow]:
