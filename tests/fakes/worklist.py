@@ -126,6 +126,15 @@ class FakeAttemptRepository:
     def mark_unconfirmed(self, decision_id: str, at: datetime) -> None:
         self.rows[decision_id] = replace(self.rows[decision_id], status="unconfirmed")
 
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        if any(a.decision_id in self.rows for a in attempts):
+            return False
+        return all(self.start(a) for a in attempts)
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        for decision_id, outcome, provider_ref in done:
+            self.complete(decision_id, outcome, provider_ref, at)
+
     def unfinished(self, started_before: datetime) -> list[Attempt]:
         return sorted(
             (

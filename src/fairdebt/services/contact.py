@@ -491,8 +491,9 @@ def record_outcomes(
 ) -> None:
     """`record_outcome` for many (case id, attempt, delivery), the events appended together."""
     uow.events.append_many(((case_id, _recorded(a, d)) for case_id, a, d in done), at)
-    for _case_id, attempt, delivery in done:
-        uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+    uow.attempts.complete_many(
+        [(a["decision_id"], d.outcome, d.provider_ref) for _case_id, a, d in done], at
+    )
 
 
 def _recorded(attempt: dict[str, Any], delivery: Delivery) -> NewEvent:

@@ -333,14 +333,12 @@ class Worker:
         then its events logged, its task settled. A row whose claim ran out is left to the
         worker that took it over; nothing of it is written."""
         with self.uow as uow:
-            held = [
-                a
-                for a in acts
-                if a.change is None or uow.outbox.change(a.item.id, self.name, a.change)
-            ]
-            for a in held:
-                if a.attempt is not None and not uow.attempts.start(a.attempt):
-                    return []  # cannot happen (the decisions are new): rolled back, nothing sent
+            moved = uow.outbox.change_many(
+                self.name, [(a.item.id, a.change) for a in acts if a.change is not None]
+            )
+            held = [a for a in acts if a.change is None or a.item.id in moved]
+            if not uow.attempts.start_many([a.attempt for a in held if a.attempt is not None]):
+                return []  # cannot happen (the decisions are new): rolled back, nothing sent
             logged = [(a.item.message.case_id, a.decision) for a in held if a.decision]
             logged += [(a.item.message.case_id, e) for a in held for e in a.events]
             uow.events.append_many(logged, now)
@@ -426,9 +424,8 @@ class Worker:
         """Step 3's outcomes, in one transaction: each row this worker still holds `sent`,
         the `contact_recorded` events appended together, the attempts completed."""
         with self.uow as uow:
-            held = [
-                (r, d) for r, d in done if uow.outbox.change(r.item.id, self.name, _sent(d, now))
-            ]
+            moved = uow.outbox.change_many(self.name, [(r.item.id, _sent(d, now)) for r, d in done])
+            held = [(r, d) for r, d in done if r.item.id in moved]
             record_outcomes(uow, [(r.item.message.case_id, r.attempt, d) for r, d in held], now)
             for r, d in held:
                 self._settle_task(uow, r.item, "done", f"sent ({d.provider_ref})", now)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Join, func, insert, or_, select, update
+from sqlalchemy import Join, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -271,6 +271,46 @@ class SqlAttemptRepository:
             .returning(contact_attempts.c.decision_id)
         )
         return self.conn.execute(statement).first() is not None  # None: the decision was used
+
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        if not attempts:
+            return True
+        rows = [
+            {
+                "decision_id": a.decision_id,
+                "case_id": a.case_id,
+                "task_id": a.task_id,
+                "channel": a.channel,
+                "status": "sending",
+                "started_at": _iso(a.started_at),
+            }
+            for a in attempts
+        ]
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(contact_attempts)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(contact_attempts.c.decision_id)
+        )
+        return len(self.conn.execute(statement).all()) == len(rows)
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        if not done:
+            return
+        c = contact_attempts.c
+        statement = (
+            update(contact_attempts)
+            .where(c.decision_id == bindparam("_decision"))
+            .values(
+                status="done",
+                outcome=bindparam("_outcome"),
+                provider_ref=bindparam("_ref"),
+                completed_at=_iso(at),
+            )
+        )
+        rows = [{"_decision": d, "_outcome": o, "_ref": r} for d, o, r in done]
+        self.conn.execute(statement, rows)
 
     def complete(self, decision_id: str, outcome: str, provider_ref: str, at: datetime) -> None:
         self.conn.execute(

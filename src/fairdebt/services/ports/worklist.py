@@ -189,6 +189,15 @@ class AttemptRepository(Protocol):
         """The provider answered: the attempt is done with that outcome."""
         ...
 
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        """`start` for many in one statement; False when any decision already has one (the
+        caller rolls back: nothing is sent)."""
+        ...
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        """`complete` for many (decision id, outcome, provider reference) in one statement."""
+        ...
+
     def mark_unconfirmed(self, decision_id: str, at: datetime) -> None:
         """Nobody can tell whether it went out: a person must find out."""
         ...
