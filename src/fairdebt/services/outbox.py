@@ -6,21 +6,24 @@ message in the same transaction, so the decision, the event and the row are comm
 or not at all. A queued message counts for the gate at once (services.contact.history_of), so two
 tasks cannot both pass a frequency cap by being queued before either is sent.
 
-`Worker.deliver_due` delivers what is due, a claimed batch at a time, in three steps, the
-provider called outside any transaction:
+`Worker.deliver_due` delivers what is due, a claimed batch at a time, the provider called
+outside any transaction:
 1. claim due rows for a lease (adapters/db/outbox_repos: a compare-and-set on SQLite, FOR UPDATE
-   SKIP LOCKED on PostgreSQL), then ask the gate again for each, its decision committed row by
-   row — a complaint, an opt-out or a new hold may have arrived since it was queued. A denial
-   with `allowed_from` reschedules the row; any other denial cancels it and a review sends it to
-   a person (its task follows).
+   SKIP LOCKED on PostgreSQL), then ask the gate again for the whole batch
+   (services.contact.decide_many: each kind of record read once for all its cases, nothing
+   written yet) — a complaint, an opt-out or a new hold may have arrived since it was queued.
+   A denial with `allowed_from` reschedules the row; any other denial cancels it and a review
+   sends it to a person (its task follows).
 2. for each row allowed: the provider prepares the exact bytes it will send and they go to the
-   evidence store (content-addressed); then the batch's attempts — per row a `contact_attempts`
-   row keyed by the new decision, a `contact_attempted` event holding the evidence hash, the
-   row `sending` — are committed together, before anything leaves;
-3. the provider is called with each row's key (the same on every try), and the outcomes are
-   committed — a `contact_recorded` event, the row `sent`, the task `done`: an idempotent
-   provider's together after the batch. A provider that cannot be asked (SMTP) gets steps 2
-   and 3 one row at a time instead, so a crash leaves at most one message unconfirmed.
+   evidence store (content-addressed). Then one transaction commits, for every row this worker
+   still holds, its decision and what it led to — the cancellation, the deferral, or the attempt
+   (a `contact_attempts` row keyed by the new decision, a `contact_attempted` event holding the
+   evidence hash, the row `sending`) — before anything leaves.
+3. the provider is given the started rows with each row's key (the same on every try): a batch
+   at once when it takes one (`deliver_many`), and the outcomes are committed together — per
+   row a `contact_recorded` event, the row `sent`, the task `done`. A provider that cannot be
+   asked (SMTP) gets its rows' attempt, hand-over and outcome one row at a time instead, so a
+   crash leaves at most one message unconfirmed.
 
 A worker killed between any two of these loses nothing: its claim expires and another worker
 takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
