@@ -203,7 +203,7 @@ def _decide(
     pack: str,
     charges: tuple[Order, Decimal | None],
 ) -> tuple[Decision, NewEvent]:
-    gate_request = _gate_request(view, request, now, pack)
+    gate_request = _request_of(view, request, now, pack)
     decision = decide(gate_request, packs=packs)
     extra = _app_rules(uow, gate_request, decision, view.facts, packs, charges)
     decision = with_rules(decision, extra)
@@ -262,8 +262,27 @@ def _view_of(
 
 
 def _gate_request(
-    view: _CaseView, request: ContactRequest, now: datetime, pack: str
-) -> GateRequest:
+    uow: UnitOfWork,
+    request: ContactRequest,
+    borrower_id: str,
+    holds: Any,
+    now: datetime,
+    pack: str,
+) -> tuple[GateRequest, _Facts]:
+    """The gate request `ask` would decide for a case of this borrower with these holds, and
+    what was read besides it."""
+    view = _view_of(
+        holds,
+        uow.directory.person(borrower_id),
+        uow.events.events(request.case_id),
+        account_facts(uow, borrower_id),
+        uow.directory.debts(borrower_id),
+        now,
+    )
+    return _request_of(view, request, now, pack), view.facts
+
+
+def _request_of(view: _CaseView, request: ContactRequest, now: datetime, pack: str) -> GateRequest:
     attempt = Attempt(
         channel=GateChannel(request.channel),
         party=Party(request.party),
