@@ -16,6 +16,9 @@ class FakeCaseRepository:
     def get(self, case_id: str) -> Case | None:
         return self.rows.get(case_id)
 
+    def get_many(self, case_ids: Iterable[str]) -> dict[str, Case]:
+        return {c: self.rows[c] for c in case_ids if c in self.rows}
+
     def add(self, case: Case) -> None:
         if case.id in self.rows:
             raise ValueError(f"case {case.id} exists")
@@ -41,6 +44,9 @@ class FakeEventLog:
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self.chains.get(case_id, ()))
+
+    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
+        return {c: self.events(c) for c in case_ids}
 
     def all_events(self) -> Iterator[CaseEvent]:
         for case_id in sorted(self.chains):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -60,6 +60,9 @@ class FakeOutboxRepository:
             row, status=change.status, message=message, claimed_by=claimed, **fields
         )
         return True
+
+    def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
+        return {i for i, change in changes if self.change(i, worker, change)}
 
     def counts(self) -> Mapping[str, int]:
         return dict(Counter(r.status for r in self.rows.values()))

@@ -48,6 +48,9 @@ class FakeAccountRepository:
     def owners(self, account_ids: Sequence[str]) -> dict[str, str]:
         return {a: self.rows[a].borrower_id for a in account_ids if a in self.rows}
 
+    def facts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[AccountFacts]]:
+        return {b: self.facts(b) for b in borrower_ids}
+
     def facts(self, borrower_id: str) -> list[AccountFacts]:
         mine = sorted((a for a in self.rows.values() if a.borrower_id == borrower_id), key=_id)
         return [

@@ -126,6 +126,15 @@ class FakeAttemptRepository:
     def mark_unconfirmed(self, decision_id: str, at: datetime) -> None:
         self.rows[decision_id] = replace(self.rows[decision_id], status="unconfirmed")
 
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        if any(a.decision_id in self.rows for a in attempts):
+            return False
+        return all(self.start(a) for a in attempts)
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        for decision_id, outcome, provider_ref in done:
+            self.complete(decision_id, outcome, provider_ref, at)
+
     def unfinished(self, started_before: datetime) -> list[Attempt]:
         return sorted(
             (
@@ -154,6 +163,12 @@ class FakeCaseDirectory:
 
     def debts(self, borrower_id: str) -> list[DebtRow]:
         return list(self.accounts.get(borrower_id, ()))
+
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        return {b: self.people[b] for b in borrower_ids if b in self.people}
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
+        return {b: self.debts(b) for b in borrower_ids}
 
     def disbursed_on(self, account_id: str) -> date | None:
         return None

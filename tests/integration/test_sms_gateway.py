@@ -254,3 +254,61 @@ def _answering(status: int, body: bytes) -> _Stub:
 
 def _recording(record: list[Any]) -> _Stub:
     return _Stub(200, b"{}", record)
+
+
+def test_a_batch_reaches_the_gateway_in_one_request_and_a_repeated_key_is_one_message(
+    gateway: ReferenceGateway,
+) -> None:
+    channel = _channel(gateway.url)
+    channel.deliver(_message("k0"))
+    batch = [_message(f"k{n}", to=f"+861380000000{n}") for n in range(5)]
+
+    got = channel.deliver_many(batch)
+
+    assert [isinstance(d, ChannelError) for d in got] == [False] * 5
+    assert next(d.provider_ref for d in got if not isinstance(d, ChannelError)) == "gw-1"
+    assert gateway.stats() == {"accepted": 5, "duplicates": 1}
+    assert gateway.messages["k3"]["to"] == "+8613800000003"
+
+
+def test_a_malformed_message_in_a_batch_is_refused_alone(gateway: ReferenceGateway) -> None:
+    channel = _channel(gateway.url)
+    batch = [_message("k1"), _message(""), _message("k2", to="")]
+
+    got = channel.deliver_many(batch)
+
+    assert not isinstance(got[0], ChannelError)
+    assert isinstance(got[1], ChannelError) and got[1].permanent  # no key: never sent
+    assert isinstance(got[2], ChannelError) and got[2].permanent and "non-empty" in got[2].cause
+    assert set(gateway.messages) == {"k1"}
+
+
+def test_a_failing_gateway_fails_the_whole_batch_retryably() -> None:
+    with ReferenceGateway(SECRET, fail_rate=1.0) as failing:
+        got = _channel(failing.url).deliver_many([_message("k1"), _message("k2")])
+
+    assert all(isinstance(d, ChannelError) and not d.permanent for d in got)
+
+
+def test_a_gateway_without_the_batch_endpoint_gets_one_request_per_message() -> None:
+    paths: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if request.url.path == "/messages/batch":
+            return httpx.Response(404, json={"error": "no such resource"})
+        ref = json.loads(request.content)["client_ref"]
+        return httpx.Response(
+            201, json={"id": f"id-{ref}", "client_ref": ref, "status": "accepted"}
+        )
+
+    channel = Fast("http://gateway.test", "k", SECRET, transport=httpx.MockTransport(answer))
+    first = channel.deliver_many([_message("k1"), _message("k2")])
+    second = channel.deliver_many([_message("k3")])
+    channel.close()
+
+    assert [d.provider_ref for d in first + second if not isinstance(d, ChannelError)] == [
+        "id-k1", "id-k2", "id-k3",
+    ]  # fmt: skip
+    assert paths.count("/messages/batch") == 1  # asked once, then remembered
+    assert sorted(p for p in paths if p == "/messages") == ["/messages"] * 3

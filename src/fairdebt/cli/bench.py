@@ -75,7 +75,7 @@ def outbox(
         help="Mean seconds between SIGKILLs of a random worker (restarted at once); 0: none.",
     ),
     lease: float = typer.Option(2.0, "--lease", min=0.2, help="Workers' claim lease, seconds."),
-    batch: int = typer.Option(5, "--batch", min=1, max=10_000, help="Rows claimed at a time."),
+    batch: int = typer.Option(50, "--batch", min=1, max=10_000, help="Rows claimed at a time."),
     baseline: bool = typer.Option(
         True, "--baseline/--no-baseline", help="Also run the baselines (one worker; provider)."
     ),

@@ -80,7 +80,9 @@ from fairdebt.services.debt_state import (
 from fairdebt.services.inbound import opt_outs_of
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.repayment import AccountFacts
 from fairdebt.services.ports.worklist import Attempt as ContactAttempt
+from fairdebt.services.ports.worklist import DebtRow, Person
 
 PERMIT_LIFETIME = timedelta(minutes=15)  # time windows and caps move: a decision goes stale
 DEFAULT_ORDER: Order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)  # settings' default
@@ -131,16 +133,84 @@ def ask(
     `order` (the payment allocation order) and `ceiling` (a licensed lender's rate ceiling) are
     what services.charges needs to say what may be demanded."""
     with uow:
-        case = uow.cases.get(request.case_id)
-        if case is None:
-            raise FairdebtError(f"no case {request.case_id}", hint="check the case id")
-        gate_request, facts = _gate_request(uow, request, case.borrower_id, case.holds, now, pack)
-        decision = decide(gate_request, packs=packs)
-        extra = _app_rules(uow, gate_request, decision, facts, packs, (order, ceiling))
-        decision = with_rules(decision, extra)
-        uow.events.append(request.case_id, _logged(request, decision, facts), now)
+        view = _view(uow, request.case_id, now)
+        decision, logged = _decide(uow, view, request, now, packs, pack, (order, ceiling))
+        uow.events.append(request.case_id, logged, now)
         uow.commit()
     return Asked(decision, decision.id)
+
+
+def decide_many(
+    uow: UnitOfWork,
+    requests: Sequence[tuple[ContactRequest, str]],
+    now: datetime,
+    packs: Packs,
+    *,
+    order: Order = DEFAULT_ORDER,
+    ceiling: Decimal | None = None,
+) -> list[tuple[Decision, NewEvent]]:
+    """`ask` for many (request, pack) pairs at one instant, each case's record read once; per
+    request its decision and the `gate_decision` event to log. Nothing is written: the caller
+    appends the events in the transaction that acts on the decisions (services.outbox), so a
+    decision is on the record with what it allowed, or neither is.
+
+    Every request is decided on the record as read, as `ask` would decide them one after
+    another: the decisions `ask` logs in between are not contacts, so they change no answer."""
+    with uow:
+        views = _views(uow, [r.case_id for r, _pack in requests], now)
+        return [
+            _decide(uow, views[r.case_id], r, now, packs, pack, (order, ceiling))
+            for r, pack in requests
+        ]
+
+
+def _views(uow: UnitOfWork, case_ids: Sequence[str], now: datetime) -> dict[str, _CaseView]:
+    """`_view` of many cases, each kind of record read once for all of them."""
+    found = uow.cases.get_many(case_ids)
+    missing = sorted(set(case_ids) - set(found))
+    if missing:
+        raise FairdebtError(f"no case {missing[0]}", hint="check the case id")
+    borrowers = sorted({c.borrower_id for c in found.values()})
+    persons = uow.directory.persons(borrowers)
+    logs = uow.events.events_of(found)
+    facts = uow.accounts.facts_of(borrowers)
+    debts = uow.directory.debts_of(borrowers)
+    return {
+        case_id: _view_of(
+            case.holds,
+            persons[case.borrower_id],
+            logs[case_id],
+            facts[case.borrower_id],
+            debts[case.borrower_id],
+            now,
+        )
+        for case_id, case in found.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseView:
+    """What the gate reads of one case, whatever is asked about it."""
+
+    log: list[Any]
+    borrower: Borrower
+    facts: _Facts
+
+
+def _decide(
+    uow: UnitOfWork,
+    view: _CaseView,
+    request: ContactRequest,
+    now: datetime,
+    packs: Packs,
+    pack: str,
+    charges: tuple[Order, Decimal | None],
+) -> tuple[Decision, NewEvent]:
+    gate_request = _request_of(view, request, now, pack)
+    decision = decide(gate_request, packs=packs)
+    extra = _app_rules(uow, gate_request, decision, view.facts, packs, charges)
+    decision = with_rules(decision, extra)
+    return decision, _logged(request, decision, view.facts)
 
 
 def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEvent:
@@ -156,6 +226,44 @@ def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEv
     return NewEvent("gate_decision", request.actor, data | {"limitation": limitation})
 
 
+def _view(uow: UnitOfWork, case_id: str, now: datetime) -> _CaseView:
+    """The case's record as the gate reads it: its borrower, holds, debts and log."""
+    case = uow.cases.get(case_id)
+    if case is None:
+        raise FairdebtError(f"no case {case_id}", hint="check the case id")
+    return _view_of(
+        case.holds,
+        uow.directory.person(case.borrower_id),
+        uow.events.events(case_id),  # read once: history and limitation
+        account_facts(uow, case.borrower_id),
+        uow.directory.debts(case.borrower_id),
+        now,
+    )
+
+
+def _view_of(
+    holds: Any,
+    person: Person,
+    log: list[Any],
+    accounts: list[AccountFacts],
+    debt_rows: list[DebtRow],
+    now: datetime,
+) -> _CaseView:
+    day = now.astimezone(ZoneInfo(person.timezone)).date()
+    state = us_state_of(person.address, person.city)
+    limitation = limitations(accounts, log, state, day)
+    from fairdebt.services.calls import inconvenient_of  # calls builds on this module
+
+    borrower = Borrower(
+        timezones=(person.timezone,),
+        holds=frozenset(holds),
+        debts=_debts(debt_rows, limitation),
+        opt_outs=opt_outs_of(log),  # replies such as STOP / 退订, unsubscribe links
+        inconvenient=inconvenient_of(log),  # times the borrower named on a call
+    )
+    return _CaseView(log, borrower, _Facts(limitation, day))
+
+
 def _gate_request(
     uow: UnitOfWork,
     request: ContactRequest,
@@ -164,40 +272,35 @@ def _gate_request(
     now: datetime,
     pack: str,
 ) -> tuple[GateRequest, _Facts]:
-    person = uow.directory.person(borrower_id)
-    log = uow.events.events(request.case_id)  # read once: history and limitation
-    day = now.astimezone(ZoneInfo(person.timezone)).date()
-    state = us_state_of(person.address, person.city)
-    limitation = limitations(account_facts(uow, borrower_id), log, state, day)
-    debts = _debts(uow, borrower_id, limitation)
+    """The gate request `ask` would decide for a case of this borrower with these holds, and
+    what was read besides it."""
+    view = _view_of(
+        holds,
+        uow.directory.person(borrower_id),
+        uow.events.events(request.case_id),
+        account_facts(uow, borrower_id),
+        uow.directory.debts(borrower_id),
+        now,
+    )
+    return _request_of(view, request, now, pack), view.facts
+
+
+def _request_of(view: _CaseView, request: ContactRequest, now: datetime, pack: str) -> GateRequest:
     attempt = Attempt(
         channel=GateChannel(request.channel),
         party=Party(request.party),
         purpose=Purpose(request.purpose),
-        debts=tuple(d.id for d in debts) or ("-",),
+        debts=tuple(d.id for d in view.borrower.debts) or ("-",),
         collector=request.collector,
         to=request.to,
         content=request.content,
         visit=request.visit,
     )
-    from fairdebt.services.calls import inconvenient_of  # calls builds on this module
-
-    borrower = Borrower(
-        timezones=(person.timezone,),
-        holds=frozenset(holds),
-        debts=debts,
-        opt_outs=opt_outs_of(log),  # replies such as STOP / 退订, unsubscribe links
-        inconvenient=inconvenient_of(log),  # times the borrower named on a call
-    )
-    history = history_of(log, excluding=request.outbox_key)
-    gate = GateRequest(pack=pack, now=now, attempt=attempt, borrower=borrower, history=history)
-    return gate, _Facts(limitation, day)
+    history = history_of(view.log, excluding=request.outbox_key)
+    return GateRequest(pack=pack, now=now, attempt=attempt, borrower=view.borrower, history=history)
 
 
-def _debts(
-    uow: UnitOfWork, borrower_id: str, limitation: Mapping[str, Limitation]
-) -> tuple[DebtState, ...]:
-    rows = uow.directory.debts(borrower_id)
+def _debts(rows: list[DebtRow], limitation: Mapping[str, Limitation]) -> tuple[DebtState, ...]:
     return tuple(
         DebtState(
             id=r.id,
@@ -408,10 +511,26 @@ def record_outcome(
     uow: UnitOfWork, case_id: str, attempt: dict[str, Any], delivery: Delivery, at: datetime
 ) -> None:
     """Append the `contact_recorded` event of an attempt and complete it (inside `uow`)."""
+    uow.events.append(case_id, _recorded(attempt, delivery), at)
+    uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+
+
+def record_outcomes(
+    uow: UnitOfWork,
+    done: Sequence[tuple[str, dict[str, Any], Delivery]],
+    at: datetime,
+) -> None:
+    """`record_outcome` for many (case id, attempt, delivery), the events appended together."""
+    uow.events.append_many(((case_id, _recorded(a, d)) for case_id, a, d in done), at)
+    uow.attempts.complete_many(
+        [(a["decision_id"], d.outcome, d.provider_ref) for _case_id, a, d in done], at
+    )
+
+
+def _recorded(attempt: dict[str, Any], delivery: Delivery) -> NewEvent:
     data = {k: v for k, v in attempt.items() if k != "actor"}
     data |= {"outcome": delivery.outcome, "provider_ref": delivery.provider_ref}
-    uow.events.append(case_id, NewEvent("contact_recorded", attempt["actor"], data), at)
-    uow.attempts.complete(attempt["decision_id"], delivery.outcome, delivery.provider_ref, at)
+    return NewEvent("contact_recorded", attempt["actor"], data)
 
 
 def _permit(events: list[Any], message: OutboundMessage, now: datetime) -> dict[str, Any]:

@@ -6,21 +6,24 @@ message in the same transaction, so the decision, the event and the row are comm
 or not at all. A queued message counts for the gate at once (services.contact.history_of), so two
 tasks cannot both pass a frequency cap by being queued before either is sent.
 
-`Worker.deliver_due` delivers what is due, a claimed batch at a time, in three steps, the
-provider called outside any transaction:
+`Worker.deliver_due` delivers what is due, a claimed batch at a time, the provider called
+outside any transaction:
 1. claim due rows for a lease (adapters/db/outbox_repos: a compare-and-set on SQLite, FOR UPDATE
-   SKIP LOCKED on PostgreSQL), then ask the gate again for each, its decision committed row by
-   row — a complaint, an opt-out or a new hold may have arrived since it was queued. A denial
-   with `allowed_from` reschedules the row; any other denial cancels it and a review sends it to
-   a person (its task follows).
+   SKIP LOCKED on PostgreSQL), then ask the gate again for the whole batch
+   (services.contact.decide_many: each kind of record read once for all its cases, nothing
+   written yet) — a complaint, an opt-out or a new hold may have arrived since it was queued.
+   A denial with `allowed_from` reschedules the row; any other denial cancels it and a review
+   sends it to a person (its task follows).
 2. for each row allowed: the provider prepares the exact bytes it will send and they go to the
-   evidence store (content-addressed); then the batch's attempts — per row a `contact_attempts`
-   row keyed by the new decision, a `contact_attempted` event holding the evidence hash, the
-   row `sending` — are committed together, before anything leaves;
-3. the provider is called with each row's key (the same on every try), and the outcomes are
-   committed — a `contact_recorded` event, the row `sent`, the task `done`: an idempotent
-   provider's together after the batch. A provider that cannot be asked (SMTP) gets steps 2
-   and 3 one row at a time instead, so a crash leaves at most one message unconfirmed.
+   evidence store (content-addressed). Then one transaction commits, for every row this worker
+   still holds, its decision and what it led to — the cancellation, the deferral, or the attempt
+   (a `contact_attempts` row keyed by the new decision, a `contact_attempted` event holding the
+   evidence hash, the row `sending`) — before anything leaves.
+3. the provider is given the started rows with each row's key (the same on every try): a batch
+   at once when it takes one (`deliver_many`), and the outcomes are committed together — per
+   row a `contact_recorded` event, the row `sent`, the task `done`. A provider that cannot be
+   asked (SMTP) gets its rows' attempt, hand-over and outcome one row at a time instead, so a
+   crash leaves at most one message unconfirmed.
 
 A worker killed between any two of these loses nothing: its claim expires and another worker
 takes the row over. A row found `sending` was handed to the provider, or nearly: the provider is
@@ -46,6 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from fairdebt.adapters.channels.base import (
+    BatchChannel,
     Channel,
     ChannelError,
     Delivery,
@@ -53,15 +57,16 @@ from fairdebt.adapters.channels.base import (
     Prepared,
 )
 from fairdebt.compliance.pack import Packs
-from fairdebt.compliance.types import Verdict
+from fairdebt.compliance.types import Decision, Verdict
 from fairdebt.domain.events import NewEvent
 from fairdebt.errors import DatabaseError, FairdebtError
 from fairdebt.services.contact import (
     DEFAULT_ORDER,
     ContactRequest,
-    ask,
     attempted_event,
+    decide_many,
     record_outcome,
+    record_outcomes,
 )
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
@@ -94,6 +99,20 @@ class _Ready:
     message: OutboundMessage  # payload: the prepared bytes
     attempt: dict[str, Any]  # the contact_attempted event's data
     change: Change  # the row `sending`
+
+
+@dataclass(frozen=True, slots=True)
+class _Act:
+    """What a batch's one write transaction does for one row the gate was asked about."""
+
+    item: QueuedMessage
+    decision: NewEvent | None  # the gate_decision event to log (None: the gate was not asked)
+    change: Change | None  # the row's next state (None: it stays as it is, still claimed)
+    events: tuple[NewEvent, ...] = ()  # logged after the batch's decisions
+    task: tuple[str, str] | None = None  # the task's outcome: status, note
+    word: str = ""  # what happened; "" for a row ready to be handed over
+    ready: _Ready | None = None
+    attempt: Attempt | None = None  # the contact_attempts row started with it
 
 
 # Makes a letter's document (a PDF) for a queued message; texts and e-mails need none.
@@ -180,16 +199,40 @@ class Worker:
             claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit)
             uow.commit()
         summary = Summary()
-        ready: list[_Ready] = []
+        fresh: list[QueuedMessage] = []
         for item in claimed:
-            got = self._ask(item, now)
-            if isinstance(got, _Ready):
-                ready.append(got)
+            channel = self.channels.get(item.message.channel)
+            if channel is None:
+                summary.add(self._no_channel(item, now))
+            elif item.status == "sending":
+                summary.add(self._resume(item, channel, now))
             else:
-                summary.add(got)
-        for what in self._send_all(ready, now):
-            summary.add(what)
+                fresh.append(item)
+        if fresh:
+            for what in self._deliver_fresh(fresh, now):
+                summary.add(what)
         return summary
+
+    def _no_channel(self, item: QueuedMessage, now: datetime) -> str:
+        why = f"no {item.message.channel} channel here"
+        return self._step(lambda: self._end(item, now, "failed", why))
+
+    def _deliver_fresh(self, items: list[QueuedMessage], now: datetime) -> list[str]:
+        """Steps 1 to 3 for a batch of rows not handed over before (module docstring)."""
+        acts = self._acts(items, now)
+        held = self._step(lambda: self._write(acts, now))
+        words = [TAKEN_OVER] * (len(acts) - len(held))
+        started = [a.ready for a in held if a.ready is not None and a.attempt is not None]
+        later = [a.ready for a in held if a.ready is not None and a.attempt is None]
+        words += [a.word for a in held if a.word]
+        words += self._hand_all(started, now)
+        for r in later:  # a provider that cannot be asked: one row at a time
+            if not self._start_one(r, now):
+                words.append(TAKEN_OVER)
+                continue
+            got = self._hand(r, now)
+            words += [got] if isinstance(got, str) else self._record_one(r, got, now)
+        return words
 
     def drain(self, clock: Callable[[], datetime], limit: int = 50) -> Summary:
         """Deliver until nothing is due (`fairdebt worker --once`)."""
@@ -216,50 +259,53 @@ class Worker:
         raise AssertionError("unreachable")
 
     def _one(self, item: QueuedMessage, now: datetime) -> str:
-        got = self._ask(item, now)
-        return got if isinstance(got, str) else self._send_all([got], now)[0]
+        return self._deliver_fresh([item], now)[0]
 
-    def _ask(self, item: QueuedMessage, now: datetime) -> str | _Ready:
-        """Step 1 for one row: the gate asked again (its decision committed), then, if allowed,
-        the bytes prepared and kept; what happened, or the row ready for step 2."""
-        channel = self.channels.get(item.message.channel)
-        if channel is None:
-            why = f"no {item.message.channel} channel here"
-            return self._step(lambda: self._end(item, now, "failed", why))
-        if item.status == "sending":
-            return self._resume(item, channel, now)
-        m = item.message
-        request = ContactRequest(
-            m.case_id, m.channel, m.party, m.purpose, m.to, m.collector, m.actor, m.body,
-            outbox_key=m.key,
-        )  # fmt: skip
-        decision = self._step(
-            lambda: ask(self.uow, request, now, self.packs, m.pack, order=self.order).decision
+    def _acts(self, items: list[QueuedMessage], now: datetime) -> list[_Act]:
+        """Step 1 for a batch: the gate asked again for every row (each case's record read
+        once, nothing written yet), then each allowed row's bytes prepared and kept."""
+        requests = []
+        for item in items:
+            m = item.message
+            request = ContactRequest(
+                m.case_id, m.channel, m.party, m.purpose, m.to, m.collector, m.actor, m.body,
+                outbox_key=m.key,
+            )  # fmt: skip
+            requests.append((request, m.pack))
+        decided = self._step(
+            lambda: decide_many(self.uow, requests, now, self.packs, order=self.order)
         )
+        return [
+            self._act(item, d, logged, now)
+            for item, (d, logged) in zip(items, decided, strict=True)
+        ]
+
+    def _act(
+        self, item: QueuedMessage, decision: Decision, logged: NewEvent, now: datetime
+    ) -> _Act:
         rules = ", ".join(r.id for r in decision.rules)
         if decision.decision is Verdict.REVIEW:
-            return self._step(lambda: self._end(item, now, "review", rules, decision.id))
+            return replace(_ending(item, now, "review", rules, decision.id), decision=logged)
         if decision.decision is Verdict.DENY:
             until = decision.allowed_from
             if until is None:
-                return self._step(lambda: self._end(item, now, "cancelled", rules, decision.id))
-            return self._step(lambda: self._defer(item, now, until, rules, decision.id))
-        return self._prepare(item, channel, decision.id, now)
+                return replace(_ending(item, now, "cancelled", rules, decision.id), decision=logged)
+            return replace(_deferral(item, until, rules, decision.id), decision=logged)
+        channel = self.channels[item.message.channel]
+        return replace(self._prepare(item, channel, decision.id, now), decision=logged)
 
     def _prepare(
         self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime
-    ) -> str | _Ready:
+    ) -> _Act:
         m = item.message
         try:
             message = self._message(item, decision_id, now)
         except FairdebtError as exc:  # a letter the case cannot fill: a person writes it
-            why = exc.cause
-            return self._step(lambda: self._end(item, now, "review", why, decision_id))
+            return _ending(item, now, "review", exc.cause, decision_id)
         try:
             prepared = channel.prepare(message)
         except ChannelError as exc:
-            why = exc.cause
-            return self._step(lambda: self._end(item, now, "failed", why, decision_id))
+            return _ending(item, now, "failed", exc.cause, decision_id)
         ref = self._keep(prepared)
         attempt = {
             "decision_id": decision_id,
@@ -277,50 +323,72 @@ class Worker:
         change = Change(
             "sending", decision_id=decision_id, evidence=ref, media_type=prepared.media_type
         )
-        return _Ready(item, channel, replace(message, payload=prepared.data), attempt, change)
+        ready = _Ready(item, channel, replace(message, payload=prepared.data), attempt, change)
+        if not channel.idempotent:  # started later, alone (_deliver_fresh)
+            return _Act(item, None, None, ready=ready)
+        started = Attempt(decision_id, m.case_id, m.task_id, m.channel, "sending", now)
+        attempted = NewEvent("contact_attempted", m.actor, attempt)
+        return _Act(item, None, change, (attempted,), ready=ready, attempt=started)
 
-    def _send_all(self, ready: list[_Ready], now: datetime) -> list[str]:
-        """Steps 2 and 3 for the rows of one batch. For an idempotent provider, the attempts
-        are committed together, then each row handed over, then the outcomes committed
-        together (a crash in between leaves the rows `sending`; the worker that takes them
-        over asks the provider by key or hands the same bytes over again). For any other
-        provider, one row at a time: its attempt, its hand-over, its outcome, so a crash
-        leaves at most one message that cannot be asked about."""
+    def _write(self, acts: list[_Act], now: datetime) -> list[_Act]:
+        """Steps 1 and 2 on the record, in one transaction: each row this worker still holds
+        moved (cancelled, deferred, review, or `sending` with its attempt), its decision and
+        then its events logged, its task settled. A row whose claim ran out is left to the
+        worker that took it over; nothing of it is written."""
+        with self.uow as uow:
+            moved = uow.outbox.change_many(
+                self.name, [(a.item.id, a.change) for a in acts if a.change is not None]
+            )
+            held = [a for a in acts if a.change is None or a.item.id in moved]
+            if not uow.attempts.start_many([a.attempt for a in held if a.attempt is not None]):
+                return []  # cannot happen (the decisions are new): rolled back, nothing sent
+            logged = [(a.item.message.case_id, a.decision) for a in held if a.decision]
+            logged += [(a.item.message.case_id, e) for a in held for e in a.events]
+            uow.events.append_many(logged, now)
+            for a in held:
+                if a.task is not None:
+                    self._settle_task(uow, a.item, *a.task, now)
+            uow.commit()
+        return held
+
+    def _hand_all(self, started: list[_Ready], now: datetime) -> list[str]:
+        """Step 3 for the started rows of idempotent providers: handed over (a batch at once
+        to a provider that takes one), then the outcomes committed together."""
         words: list[str] = []
-        batched = [r for r in ready if r.channel.idempotent]
-        if batched:
-            started = self._step(lambda: self._start_all(batched, now))
-            words += [TAKEN_OVER] * (len(batched) - len(started))
-            known = []
-            for r in started:
-                got = self._hand(r, now)
+        known: list[tuple[_Ready, Delivery]] = []
+        by_channel: dict[int, list[_Ready]] = {}
+        for r in started:
+            by_channel.setdefault(id(r.channel), []).append(r)
+        for rows in by_channel.values():
+            channel = rows[0].channel
+            if isinstance(channel, BatchChannel) and len(rows) > 1:
+                results = channel.deliver_many([r.message for r in rows])
+            else:
+                results = [_try_deliver(channel, r.message) for r in rows]
+            for r, result in zip(rows, results, strict=True):
+                got = self._outcome(r, result, now)
                 if isinstance(got, str):
                     words.append(got)
                 else:
                     known.append((r, got))
-            if known:
-                words += self._step(lambda: self._record_all(known, now))
-        for r in (r for r in ready if not r.channel.idempotent):
-            if not self._start_one(r, now):
-                words.append(TAKEN_OVER)
-                continue
-            got = self._hand(r, now)
-            words += [got] if isinstance(got, str) else self._record_one(r, got, now)
+        if known:
+            words += self._step(lambda: self._record_all(known, now))
         return words
+
+    def _outcome(self, r: _Ready, result: Delivery | ChannelError, now: datetime) -> str | Delivery:
+        if isinstance(result, ChannelError):
+            return self._gave_up(r, result, now)
+        if result.outcome == "failed":
+            error = ChannelError(result.detail or "the provider said failed", permanent=True)
+            return self._gave_up(r, error, now, result)
+        return result
 
     def _start_one(self, r: _Ready, now: datetime) -> bool:
         return bool(self._step(lambda: self._start_all([r], now)))
 
     def _hand(self, r: _Ready, now: datetime) -> str | Delivery:
         """Hand one started row to its provider: the delivery, or what its failure did."""
-        try:
-            delivery = r.channel.deliver(r.message)
-        except ChannelError as exc:
-            return self._gave_up(r, exc, now)
-        if delivery.outcome == "failed":
-            error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
-            return self._gave_up(r, error, now, delivery)
-        return delivery
+        return self._outcome(r, _try_deliver(r.channel, r.message), now)
 
     def _record_one(self, r: _Ready, delivery: Delivery, now: datetime) -> list[str]:
         return self._step(lambda: self._record_all([(r, delivery)], now))
@@ -356,13 +424,16 @@ class Worker:
         return ours
 
     def _record_all(self, done: list[tuple[_Ready, Delivery]], now: datetime) -> list[str]:
-        """Step 3: the outcomes of rows handed over, in one transaction."""
-        words = []
+        """Step 3's outcomes, in one transaction: each row this worker still holds `sent`,
+        the `contact_recorded` events appended together, the attempts completed."""
         with self.uow as uow:
-            for r, delivery in done:
-                words.append(self._record(uow, r.item, r.attempt, delivery, now))
+            moved = uow.outbox.change_many(self.name, [(r.item.id, _sent(d, now)) for r, d in done])
+            held = [(r, d) for r, d in done if r.item.id in moved]
+            record_outcomes(uow, [(r.item.message.case_id, r.attempt, d) for r, d in held], now)
+            for r, d in held:
+                self._settle_task(uow, r.item, "done", f"sent ({d.provider_ref})", now)
             uow.commit()
-        return words
+        return ["sent"] * len(held) + [TAKEN_OVER] * (len(done) - len(held))
 
     def _hand_over(
         self,
@@ -467,8 +538,7 @@ class Worker:
     ) -> str:
         """The outcome on the record and the row `sent`, inside `uow` — or nothing, if another
         worker holds the row now (it records the outcome itself)."""
-        sent = Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome)
-        if not uow.outbox.change(item.id, self.name, replace(sent, at=now)):
+        if not uow.outbox.change(item.id, self.name, _sent(delivery, now)):
             return TAKEN_OVER
         record_outcome(uow, item.message.case_id, attempt, delivery, now)
         self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
@@ -497,20 +567,6 @@ class Worker:
             return self.evidence.put(prepared.data, prepared.media_type)
         return "sha256:" + hashlib.sha256(prepared.data).hexdigest()
 
-    def _defer(
-        self, item: QueuedMessage, now: datetime, until: datetime, rules: str, decision_id: str
-    ) -> str:
-        with self.uow as uow:
-            data = {"key": item.message.key, "decision_id": decision_id, "until": until.isoformat()}
-            uow.events.append(
-                item.message.case_id, NewEvent("contact_deferred", "worker", data), now
-            )
-            change = Change("queued", due_at=until, decision_id=decision_id, last_error=rules)
-            if not uow.outbox.change(item.id, self.name, change):
-                return TAKEN_OVER
-            uow.commit()
-        return "deferred"
-
     def _end(
         self,
         item: QueuedMessage,
@@ -520,23 +576,44 @@ class Worker:
         decision_id: str | None = None,
     ) -> str:
         """The message will not be sent: cancelled (the gate refused), review, or failed."""
-        with self.uow as uow:
-            data = {"key": item.message.key, "status": status, "why": why}
-            if decision_id:
-                data["decision_id"] = decision_id
-            uow.events.append(
-                item.message.case_id, NewEvent("contact_cancelled", "worker", data), now
-            )
-            change = Change(status, decision_id=decision_id, last_error=why, at=now)
-            if not uow.outbox.change(item.id, self.name, change):
-                return TAKEN_OVER
-            task_status = {"cancelled": "refused", "review": "review"}.get(status, "review")
-            self._settle_task(uow, item, task_status, why, now)
-            uow.commit()
-        return status
+        held = self._write([_ending(item, now, status, why, decision_id)], now)
+        return status if held else TAKEN_OVER
 
     def _settle_task(
         self, uow: UnitOfWork, item: QueuedMessage, status: str, note: str, now: datetime
     ) -> None:
         if item.message.task_id is not None:
             uow.tasks.settle(item.message.task_id, TaskOutcome(status, note, now, None))
+
+
+def _ending(
+    item: QueuedMessage, now: datetime, status: str, why: str, decision_id: str | None = None
+) -> _Act:
+    """The message will not be sent: cancelled (the gate refused), review, or failed; its task
+    refused or sent to review."""
+    data = {"key": item.message.key, "status": status, "why": why}
+    if decision_id:
+        data["decision_id"] = decision_id
+    event = NewEvent("contact_cancelled", "worker", data)
+    change = Change(status, decision_id=decision_id, last_error=why, at=now)
+    task_status = {"cancelled": "refused", "review": "review"}.get(status, "review")
+    return _Act(item, None, change, (event,), (task_status, why), status)
+
+
+def _deferral(item: QueuedMessage, until: datetime, rules: str, decision_id: str) -> _Act:
+    """The gate allows it later (a quiet hour, a cap): the row due again then."""
+    data = {"key": item.message.key, "decision_id": decision_id, "until": until.isoformat()}
+    event = NewEvent("contact_deferred", "worker", data)
+    change = Change("queued", due_at=until, decision_id=decision_id, last_error=rules)
+    return _Act(item, None, change, (event,), word="deferred")
+
+
+def _sent(delivery: Delivery, now: datetime) -> Change:
+    return Change("sent", provider_ref=delivery.provider_ref, outcome=delivery.outcome, at=now)
+
+
+def _try_deliver(channel: Channel, message: OutboundMessage) -> Delivery | ChannelError:
+    try:
+        return channel.deliver(message)
+    except ChannelError as exc:
+        return exc

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from fairdebt.errors import FairdebtError
 
@@ -75,4 +76,17 @@ class Channel(Protocol):
 
     def lookup(self, key: str) -> Delivery | None:
         """What the provider knows of the message with this idempotency key (None: nothing)."""
+        ...
+
+
+@runtime_checkable
+class BatchChannel(Protocol):
+    """A provider that also takes many messages at once (optional: services.outbox hands a
+    batch to `deliver_many` when its channel has one, else calls `deliver` per message).
+
+    Only for an idempotent provider: a batch cut short by a crash is handed over again whole."""
+
+    def deliver_many(self, messages: Sequence[OutboundMessage]) -> list[Delivery | ChannelError]:
+        """Hand the messages over; per message, in order, its delivery or why it was not taken
+        (a retryable ChannelError for a batch that did not get through at all)."""
         ...

@@ -3,7 +3,11 @@
 For development, the tests and the outbox benchmark; it sends nothing anywhere. It checks each
 request's signature and timestamp (401 otherwise), drops a repeated `client_ref` (answering the
 earlier message, 200), records what it accepted (201), and answers `GET /stats` with
-`{"accepted": n, "duplicates": n}`. `--fail-rate 0.1` answers one request in ten 503 before
+`{"accepted": n, "duplicates": n}`. `POST /messages/batch` takes up to MAX_BATCH messages in one
+signed request, `{"messages": [{"to", "text", "client_ref"}, ...]}`, and answers 200 with
+`{"messages": [...]}`, one entry per message in order: what `POST /messages` would have answered
+for it, plus `"new": true|false`, or `{"client_ref", "error"}` for a malformed one (the others
+are still taken). `--fail-rate 0.1` answers one request in ten 503 before
 looking at it; `--receipts-to URL` posts a signed delivery receipt for each accepted message
 (one background thread, in order).
 
@@ -36,6 +40,8 @@ from fairdebt import jsontext
 from fairdebt.adapters.channels.signing import KEY, MAX_SKEW, signed_headers, verify
 
 MAX_BODY = 64 * 1024
+MAX_BATCH = 500  # messages in one POST /messages/batch
+MAX_BATCH_BODY = MAX_BATCH * 4 * 1024
 IDLE_SECONDS = 30.0  # a keep-alive connection idle this long is closed
 
 
@@ -247,10 +253,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: thousands of requests a second."""
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path != "/messages":
+        path = urlsplit(self.path).path
+        if path not in ("/messages", "/messages/batch"):
             self._answer(404, {"error": "no such resource"})
             return
-        body = self._body()
+        batch = path == "/messages/batch"
+        body = self._body(MAX_BATCH_BODY if batch else MAX_BODY)
         if body is None:
             return
         gateway = self.server.gateway
@@ -262,14 +270,34 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             found = jsontext.loads(body)
-            to, text, ref = found["to"], found["text"], found["client_ref"]
-        except (ValueError, KeyError, TypeError):
-            self._answer(400, {"error": "the body must be JSON with to, text and client_ref"})
+        except ValueError:
+            found = None
+        if batch:
+            self._batch(found)
             return
-        if not all(isinstance(v, str) and v for v in (to, text, ref)):
-            self._answer(400, {"error": "to, text and client_ref must be non-empty strings"})
+        fields = _fields(found)
+        if isinstance(fields, str):
+            self._answer(400, {"error": fields})
             return
-        self._answer(*gateway.accept(to, text, ref))
+        self._answer(*gateway.accept(*fields))
+
+    def _batch(self, found: Any) -> None:
+        """Each message of a batch taken as POST /messages would take it (module docstring)."""
+        items = found.get("messages") if isinstance(found, dict) else None
+        if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH:
+            error = f"the body must be JSON with messages: a list of 1 to {MAX_BATCH} messages"
+            self._answer(400, {"error": error})
+            return
+        answers: list[dict[str, Any]] = []
+        for item in items:
+            fields = _fields(item)
+            if isinstance(fields, str):
+                ref = item.get("client_ref") if isinstance(item, dict) else None
+                answers.append({"client_ref": ref if isinstance(ref, str) else "", "error": fields})
+                continue
+            status, message = self.server.gateway.accept(*fields)
+            answers.append(message | {"new": status == 201})
+        self._answer(200, {"messages": answers})
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -290,9 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, found)
 
-    def _body(self) -> bytes | None:
+    def _body(self, limit: int) -> bytes | None:
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > MAX_BODY:
+        if not length.isdigit() or int(length) > limit:
             self.close_connection = True
             self._answer(413 if length.isdigit() else 411, {"error": "bad body length"})
             return None
@@ -305,6 +333,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def _fields(found: Any) -> tuple[str, str, str] | str:
+    """(to, text, client_ref) of one message, or what is wrong with it."""
+    if not isinstance(found, dict) or not all(k in found for k in ("to", "text", "client_ref")):
+        return "the body must be JSON with to, text and client_ref"
+    to, text, ref = found["to"], found["text"], found["client_ref"]
+    if not all(isinstance(v, str) and v for v in (to, text, ref)):
+        return "to, text and client_ref must be non-empty strings"
+    return to, text, ref
 
 
 def main(argv: list[str] | None = None) -> None:

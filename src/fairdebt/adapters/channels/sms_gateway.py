@@ -5,6 +5,9 @@ The protocol: `POST <url>/messages` with the JSON `{"to", "text", "client_ref"}`
 or 200 with the earlier message when it has seen the `client_ref` before — which is why this
 channel is idempotent: a message whose outcome was lost may be handed over again.
 `GET <url>/messages?client_ref=<key>` answers what the gateway knows of one message (404: none).
+`deliver_many` posts up to BATCH messages at a time to `POST <url>/messages/batch` (one signed
+request, one answer per message); a gateway without that endpoint (404, 405) is given the
+messages one request each instead, CONCURRENCY at a time on the keep-alive connection pool.
 
 An unreachable gateway, a timeout, 5xx, 408 and 429 are retried with exponential backoff a
 bounded number of times (safe: the gateway drops a repeated `client_ref`), then raise a
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -24,6 +28,9 @@ from fairdebt.adapters.channels.base import ChannelError, Delivery, OutboundMess
 from fairdebt.adapters.channels.signing import signed_headers
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+BATCH = 200  # messages per POST /messages/batch
+CONCURRENCY = 8  # requests in flight when the gateway takes one message per request
+NO_BATCH_ENDPOINT = frozenset({404, 405})
 _ANSWER_CHARS = 300  # how much of a gateway's answer an error keeps
 
 
@@ -54,13 +61,70 @@ class SmsGatewayChannel:
         self._clock = clock
         self._sleep = sleep
         timeouts = httpx.Timeout(timeout, connect=min(timeout, 2.0))
-        self._client = httpx.Client(timeout=timeouts, transport=transport)
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        self._client = httpx.Client(timeout=timeouts, transport=transport, limits=limits)
+        self._batch_endpoint = True  # until the gateway says it has none
+        self._pool: ThreadPoolExecutor | None = None
 
     def prepare(self, message: OutboundMessage) -> Prepared:
         """The text exactly as the gateway will receive it."""
         return Prepared(message.body.encode("utf-8"), "text/plain; charset=utf-8")
 
     def deliver(self, message: OutboundMessage) -> Delivery:
+        body = _encode(self._fields(message))
+        response = self._send("POST", "/messages", body)
+        if response.status_code not in (200, 201):
+            raise _refused(response)
+        return _delivery(_json(response))
+
+    def deliver_many(self, messages: Sequence[OutboundMessage]) -> list[Delivery | ChannelError]:
+        """Each message's delivery or error, in order (module docstring)."""
+        results: list[Delivery | ChannelError] = []
+        for start in range(0, len(messages), BATCH):
+            chunk = messages[start : start + BATCH]
+            got = self._post_batch(chunk) if self._batch_endpoint else None
+            results += got if got is not None else self._one_by_one(chunk)
+        return results
+
+    def _post_batch(
+        self, messages: Sequence[OutboundMessage]
+    ) -> list[Delivery | ChannelError] | None:
+        """One batch request's answers; None when the gateway has no batch endpoint."""
+        fields: list[dict[str, str] | ChannelError] = []
+        for message in messages:
+            try:
+                fields.append(self._fields(message))
+            except ChannelError as exc:
+                fields.append(exc)
+        sendable = [f for f in fields if isinstance(f, dict)]
+        if not sendable:
+            return [f for f in fields if isinstance(f, ChannelError)]
+        try:
+            response = self._send("POST", "/messages/batch", _encode({"messages": sendable}))
+        except ChannelError as exc:
+            return [f if isinstance(f, ChannelError) else exc for f in fields]
+        if response.status_code in NO_BATCH_ENDPOINT:
+            self._batch_endpoint = False
+            return None
+        if response.status_code != 200:
+            refused = _refused(response)
+            return [f if isinstance(f, ChannelError) else refused for f in fields]
+        answers = iter(_answers(response, len(sendable)))
+        return [f if isinstance(f, ChannelError) else next(answers) for f in fields]
+
+    def _one_by_one(self, messages: Sequence[OutboundMessage]) -> list[Delivery | ChannelError]:
+        """Single requests, CONCURRENCY in flight (the client's pool is thread-safe)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="sms-gateway")
+        return list(self._pool.map(self._try_deliver, messages))
+
+    def _try_deliver(self, message: OutboundMessage) -> Delivery | ChannelError:
+        try:
+            return self.deliver(message)
+        except ChannelError as exc:
+            return exc
+
+    def _fields(self, message: OutboundMessage) -> dict[str, str]:
         if not message.key:
             raise ChannelError(
                 "refused: an SMS needs its idempotency key (the gateway's client_ref)",
@@ -68,12 +132,7 @@ class SmsGatewayChannel:
                 permanent=True,
             )
         text = (message.payload or self.prepare(message).data).decode("utf-8")
-        payload = {"to": message.to, "text": text, "client_ref": message.key}
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        response = self._send("POST", "/messages", body)
-        if response.status_code not in (200, 201):
-            raise _refused(response)
-        return _delivery(_json(response))
+        return {"to": message.to, "text": text, "client_ref": message.key}
 
     def lookup(self, key: str) -> Delivery | None:
         response = self._send("GET", "/messages", b"", {"client_ref": key})
@@ -84,6 +143,9 @@ class SmsGatewayChannel:
         return _delivery(_json(response))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self._client.close()
 
     def _send(
@@ -110,6 +172,40 @@ class SmsGatewayChannel:
             f"the SMS gateway did not take the message after {self.attempts} tries ({answer})",
             "check FAIRDEBT_SMS_GATEWAY_URL and the gateway; the message may be retried",
         )
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _answers(response: httpx.Response, count: int) -> list[Delivery | ChannelError]:
+    """A batch answer's entries, one per message sent: a delivery, or the gateway's refusal."""
+    found = _json(response).get("messages")
+    if not isinstance(found, list) or len(found) != count:
+        error = ChannelError(
+            f"the SMS gateway answered a batch of {count} without one answer per message: "
+            f"{response.text[:_ANSWER_CHARS]}",
+            "check the gateway; the messages may be retried (the gateway drops repeated keys)",
+        )
+        return [error] * count
+    return [_answer(item) for item in found]
+
+
+def _answer(item: Any) -> Delivery | ChannelError:
+    if isinstance(item, dict) and "error" not in item and item.get("client_ref"):
+        return _delivery(item)
+    if isinstance(item, dict) and "error" in item:
+        return ChannelError(
+            f"the SMS gateway refused the message: {item['error']}"[:_ANSWER_CHARS],
+            "the gateway will refuse it again: check the number, the text and our key",
+            permanent=True,
+        )
+    return ChannelError(
+        f"the SMS gateway answered a batch with an entry that is no message: {item!r}"[
+            :_ANSWER_CHARS
+        ],
+        "check the gateway; the message may be retried (the gateway drops repeated keys)",
+    )
 
 
 def _target(url: httpx.URL) -> bytes:

@@ -8,17 +8,20 @@ database's single write lock, which makes it a compare-and-set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+
+_AT_ONCE = 500  # rows one query names
 
 
 def _iso(at: datetime) -> str:
@@ -81,25 +84,42 @@ class SqlOutboxRepository:
         return sorted((_queued(r) for r in rows), key=lambda q: (q.message.due_at, q.id))
 
     def change(self, message_id: int, worker: str, change: Change) -> bool:
-        values: dict[str, Any] = {"status": change.status}
-        if change.status != "sending":
-            values |= {"claimed_by": None, "claim_expires": None}
-        for name in ("tries", "decision_id", "evidence", "media_type", "provider_ref", "outcome"):
-            value = getattr(change, name)
-            if value is not None:
-                values[name] = value
-        if change.last_error is not None:
-            values["last_error"] = change.last_error[:2000]
-        if change.due_at is not None:
-            values["due_at"] = _iso(change.due_at)
-        if change.at is not None:
-            values["finished_at"] = _iso(change.at)
         statement = (
             update(outbox)
             .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
-            .values(**values)
+            .values(**_values(change))
         )
         return self.conn.execute(statement).rowcount == 1
+
+    def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
+        """The rows still held are found (and locked, on PostgreSQL) in one query, then each
+        group of changes setting the same columns is one executemany UPDATE."""
+        if len(changes) < 2:
+            return {i for i, change in changes if self.change(i, worker, change)}
+        o = outbox.c
+        held: set[int] = set()
+        ids = [i for i, _change in changes]
+        for start in range(0, len(ids), _AT_ONCE):
+            query = select(o.id).where(
+                o.id.in_(ids[start : start + _AT_ONCE]), o.claimed_by == worker
+            )
+            if self.conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            held.update(self.conn.scalars(query))
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for i, change in changes:
+            if i in held:
+                values = _values(change)
+                row = {f"v_{c}": v for c, v in values.items()}
+                groups.setdefault(tuple(values), []).append(row | {"_id": i})
+        for columns, rows in groups.items():
+            statement = (
+                update(outbox)
+                .where(o.id == bindparam("_id"), o.claimed_by == worker)
+                .values({c: bindparam(f"v_{c}") for c in columns})
+            )
+            self.conn.execute(statement, rows)
+        return held
 
     def counts(self) -> Mapping[str, int]:
         rows = self.conn.execute(
@@ -112,6 +132,24 @@ class SqlOutboxRepository:
         if status is not None:
             query = query.where(outbox.c.status == status)
         return [_queued(r) for r in self.conn.execute(query).mappings()]
+
+
+def _values(change: Change) -> dict[str, Any]:
+    """The columns a change sets."""
+    values: dict[str, Any] = {"status": change.status}
+    if change.status != "sending":
+        values |= {"claimed_by": None, "claim_expires": None}
+    for name in ("tries", "decision_id", "evidence", "media_type", "provider_ref", "outcome"):
+        value = getattr(change, name)
+        if value is not None:
+            values[name] = value
+    if change.last_error is not None:
+        values["last_error"] = change.last_error[:2000]
+    if change.due_at is not None:
+        values["due_at"] = _iso(change.due_at)
+    if change.at is not None:
+        values["finished_at"] = _iso(change.at)
+    return values
 
 
 def _queued(row: Any) -> QueuedMessage:

@@ -103,19 +103,25 @@ class SqlAccountRepository:
         return found
 
     def facts(self, borrower_id: str) -> list[AccountFacts]:
+        return self.facts_of([borrower_id])[borrower_id]
+
+    def facts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[AccountFacts]]:
         a, i = accounts.c, instalments.c
-        rows = self.conn.execute(
-            select(a.id, a.currency, a.product, i.due_on)
-            .join(instalments, i.account_id == a.id, isouter=True)
-            .where(a.borrower_id == borrower_id)
-            .order_by(a.id)
-        )
-        facts: dict[str, AccountFacts] = {}
-        for r in rows:
-            known = facts.get(r.id) or AccountFacts(r.id, r.currency, r.product, ())
-            due = (*known.due_dates, r.due_on) if r.due_on is not None else known.due_dates
-            facts[r.id] = AccountFacts(known.id, known.currency, known.product, due)
-        return list(facts.values())
+        by_borrower: dict[str, dict[str, AccountFacts]] = {b: {} for b in borrower_ids}
+        wanted = sorted(by_borrower)
+        for start in range(0, len(wanted), CHUNK):
+            rows = self.conn.execute(
+                select(a.borrower_id, a.id, a.currency, a.product, i.due_on)
+                .join(instalments, i.account_id == a.id, isouter=True)
+                .where(a.borrower_id.in_(wanted[start : start + CHUNK]))
+                .order_by(a.id, i.seq)
+            )
+            for r in rows:
+                facts = by_borrower[r.borrower_id]
+                known = facts.get(r.id) or AccountFacts(r.id, r.currency, r.product, ())
+                due = (*known.due_dates, r.due_on) if r.due_on is not None else known.due_dates
+                facts[r.id] = AccountFacts(known.id, known.currency, known.product, due)
+        return {b: list(facts.values()) for b, facts in by_borrower.items()}
 
     def due_dates(self, account_id: str) -> list[date]:
         query = select(instalments.c.due_on).where(instalments.c.account_id == account_id)

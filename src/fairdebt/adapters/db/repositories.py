@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.tables import case_events, cases
@@ -50,6 +50,15 @@ class SqlCaseRepository:
     def get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(cases).where(cases.c.id == case_id)).first()
         return _case_from_row(row) if row else None
+
+    def get_many(self, case_ids: Iterable[str]) -> dict[str, Case]:
+        wanted = sorted(set(case_ids))
+        found: dict[str, Case] = {}
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            rows = self.conn.execute(select(cases).where(cases.c.id.in_(chunk)))
+            found.update({r.id: _case_from_row(r) for r in rows})
+        return found
 
     def add(self, case: Case) -> None:
         self.conn.execute(
@@ -91,6 +100,9 @@ def event_row(event: CaseEvent) -> dict[str, Any]:
     }
 
 
+TIPS_AT_ONCE = 500  # cases whose chain tips one query reads (bound parameters stay few)
+
+
 class SqlEventLog:
     """Appends to a case's chain. Two writers racing on one case collide on the (case, seq) key,
     so the loser's transaction fails instead of forking the chain."""
@@ -113,9 +125,29 @@ class SqlEventLog:
         self.conn.execute(insert(case_events), [event_row(sealed)])
         return sealed
 
+    def _tips(self, case_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """The tip of each case's chain, in one query ((0, GENESIS) for an empty log)."""
+        wanted = sorted(set(case_ids))
+        tips = dict.fromkeys(wanted, (0, GENESIS))
+        e = case_events.c
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            newest = (
+                select(e.case_id, func.max(e.seq)).where(e.case_id.in_(chunk)).group_by(e.case_id)
+            )
+            rows = self.conn.execute(
+                select(e.case_id, e.seq, e.hash).where(tuple_(e.case_id, e.seq).in_(newest))
+            )
+            tips.update({r.case_id: (r.seq, r.hash) for r in rows})
+        return tips
+
     def append_many(self, items: Iterable[tuple[str, NewEvent]], at: datetime) -> int:
-        """Append several events (any cases) in order; one tip lookup per case."""
-        tips: dict[str, tuple[int, str]] = {}
+        """Append several events (any cases) in order; the tips of all their cases read in one
+        query (one per TIPS_AT_ONCE cases)."""
+        items = list(items)
+        if not items:
+            return 0
+        tips = self._tips(case_id for case_id, _new in items) if len(items) > 1 else {}
         rows = []
         for case_id, new in items:
             seq, prev = tips[case_id] if case_id in tips else self._tip(case_id)
@@ -131,6 +163,19 @@ class SqlEventLog:
             select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
         )
         return [event_from_row(r) for r in rows]
+
+    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
+        wanted = sorted(set(case_ids))
+        found: dict[str, list[CaseEvent]] = {c: [] for c in wanted}
+        e = case_events.c
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            rows = self.conn.execute(
+                select(case_events).where(e.case_id.in_(chunk)).order_by(e.case_id, e.seq)
+            )
+            for r in rows:
+                found[r.case_id].append(event_from_row(r))
+        return found
 
     def all_events(self) -> Iterator[CaseEvent]:
         """Every event, by case then seq, streamed."""

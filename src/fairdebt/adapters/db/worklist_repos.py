@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Join, func, insert, or_, select, update
+from sqlalchemy import Join, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -272,6 +272,46 @@ class SqlAttemptRepository:
         )
         return self.conn.execute(statement).first() is not None  # None: the decision was used
 
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        if not attempts:
+            return True
+        rows = [
+            {
+                "decision_id": a.decision_id,
+                "case_id": a.case_id,
+                "task_id": a.task_id,
+                "channel": a.channel,
+                "status": "sending",
+                "started_at": _iso(a.started_at),
+            }
+            for a in attempts
+        ]
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(contact_attempts)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(contact_attempts.c.decision_id)
+        )
+        return len(self.conn.execute(statement).all()) == len(rows)
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        if not done:
+            return
+        c = contact_attempts.c
+        statement = (
+            update(contact_attempts)
+            .where(c.decision_id == bindparam("_decision"))
+            .values(
+                status="done",
+                outcome=bindparam("_outcome"),
+                provider_ref=bindparam("_ref"),
+                completed_at=_iso(at),
+            )
+        )
+        rows = [{"_decision": d, "_outcome": o, "_ref": r} for d, o, r in done]
+        self.conn.execute(statement, rows)
+
     def complete(self, decision_id: str, outcome: str, provider_ref: str, at: datetime) -> None:
         self.conn.execute(
             update(contact_attempts)
@@ -311,6 +351,9 @@ class SqlAttemptRepository:
         return [_attempt(r) for r in rows]
 
 
+_AT_ONCE = 500  # borrowers one query reads
+
+
 class SqlCaseDirectory:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -322,15 +365,38 @@ class SqlCaseDirectory:
         ).one()
         return Person(row.timezone, row.address, row.city, row.national_id, row.name)
 
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        b = t.borrowers.c
+        wanted = sorted(set(borrower_ids))
+        found: dict[str, Person] = {}
+        for start in range(0, len(wanted), _AT_ONCE):
+            rows = self.conn.execute(
+                select(b.id, b.timezone, b.address, b.city, b.national_id, b.name).where(
+                    b.id.in_(wanted[start : start + _AT_ONCE])
+                )
+            )
+            found.update(
+                {r.id: Person(r.timezone, r.address, r.city, r.national_id, r.name) for r in rows}
+            )
+        return found
+
     def debts(self, borrower_id: str) -> list[DebtRow]:
+        return self.debts_of([borrower_id])[borrower_id]
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
         a, s = t.accounts.c, t.account_status.c
-        rows = self.conn.execute(
-            select(a.id, a.currency, s.dpd, s.outstanding_cents)
-            .join(t.account_status, s.account_id == a.id, isouter=True)
-            .where(a.borrower_id == borrower_id)
-            .order_by(a.id)
-        )
-        return [DebtRow(r.id, r.currency, r.dpd, r.outstanding_cents) for r in rows]
+        found: dict[str, list[DebtRow]] = {b: [] for b in borrower_ids}
+        wanted = sorted(found)
+        for start in range(0, len(wanted), _AT_ONCE):
+            rows = self.conn.execute(
+                select(a.borrower_id, a.id, a.currency, s.dpd, s.outstanding_cents)
+                .join(t.account_status, s.account_id == a.id, isouter=True)
+                .where(a.borrower_id.in_(wanted[start : start + _AT_ONCE]))
+                .order_by(a.id)
+            )
+            for r in rows:
+                found[r.borrower_id].append(DebtRow(r.id, r.currency, r.dpd, r.outstanding_cents))
+        return found
 
     def disbursed_on(self, account_id: str) -> date | None:
         found = self.conn.scalar(

@@ -10,7 +10,7 @@ A worker claims due rows for a lease; a row whose lease ran out is taken over by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -87,6 +87,11 @@ class OutboxRepository(Protocol):
     def change(self, message_id: int, worker: str, change: Change) -> bool:
         """Move a row this worker holds to its next state; the claim is kept while `sending`
         and dropped otherwise. False if the worker no longer holds it."""
+        ...
+
+    def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
+        """`change` for many rows at once; the ids of those this worker still held (the others
+        are left as they are)."""
         ...
 
     def counts(self) -> Mapping[str, int]:

@@ -147,6 +147,10 @@ class AccountRepository(Protocol):
         """Every account of the borrower with its due dates, by account id: one read."""
         ...
 
+    def facts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[AccountFacts]]:
+        """`facts` of each borrower, in one read (a borrower with no account maps to [])."""
+        ...
+
     def due_dates(self, account_id: str) -> list[date]:
         """The due dates of the account's current schedule, in no particular order."""
         ...

@@ -189,6 +189,15 @@ class AttemptRepository(Protocol):
         """The provider answered: the attempt is done with that outcome."""
         ...
 
+    def start_many(self, attempts: Sequence[Attempt]) -> bool:
+        """`start` for many in one statement; False when any decision already has one (the
+        caller rolls back: nothing is sent)."""
+        ...
+
+    def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        """`complete` for many (decision id, outcome, provider reference) in one statement."""
+        ...
+
     def mark_unconfirmed(self, decision_id: str, at: datetime) -> None:
         """Nobody can tell whether it went out: a person must find out."""
         ...
@@ -209,6 +218,14 @@ class CaseDirectory(Protocol):
 
     def debts(self, borrower_id: str) -> list[DebtRow]:
         """The borrower's accounts with their current DPD and outstanding balance, by id."""
+        ...
+
+    def persons(self, borrower_ids: Sequence[str]) -> dict[str, Person]:
+        """`person` of each borrower that exists, in one read."""
+        ...
+
+    def debts_of(self, borrower_ids: Sequence[str]) -> dict[str, list[DebtRow]]:
+        """`debts` of each borrower, in one read (no account: [])."""
         ...
 
     def disbursed_on(self, account_id: str) -> date | None: ...
