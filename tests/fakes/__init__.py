@@ -11,6 +11,7 @@ from typing import Any
 
 from fakes.api_tokens import FakeApiTokenRepositories
 from fakes.cases import FakeCaseRepositories
+from fakes.checkpoints import FakeCheckpointRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
@@ -36,6 +37,7 @@ class FakeUnitOfWork(
     FakeVerifyRepositories,
     FakeApiTokenRepositories,
     FakeSessionRepositories,
+    FakeCheckpointRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 # Importing a table module registers its tables on `metadata`.
 from fairdebt.adapters.db import (
     api_token_tables,
+    checkpoint_tables,
     outbox_tables,
     repayment_tables,
     session_tables,
@@ -17,6 +18,7 @@ from fairdebt.adapters.db.tables import metadata
 
 __all__ = [
     "api_token_tables",
+    "checkpoint_tables",
     "metadata",
     "outbox_tables",
     "repayment_tables",

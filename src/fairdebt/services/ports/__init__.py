@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from fairdebt.services.ports.api_tokens import ApiTokenRepositories
+from fairdebt.services.ports.checkpoints import CheckpointRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
@@ -31,6 +32,7 @@ __all__ = [
     "ApiTokenRepositories",
     "CaseRepositories",
     "CaseRepository",
+    "CheckpointRepositories",
     "Clock",
     "EventLog",
     "IdentityRepositories",
@@ -64,6 +66,7 @@ class UnitOfWork(
     VerifyRepositories,
     ApiTokenRepositories,
     SessionRepositories,
+    CheckpointRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
