@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from fakes.cases import FakeEventLog
-
 from fairdebt.domain.anchor import Checkpoint, Head
+from fakes.cases import FakeEventLog
 
 
 class FakeCheckpointLog:

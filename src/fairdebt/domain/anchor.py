@@ -131,4 +131,3 @@ def proof_of(case: str, heads: Mapping[str, Head]) -> tuple[int, list[str]]:
     ordered, hashes = tree(heads)
     index = next(i for i, h in enumerate(ordered) if h.case == case)
     return index, [p.hex() for p in inclusion_proof(index, hashes)]
-

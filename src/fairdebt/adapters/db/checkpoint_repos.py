@@ -73,9 +73,7 @@ class SqlCheckpointLog:
         """One query: each case's highest seq (the primary key serves it), joined back for the
         hash."""
         e = case_events
-        last = (
-            select(e.c.case_id, func.max(e.c.seq).label("seq")).group_by(e.c.case_id).subquery()
-        )
+        last = select(e.c.case_id, func.max(e.c.seq).label("seq")).group_by(e.c.case_id).subquery()
         query = (
             select(e.c.case_id, e.c.seq, e.c.hash)
             .join(last, (e.c.case_id == last.c.case_id) & (e.c.seq == last.c.seq))

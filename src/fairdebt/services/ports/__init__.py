@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Protocol
 
 from fairdebt.services.ports.api_tokens import ApiTokenRepositories
-from fairdebt.services.ports.checkpoints import CheckpointRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
+from fairdebt.services.ports.checkpoints import CheckpointRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
