@@ -214,4 +214,4 @@ def test_no_checkpoint_yet_anchors_nothing_and_fails_nothing() -> None:
 
     chains, anchor = verify_log(uow, None)
 
-    assert anchor.ok and anchor.latest is None and anchor.unanchored_events == 4
+    assert chains.ok and anchor.ok and anchor.latest is None and anchor.unanchored_events == 4
