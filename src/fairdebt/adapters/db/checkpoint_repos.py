@@ -14,6 +14,8 @@ from fairdebt.domain.anchor import Checkpoint, Head
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
+# Streamed reads. Set on the statement, not the connection: a connection's options stay for
+# every later statement of the unit, and a server-side cursor cannot run the INSERT after it.
 _STREAM = {"stream_results": True, "yield_per": 10_000}
 
 
@@ -66,7 +68,7 @@ class SqlCheckpointLog:
         query = select(t.c.checkpoint, t.c.case_id, t.c.seq, t.c.hash).order_by(
             t.c.case_id, t.c.checkpoint
         )
-        for row in self.conn.execution_options(**_STREAM).execute(query):
+        for row in self.conn.execute(query.execution_options(**_STREAM)):
             yield row.checkpoint, Head(row.case_id, row.seq, row.hash)
 
     def current_heads(self) -> Iterator[Head]:
@@ -79,7 +81,7 @@ class SqlCheckpointLog:
             .join(last, (e.c.case_id == last.c.case_id) & (e.c.seq == last.c.seq))
             .order_by(e.c.case_id)
         )
-        for row in self.conn.execution_options(**_STREAM).execute(query):
+        for row in self.conn.execute(query.execution_options(**_STREAM)):
             yield Head(row.case_id, row.seq, row.hash)
 
 
