@@ -123,3 +123,13 @@ def test_out_of_range_indices() -> None:
         inclusion_proof(1, hashes)
     assert not verify_inclusion(-1, 1, hashes[0], [], root([b"x"]))
     assert not verify_inclusion(0, 0, hashes[0], [], root([b"x"]))
+
+
+@pytest.mark.parametrize("case", ["C-1", "C-张伟", 'C-"q"\\', "C-\x00\n", "C-\u2028😀"])
+def test_a_head_leaf_is_the_canonical_json_of_the_head(case: str) -> None:
+    from fairdebt.domain.anchor import Head
+    from fairdebt.domain.events import canonical_json
+
+    head = Head(case, 10**12, "ab" * 32)
+
+    assert head.leaf() == canonical_json({"case": case, "hash": "ab" * 32, "seq": 10**12}).encode()
