@@ -265,6 +265,20 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value.strip()
 
+    # --- audit checkpoints (services/anchor.py, docs/audit.md) ---
+    signing_key_file: Path | None = Field(
+        None,
+        description="The institution's Ed25519 private key (PEM) that signs the audit "
+        "checkpoints; default <data_dir>/signing-key.pem.",
+    )
+
+    @property
+    def signing_key_path(self) -> Path:
+        """The checkpoint signing key (`signing_key_file`, else <data_dir>/signing-key.pem)."""
+        if self.signing_key_file is not None:
+            return self.signing_key_file
+        return self.data_dir / "signing-key.pem"
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from fakes.api_tokens import FakeApiTokenRepositories
 from fakes.cases import FakeCaseRepositories
+from fakes.checkpoints import FakeCheckpointRepositories
 from fakes.complaints import FakeComplaintRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
@@ -42,6 +43,7 @@ class FakeUnitOfWork(
     FakeComplaintRepositories,
     FakePortalRepositories,
     FakeVisitRepositories,
+    FakeCheckpointRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

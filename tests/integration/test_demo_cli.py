@@ -89,6 +89,8 @@ def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -
     assert kinds.get("sms", 0) > 0 and kinds.get("call", 0) > 0
     assert placed_cases == placed_by_plan  # every placement came from the plan's tasks
     assert collectors_calls > 0  # the collectors' queue has work
+    assert "audit checkpoint 1 over" in first.stderr
+    assert (tmp_path / "signing-key.pem").stat().st_mode & 0o077 == 0
 
     second = _demo(str(tmp_path))
     assert second.returncode == 0, second.stderr
@@ -96,3 +98,4 @@ def test_the_demo_builds_a_working_system_and_a_second_run_reuses_it(tmp_path) -
     assert "0 new rows" in second.stderr
     assert "strategy runs made: 0" in second.stderr
     assert "tasks dispatched: 0" in second.stderr and "placed by the plan: none" in second.stderr
+    assert "audit checkpoint 2 over" in second.stderr  # the first run's key, reused

@@ -57,6 +57,7 @@ def demo(
     users = scenario.demo_users(engine)
     create_users(wired.uow(), users, replace_existing=True)
     _print_users(out, users)
+    _anchor()
     if serve:
         wired.close()  # the server builds its own engine
         _serve(config, port)
@@ -72,6 +73,24 @@ def _plan_work(engine: Engine, day: date, now: datetime) -> None:
     where = ", ".join(f"{k} {v:,}" for k, v in sorted(placed.items())) or "none"
     console.print(
         f"tasks dispatched: {made:,} (queue at /console/queue); placed by the plan: {where}"
+    )
+
+
+def _anchor() -> None:
+    """A signing key in the data directory (made on the first run) and a first checkpoint over
+    the demo's event log, so `fairdebt audit verify` and `audit bundle` work at once."""
+    from fairdebt.adapters.signing import generate_key_file, load_signing_key
+    from fairdebt.cli._common import console, services
+    from fairdebt.services.anchor import make_checkpoint
+
+    wired = services()
+    path = wired.settings.signing_key_path
+    signer = load_signing_key(path) if path.exists() else generate_key_file(path)
+    made = make_checkpoint(wired.uow(), signer, wired.clock.now())
+    console.print(
+        f"audit checkpoint {made.number} over {made.size:,} cases, signed with {path} "
+        f"(key id {made.key}; docs/audit.md)",
+        markup=False,
     )
 
 

@@ -1,5 +1,7 @@
-"""Audit: recompute every case's hash chain and name the first broken link; check that every
-evidence object a case event names is still in the evidence store, byte for byte.
+"""Audit: recompute every case's hash chain and name the first broken link; check every chain
+against the signed checkpoints (services/anchor.py: truncation, deleted chains, rewritten
+history); check that every evidence object a case event names is still in the evidence store,
+byte for byte.
 
 Evidence convention: an event whose data holds `"evidence": "sha256:<hex>"` (or a list of such
 references) names the exact bytes of what it records — the message a `contact_attempted` or
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Literal
 
+from fairdebt.domain.anchor import Checkpoint
 from fairdebt.domain.events import BrokenLink, CaseEvent, verify_chain
 from fairdebt.domain.evidence import is_ref
+from fairdebt.services.anchor import Anchoring, AnchorReport
 from fairdebt.services.ports import UnitOfWork
+from fairdebt.services.ports.checkpoints import Verifier
 from fairdebt.services.ports.evidence import EvidenceStore
 
 EVIDENCE_FIELD = "evidence"
@@ -95,6 +100,38 @@ def verify_events(
         if on_case:
             on_case(cases)
     return AuditReport(cases, total, tuple(broken))
+
+
+def verify_log(
+    uow: UnitOfWork,
+    key: Verifier | None,
+    on_case: Callable[[int], None] | None = None,
+    refs: list[EvidenceRef] | None = None,
+    published: Sequence[Checkpoint] = (),
+) -> tuple[AuditReport, AnchorReport]:
+    """`verify_all` and the anchoring check in one pass over the log: each case's chain is
+    recomputed and compared with every head the checkpoints recorded for it. `key` checks the
+    checkpoints' signatures (None: only when there are none); `published` are copies of
+    checkpoints kept outside (their removal from the log shows only against them)."""
+    anchoring = Anchoring.load(uow, key)
+    anchoring.check_published(published)
+    with uow:
+        events: Iterable[CaseEvent] = uow.events.all_events()
+        if refs is not None:
+            events = _collecting(events, refs)
+        cases = total = 0
+        broken: list[BrokenLink] = []
+        for case_id, group in groupby(events, key=lambda e: e.case):
+            chain = list(group)
+            link = verify_chain(case_id, chain)
+            if link is not None:
+                broken.append(link)
+            anchoring.check_case(case_id, chain)
+            total += len(chain)
+            cases += 1
+            if on_case:
+                on_case(cases)
+    return AuditReport(cases, total, tuple(broken)), anchoring.report()
 
 
 def evidence_refs(event: CaseEvent) -> tuple[EvidenceRef, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 # Importing a table module registers its tables on `metadata`.
 from fairdebt.adapters.db import (
     api_token_tables,
+    checkpoint_tables,
     complaint_tables,
     outbox_tables,
     portal_tables,
@@ -20,6 +21,7 @@ from fairdebt.adapters.db.tables import metadata
 
 __all__ = [
     "api_token_tables",
+    "checkpoint_tables",
     "complaint_tables",
     "metadata",
     "outbox_tables",

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.db.api_token_repos import SqlApiTokenRepositories
+from fairdebt.adapters.db.checkpoint_repos import SqlCheckpointRepositories
 from fairdebt.adapters.db.complaint_repos import SqlComplaintRepositories
 from fairdebt.adapters.db.engine import describe
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
@@ -42,6 +43,7 @@ class SqlUnitOfWork(
     SqlComplaintRepositories,
     SqlPortalRepositories,
     SqlVisitRepositories,
+    SqlCheckpointRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

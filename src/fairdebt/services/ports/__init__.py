@@ -17,6 +17,7 @@ from typing import Protocol
 
 from fairdebt.services.ports.api_tokens import ApiTokenRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
+from fairdebt.services.ports.checkpoints import CheckpointRepositories
 from fairdebt.services.ports.complaints import ComplaintRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
@@ -34,6 +35,7 @@ __all__ = [
     "ApiTokenRepositories",
     "CaseRepositories",
     "CaseRepository",
+    "CheckpointRepositories",
     "Clock",
     "ComplaintRepositories",
     "EventLog",
@@ -73,6 +75,7 @@ class UnitOfWork(
     ComplaintRepositories,
     PortalRepositories,
     VisitRepositories,
+    CheckpointRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
