@@ -196,6 +196,7 @@ class Settings(BaseSettings):
         ),
     )
 
+<<<<<<< HEAD
     # --- complaints and disputes (services/complaints.py, docs/complaints.md) ---
     complaint_acknowledge_days: int = Field(
         2,
@@ -227,6 +228,45 @@ class Settings(BaseSettings):
             "portal outside the automatic policy (the date is shown to the borrower)."
         ),
     )
+=======
+    # --- field kit: /verify's limits on guessing (services/verify.py) and the official
+    # repayment channels every borrower-facing page shows (docs/verify.md) ---
+    verify_client_failures: int = Field(
+        10, ge=1, le=1000, description="Failed /verify lookups one client address may make."
+    )
+    verify_client_window_minutes: int = Field(
+        10, ge=1, le=1440, description="The window of FAIRDEBT_VERIFY_CLIENT_FAILURES (minutes)."
+    )
+    verify_prefix_failures: int = Field(
+        20,
+        ge=1,
+        le=10000,
+        description="Failed /verify lookups of codes sharing their first four characters, from "
+        "any address.",
+    )
+    verify_prefix_window_minutes: int = Field(
+        60, ge=1, le=1440, description="The window of FAIRDEBT_VERIFY_PREFIX_FAILURES (minutes)."
+    )
+    repayment_channels: str = Field(
+        "",
+        description="The organisation's official repayment channels shown to borrowers: "
+        "'kind=details' entries separated by ';', kind one of bank_transfer, payment_link, "
+        "lender_app, auto_debit, other_official (e.g. 'lender_app=App → 我的借款 → 还款'). "
+        "Never a person's account. Empty: the page names the kinds and the contact phone.",
+    )
+
+    @field_validator("repayment_channels")
+    @classmethod
+    def _repayment_channels(cls, value: str) -> str:
+        from fairdebt.domain.errors import DomainError
+        from fairdebt.domain.payment_channel import official_channels
+
+        try:
+            official_channels(value)
+        except DomainError as exc:
+            raise ValueError(str(exc)) from None
+        return value.strip()
+>>>>>>> fieldkit
 
     @field_validator("timezone")
     @classmethod

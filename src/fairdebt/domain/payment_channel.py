@@ -9,6 +9,7 @@ transaction reference cannot be traced to an official channel, so it cannot be r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,37 @@ from fairdebt.domain.money import CENT, Money
 
 # the words of docs/import.md (adapters/portfolio/spec.py CHANNELS says the same)
 OFFICIAL_CHANNELS = ("bank_transfer", "payment_link", "lender_app", "auto_debit", "other_official")
+
+DETAILS_LIMIT = 200  # one line a borrower reads on a page or a phone
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialChannel:
+    """One of the organisation's repayment channels as shown to a borrower: its kind (one of
+    OFFICIAL_CHANNELS) and how to use it (the organisation's account, the app's menu, the
+    payment link). Always the organisation's own, never a person's account."""
+
+    kind: str
+    details: str
+
+
+def official_channels(text: str) -> tuple[OfficialChannel, ...]:
+    """`kind=details` entries separated by `;` (FAIRDEBT_REPAYMENT_CHANNELS), in their order;
+    DomainError naming the entry whose kind is not official or whose details are not one
+    short line."""
+    found: list[OfficialChannel] = []
+    for n, entry in enumerate((e.strip() for e in text.split(";")), start=1):
+        if not entry:
+            continue
+        kind, sep, details = (part.strip() for part in entry.partition("="))
+        if not sep or kind not in OFFICIAL_CHANNELS:
+            raise DomainError(
+                f"entry {n} is not 'kind=details' with kind one of {', '.join(OFFICIAL_CHANNELS)}"
+            )
+        if not details or len(details) > DETAILS_LIMIT or any(c in details for c in "\r\n\0"):
+            raise DomainError(f"entry {n}: details must be one line of 1 to {DETAILS_LIMIT} chars")
+        found.append(OfficialChannel(kind, details))
+    return tuple(found)
 
 
 class UnofficialPaymentError(DomainError):

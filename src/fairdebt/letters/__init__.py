@@ -6,6 +6,7 @@ LetterError naming it, never a blank), `render_html` fills the kind's Jinja2 tem
 en, one stylesheet), `html_to_pdf` makes the PDF (WeasyPrint), `render_letter` does all three.
 `itemization` derives the validation notice's itemization and dispute deadline from an
 account's records. What each letter states and why: docs/channels.md, "Letters".
+`render_visit_report` makes the field-visit report (docs/visit-report.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fairdebt.letters.render import (
     render_letter,
     title_of,
 )
+from fairdebt.letters.visit_report import VisitReport, VisitReportError, render_visit_report
 
 __all__ = [
     "KINDS",
@@ -27,6 +29,8 @@ __all__ = [
     "NEEDS",
     "REFERENCE_DATE",
     "LetterError",
+    "VisitReport",
+    "VisitReportError",
     "html_to_pdf",
     "is_pdf",
     "itemization",
@@ -34,5 +38,6 @@ __all__ = [
     "pdf_page_count",
     "render_html",
     "render_letter",
+    "render_visit_report",
     "title_of",
 ]

@@ -9,8 +9,17 @@ sees who called, for whom, about which case (its reference masked) and how long 
 (the collector identifies itself as a debt collector).
 
 A code is 8 characters drawn with `secrets` from an alphabet without look-alikes (no 0/O, 1/I/L),
-shown as `XXXX-XXXX`: 31^8 ≈ 8.5 × 10^11 codes, so guessing one is hopeless behind the page's
-rate limit. Only its SHA-256 is stored: whoever reads the table cannot read out a code.
+shown as `XXXX-XXXX`: 31^8 ≈ 8.5 × 10^11 codes. Only its SHA-256 is stored: whoever reads the
+table cannot read out a code.
+
+Guessing is limited as well (`check`, the page's only way in): every code tried is kept with the
+client's address and the code's first four characters (`verify_attempts`). A client with
+`per_client` failed lookups within `client_window`, or a prefix with `per_prefix` failed lookups
+(from any address) within `prefix_window`, is refused until the oldest counted failure leaves
+the window: the code is not looked up then, and the refusal is not recorded (waiting must end
+the lock). Counting, looking up and recording happen in one transaction holding the client's
+and the prefix's lock, so parallel guesses from many workers are counted one after another
+(as the sign-in throttle, services/sign_ins.py). docs/verify.md has the numbers and why.
 """
 
 from __future__ import annotations
@@ -28,6 +37,19 @@ from fairdebt.services.ports.verify import VerifyCode
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out and typed without doubt
 LENGTH = 8
 DEFAULT_TTL = timedelta(days=7)  # long enough for a borrower to check after the call
+PREFIX = 4  # the characters of a code counted together by the per-prefix limit
+KEEP_ATTEMPTS = timedelta(days=30)  # the attempts are the record of guessing; then forgotten
+
+
+@dataclass(frozen=True, slots=True)
+class GuessLimits:
+    """How many failed lookups a client address, and a code prefix, may make in a window
+    (FAIRDEBT_VERIFY_* settings, docs/verify.md)."""
+
+    per_client: int = 10
+    client_window: timedelta = timedelta(minutes=10)
+    per_prefix: int = 20
+    prefix_window: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +149,60 @@ def lookup(uow: UnitOfWork, code: str, now: datetime) -> Lookup:
     if not found.issued_at <= now < found.expires_at:
         return Lookup("expired", found)
     return Lookup("valid", found)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What /verify answers: the lookup, or (`found` None) the end of a lock, unlooked-up."""
+
+    found: Lookup | None
+    locked_until: datetime | None = None
+
+
+def prefix_of(code: str) -> str:
+    """The counted prefix of what was typed: its normalised first four characters, or "" for
+    text that cannot be a code (counted against the client only)."""
+    normal = normalise(code)
+    return normal[:PREFIX] if normal else ""
+
+
+def check(uow: UnitOfWork, code: str, client: str, now: datetime, limits: GuessLimits) -> Checked:
+    """One attempt at /verify: refused unlooked-up while the client or the code's prefix is
+    locked; else looked up and recorded (a failure when nothing was found), all in one
+    transaction under the client's and the prefix's lock (module docstring)."""
+    prefix = prefix_of(code)
+    with uow:
+        uow.verify_attempts.lock(client, prefix)
+        until = locked_until(uow, client, prefix, now, limits)
+        if until is not None:
+            return Checked(None, until)
+        found = lookup(uow, code, now)
+        uow.verify_attempts.add(now, client, prefix, found.status != "unknown")
+        uow.verify_attempts.prune(now - KEEP_ATTEMPTS)
+        uow.commit()
+    return Checked(found)
+
+
+def locked_until(
+    uow: UnitOfWork, client: str, prefix: str, now: datetime, limits: GuessLimits
+) -> datetime | None:
+    """When the client and the prefix may both try again, or None when they may now."""
+    with uow:
+        by_client = uow.verify_attempts.failures(
+            client=client, after=now - limits.client_window, limit=limits.per_client
+        )
+        ends = [_lock_end(by_client, limits.per_client, limits.client_window)]
+        if prefix:
+            by_prefix = uow.verify_attempts.failures(
+                prefix=prefix, after=now - limits.prefix_window, limit=limits.per_prefix
+            )
+            ends.append(_lock_end(by_prefix, limits.per_prefix, limits.prefix_window))
+    found = [end for end in ends if end is not None and end > now]
+    return max(found) if found else None
+
+
+def _lock_end(recent: list[datetime], cap: int, window: timedelta) -> datetime | None:
+    """When the cap-th most recent failure leaves the window (None: fewer than cap failures)."""
+    if len(recent) < cap:
+        return None
+    return recent[cap - 1] + window

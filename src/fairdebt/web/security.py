@@ -164,3 +164,12 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def client_address(request: Request) -> str:
+    """The client's address, as the sign-in throttle and /verify's limits count it: the
+    connection's peer as the server reports it. `fairdebt serve` has uvicorn believe
+    X-Forwarded-For only from FAIRDEBT_TRUSTED_PROXIES (cli/serve.py): behind a trusted proxy
+    this is the address the proxy saw; a client anywhere else cannot choose it by sending the
+    header itself."""
+    return request.client.host if request.client else "unknown"

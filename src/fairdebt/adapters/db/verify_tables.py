@@ -8,7 +8,7 @@ ISO 8601 UTC strings, like every other instant in the schema.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from fairdebt.adapters.db.tables import metadata
 
@@ -27,3 +27,20 @@ verify_codes = Table(
     Column("expires_at", String(40), nullable=False),
 )
 Index("ix_verify_codes_case_id", verify_codes.c.case_id)
+
+# Every code tried at /verify (services/verify.py `check`): when, from which client address,
+# the code's first four characters (empty for text that cannot be a code) and whether a code
+# was found. The failures within a window limit guessing per address and per prefix; the rows
+# are also the record of who tried codes from where. No code is stored, only its prefix.
+verify_attempts = Table(
+    "verify_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),  # ISO 8601 UTC: sorts as it reads
+    Column("client", String(64), nullable=False),
+    Column("prefix", String(4), nullable=False),
+    Column("found", Boolean, nullable=False),
+)
+Index("ix_verify_attempts_client_at", verify_attempts.c.client, verify_attempts.c.at)
+Index("ix_verify_attempts_prefix_at", verify_attempts.c.prefix, verify_attempts.c.at)
+Index("ix_verify_attempts_at", verify_attempts.c.at)

@@ -3,6 +3,7 @@
 A code is stored only as its SHA-256 (`code_hash`): the table cannot be read back into codes.
 Beside it, what the public /verify page says about the call it was issued for: the collector's
 display name and organisation as they were when the code was issued, the case, the validity.
+The attempts made at /verify are kept too (`VerifyAttemptRepository`): they limit guessing.
 """
 
 from __future__ import annotations
@@ -36,8 +37,36 @@ class VerifyCodeRepository(Protocol):
         ...
 
 
+class VerifyAttemptRepository(Protocol):
+    """The codes tried at /verify: when, from which client, the code's first four characters
+    (empty for text that cannot be a code), and whether a code was found."""
+
+    def lock(self, client: str, prefix: str) -> None:
+        """Serialise the attempts of this client and of this prefix until the transaction
+        ends (so parallel guesses are counted one after another)."""
+        ...
+
+    def add(self, at: datetime, client: str, prefix: str, found: bool) -> None:
+        """Keep one attempt (a client address longer than the column is cut, not refused)."""
+        ...
+
+    def failures(
+        self, *, after: datetime, limit: int, client: str | None = None, prefix: str | None = None
+    ) -> list[datetime]:
+        """The instants of attempts that found nothing after `after` from `client` or for
+        `prefix` (whichever is given), newest first, at most `limit`."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Forget the attempts before `before`; how many were forgotten."""
+        ...
+
+
 class VerifyRepositories(Protocol):
-    """The verify-code repository a unit of work holds."""
+    """The verify repositories a unit of work holds."""
 
     @property
     def verify_codes(self) -> VerifyCodeRepository: ...
+
+    @property
+    def verify_attempts(self) -> VerifyAttemptRepository: ...

@@ -2,92 +2,100 @@
 
 No sign-in: the borrower has no account, and the address is printed in every message and
 letter (FAIRDEBT_PORTAL_URL). The form posts the code with the session's CSRF token, like every
-form of the app. A code is looked up by its hash (services.verify.lookup); a valid one shows the
-collector's display name, whom they collect for (the agency, or the lender in-house), the case
-reference masked and how long the code holds, with its zone; an unknown or expired code says
-so plainly and nothing more. Guessing is hopeless (31^8 codes) and slowed further: each client
-address may try `TRIES` codes per `WINDOW`, then gets 429 with the time to wait.
+form of the app. A code is checked by services.verify.check: a valid one shows the collector's
+display name, whom they collect for (the agency, or the lender in-house), the case reference
+masked and how long the code holds, with its zone; an unknown or expired code says so plainly,
+with how to report an impostor (the police hotline and the organisation's own number).
+
+Guessing is hopeless (31^8 codes) and limited besides: a client address, and a code prefix,
+may fail `FAIRDEBT_VERIFY_*_FAILURES` times within their windows (counted in the database, so
+every server worker sees the same counts); then the page answers 429 with the time to try
+again, and the code is not looked up. The client's address is security.client_address's
+(trusted proxies only). Every answer shows the official repayment channels. docs/verify.md.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fairdebt.domain.payment_channel import official_channels
+from fairdebt.services.verify import Checked, GuessLimits, Lookup
+from fairdebt.settings import Settings
 from fairdebt.web.auth import services_of
 from fairdebt.web.pages.calls import zoned
 from fairdebt.web.rendering import render
+from fairdebt.web.security import client_address
 
 router = APIRouter(include_in_schema=False)
 
-TRIES = 10
-WINDOW = timedelta(minutes=10)
 CODE_FIELD_LIMIT = 32
+# Whom to call about someone pretending to collect for us: the police, by the jurisdiction of
+# the deployment's rule pack (FAIRDEBT_DEFAULT_PACK: cn, us-regf).
+POLICE = {"cn": "110", "us": "911"}
 
 
-class Throttle:
-    """How many codes each client tried within the window (in memory: one process serves)."""
-
-    def __init__(self, tries: int, window: timedelta) -> None:
-        self.tries = tries
-        self.window = window
-        self._seen: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def admit(self, client: str, now: datetime) -> datetime | None:
-        """None if `client` may try now (and counts the try); else when it may try again."""
-        with self._lock:
-            seen = self._seen[client]
-            while seen and seen[0] <= now - self.window:
-                seen.popleft()
-            if len(seen) >= self.tries:
-                return seen[0] + self.window
-            seen.append(now)
-            if len(self._seen) > 10_000:  # forget idle clients rather than grow without end
-                for key in [k for k, v in self._seen.items() if not v][:5_000]:
-                    del self._seen[key]
-            return None
+def police_number(pack: str) -> str:
+    """The police hotline where the deployment works: 110 in China, 911 in the US."""
+    return POLICE.get(pack.split("-", 1)[0].lower(), POLICE["cn"])
 
 
-def _throttle(request: Request) -> Throttle:
-    state = request.app.state
-    if not hasattr(state, "verify_throttle"):
-        state.verify_throttle = Throttle(TRIES, WINDOW)
-    throttle: Throttle = state.verify_throttle
-    return throttle
+def limits_of(settings: Settings) -> GuessLimits:
+    """The deployment's limits on guessing (FAIRDEBT_VERIFY_* settings)."""
+    return GuessLimits(
+        per_client=settings.verify_client_failures,
+        client_window=timedelta(minutes=settings.verify_client_window_minutes),
+        per_prefix=settings.verify_prefix_failures,
+        prefix_window=timedelta(minutes=settings.verify_prefix_window_minutes),
+    )
+
+
+def _page(settings: Settings) -> dict[str, Any]:
+    """What every answer of the page shows: the official channels, the numbers to call."""
+    return {
+        "channels": official_channels(settings.repayment_channels),
+        "official_phone": settings.contact_phone,
+        "police": police_number(settings.default_pack),
+    }
 
 
 @router.get("/verify", name="verify")
 def verify_form(request: Request, code: str = "") -> Response:
     """The form (a code in the URL, as a QR code may carry it, is filled in, not looked up)."""
-    return render(request, "verify.html", {"code": code[:CODE_FIELD_LIMIT], "result": None})
+    settings = services_of(request).settings
+    context = _page(settings) | {"code": code[:CODE_FIELD_LIMIT], "result": None}
+    return render(request, "verify.html", context)
 
 
 @router.post("/verify", name="verify_check")
 async def verify_check(request: Request) -> Response:
-    from fairdebt.services.verify import lookup
+    from fairdebt.services.verify import check
 
     form = await request.form()
     raw = form.get("code")
     code = raw[:CODE_FIELD_LIMIT] if isinstance(raw, str) else ""
     services = services_of(request)
+    settings = services.settings
     now = services.clock.now()
-    client = request.client.host if request.client else "-"
-    wait = _throttle(request).admit(client, now)
-    zone = services.settings.timezone
-    if wait is not None:
-        context = {"code": code, "result": {"status": "throttled", "until": zoned(wait, zone)}}
-        return render(request, "verify.html", context, status_code=429)
-    found = lookup(services.uow(), code, now)
-    return render(request, "verify.html", {"code": code, "result": _result(found, zone)})
+    checked = check(services.uow(), code, client_address(request), now, limits_of(settings))
+    context = _page(settings) | {"code": code, "result": _result(checked, settings.timezone)}
+    if checked.found is None:
+        assert checked.locked_until is not None  # refused: the end of the lock is known
+        wait = max(1, int((checked.locked_until - now).total_seconds()) + 1)
+        response = render(request, "verify.html", context, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    return render(request, "verify.html", context)
 
 
-def _result(found: Any, zone: str) -> dict[str, Any]:
+def _result(checked: Checked, zone: str) -> dict[str, Any]:
+    if checked.found is None:
+        assert checked.locked_until is not None
+        return {"status": "throttled", "until": zoned(checked.locked_until, zone)}
+    found: Lookup = checked.found
     if found.record is None:
         return {"status": found.status}
     record = found.record
