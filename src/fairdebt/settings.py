@@ -196,7 +196,6 @@ class Settings(BaseSettings):
         ),
     )
 
-<<<<<<< HEAD
     # --- complaints and disputes (services/complaints.py, docs/complaints.md) ---
     complaint_acknowledge_days: int = Field(
         2,
@@ -228,7 +227,7 @@ class Settings(BaseSettings):
             "portal outside the automatic policy (the date is shown to the borrower)."
         ),
     )
-=======
+
     # --- field kit: /verify's limits on guessing (services/verify.py) and the official
     # repayment channels every borrower-facing page shows (docs/verify.md) ---
     verify_client_failures: int = Field(
@@ -266,7 +265,6 @@ class Settings(BaseSettings):
         except DomainError as exc:
             raise ValueError(str(exc)) from None
         return value.strip()
->>>>>>> fieldkit
 
     @field_validator("timezone")
     @classmethod
