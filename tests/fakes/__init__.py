@@ -12,6 +12,7 @@ from typing import Any
 from fakes.api_tokens import FakeApiTokenRepositories
 from fakes.cases import FakeCaseRepositories
 from fakes.complaints import FakeComplaintRepositories
+from fakes.field_media import FakeFieldMediaRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
@@ -42,6 +43,7 @@ class FakeUnitOfWork(
     FakeComplaintRepositories,
     FakePortalRepositories,
     FakeVisitRepositories,
+    FakeFieldMediaRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

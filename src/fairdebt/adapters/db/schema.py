@@ -6,6 +6,7 @@ from __future__ import annotations
 from fairdebt.adapters.db import (
     api_token_tables,
     complaint_tables,
+    field_media_tables,
     outbox_tables,
     portal_tables,
     repayment_tables,
@@ -21,6 +22,7 @@ from fairdebt.adapters.db.tables import metadata
 __all__ = [
     "api_token_tables",
     "complaint_tables",
+    "field_media_tables",
     "metadata",
     "outbox_tables",
     "portal_tables",

@@ -18,6 +18,7 @@ from typing import Protocol
 from fairdebt.services.ports.api_tokens import ApiTokenRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.complaints import ComplaintRepositories
+from fairdebt.services.ports.field_media import FieldMediaRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
@@ -37,6 +38,7 @@ __all__ = [
     "Clock",
     "ComplaintRepositories",
     "EventLog",
+    "FieldMediaRepositories",
     "IdentityRepositories",
     "InboundRepositories",
     "OutboxRepositories",
@@ -73,6 +75,7 @@ class UnitOfWork(
     ComplaintRepositories,
     PortalRepositories,
     VisitRepositories,
+    FieldMediaRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
