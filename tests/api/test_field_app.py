@@ -239,7 +239,8 @@ def test_chunks_are_checked_against_their_hash(open_as, world) -> None:
         assert chunk(browser, world.mine, bad, b"a").status_code == 400
     nul = browser.post(
         f"/field/visits/{world.mine}/audio?seq=5", content=b"x",
-        headers={"Content-Type": "audio/webm\x00", "X-Chunk-SHA256": hashlib.sha256(b"x").hexdigest()},
+        headers={"Content-Type": "audio/webm\x00",
+                 "X-Chunk-SHA256": hashlib.sha256(b"x").hexdigest()},
     )  # fmt: skip
     assert nul.status_code == 400
     with SqlUnitOfWork(engine) as uow:

@@ -194,8 +194,8 @@ async def check_in(request: Request, visit_id: str, user: FieldUser) -> Response
 
 @router.post("/visits/{visit_id}/audio", name="field_audio")
 async def audio_chunk(request: Request, visit_id: str, user: FieldUser, seq: int = -1) -> Response:
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     length = int(request.headers.get("content-length") or 0)
     if length > field_app.MAX_CHUNK:
@@ -214,8 +214,8 @@ async def audio_chunk(request: Request, visit_id: str, user: FieldUser, seq: int
 
 @router.post("/visits/{visit_id}/photos", name="field_photo")
 async def photo(request: Request, visit_id: str, user: FieldUser) -> Response:
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     form = await request.form()
     upload = form.get("photo")
@@ -234,8 +234,8 @@ async def photo(request: Request, visit_id: str, user: FieldUser) -> Response:
 
 @router.post("/visits/{visit_id}/show-id", name="field_show_id")
 def show_id(request: Request, visit_id: str, user: FieldUser) -> Response:
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     try:
         card = field_app.show_id(services.uow(), visit_id, user, services.clock.now())
@@ -260,8 +260,8 @@ def show_id(request: Request, visit_id: str, user: FieldUser) -> Response:
 
 @router.post("/visits/{visit_id}/contacts", name="field_contacts")
 async def contacts(request: Request, visit_id: str, user: FieldUser) -> Response:
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     try:
         data = await _json(request)
@@ -276,8 +276,8 @@ async def contacts(request: Request, visit_id: str, user: FieldUser) -> Response
 
 @router.post("/visits/{visit_id}/notice", name="field_notice")
 async def notice(request: Request, visit_id: str, user: FieldUser) -> Response:
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     try:
         data = await _json(request)
@@ -297,8 +297,8 @@ async def check_out(request: Request, visit_id: str, user: FieldUser) -> Respons
     """Check-out: the report, both agents' signatures (the second agent's password checked on
     this device), the PDF; answers what was written and whether the money screen raised an
     alert."""
-    if (refused := _theirs(request, user, visit_id)) is not None:
-        return refused
+    if (mismatch := _theirs(request, user, visit_id)) is not None:
+        return mismatch
     services = services_of(request)
     now = services.clock.now()
     try:
