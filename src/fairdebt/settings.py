@@ -227,6 +227,7 @@ class Settings(BaseSettings):
             "portal outside the automatic policy (the date is shown to the borrower)."
         ),
     )
+
     # --- field kit: /verify's limits on guessing (services/verify.py) and the official
     # repayment channels every borrower-facing page shows (docs/verify.md) ---
     verify_client_failures: int = Field(

@@ -13,6 +13,7 @@ from fakes.api_tokens import FakeApiTokenRepositories
 from fakes.cases import FakeCaseRepositories
 from fakes.checkpoints import FakeCheckpointRepositories
 from fakes.complaints import FakeComplaintRepositories
+from fakes.field_media import FakeFieldMediaRepositories
 from fakes.identity import FakeIdentityRepositories
 from fakes.inbound import FakeInboundRepositories
 from fakes.outbox import FakeOutboxRepositories
@@ -44,6 +45,7 @@ class FakeUnitOfWork(
     FakePortalRepositories,
     FakeVisitRepositories,
     FakeCheckpointRepositories,
+    FakeFieldMediaRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

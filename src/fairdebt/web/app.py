@@ -37,6 +37,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "verify",
     "desk",
     "portal",
+    "field",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"

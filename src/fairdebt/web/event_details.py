@@ -59,6 +59,13 @@ EVENT_TITLES: dict[str, str] = {
     "visit_reported": N_("Visit reported"),
     "visit_money_alert": N_("Money mentioned at a visit"),
     "visit_cancelled": N_("Visit cancelled"),
+    # the field app (services.field_app)
+    "visit_id_shown": N_("Certificates shown at the door"),
+    "visit_contact_update": N_("New contact details from a visit"),
+    "visit_notice_refused": N_("Notice delivered, signature refused"),
+    "demand_delivered": N_("Demand delivered (signed)"),
+    "visit_media_manifest": N_("Visit recording and photos"),
+    "visit_report_signed": N_("Visit report signed"),
 }
 
 # Code words in event data, shown translated.

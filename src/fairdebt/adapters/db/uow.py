@@ -14,6 +14,7 @@ from fairdebt.adapters.db.api_token_repos import SqlApiTokenRepositories
 from fairdebt.adapters.db.checkpoint_repos import SqlCheckpointRepositories
 from fairdebt.adapters.db.complaint_repos import SqlComplaintRepositories
 from fairdebt.adapters.db.engine import describe
+from fairdebt.adapters.db.field_media_repos import SqlFieldMediaRepositories
 from fairdebt.adapters.db.identity_repos import SqlIdentityRepositories
 from fairdebt.adapters.db.inbound_repos import SqlInboundRepositories
 from fairdebt.adapters.db.outbox_repos import SqlOutboxRepositories
@@ -44,6 +45,7 @@ class SqlUnitOfWork(
     SqlPortalRepositories,
     SqlVisitRepositories,
     SqlCheckpointRepositories,
+    SqlFieldMediaRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -19,6 +19,7 @@ from fairdebt.services.ports.api_tokens import ApiTokenRepositories
 from fairdebt.services.ports.cases import CaseRepositories, CaseRepository, EventLog
 from fairdebt.services.ports.checkpoints import CheckpointRepositories
 from fairdebt.services.ports.complaints import ComplaintRepositories
+from fairdebt.services.ports.field_media import FieldMediaRepositories
 from fairdebt.services.ports.identity import IdentityRepositories
 from fairdebt.services.ports.inbound import InboundRepositories
 from fairdebt.services.ports.outbox import OutboxRepositories
@@ -39,6 +40,7 @@ __all__ = [
     "Clock",
     "ComplaintRepositories",
     "EventLog",
+    "FieldMediaRepositories",
     "IdentityRepositories",
     "InboundRepositories",
     "OutboxRepositories",
@@ -76,6 +78,7 @@ class UnitOfWork(
     PortalRepositories,
     VisitRepositories,
     CheckpointRepositories,
+    FieldMediaRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""
