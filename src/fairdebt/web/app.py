@@ -37,6 +37,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "verify",
     "desk",
     "portal",
+    "visits",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
