@@ -156,6 +156,7 @@ def _candidates(
         for c in service.candidates(services_of(request).uow())
     ]
     context = {"rows": rows, "result": result, "reason": result.get("reason", "")}
+    context["tab"] = "visits_candidates"
     return _page(request, "console/visits/candidates.html", context, status_code)
 
 
@@ -253,6 +254,7 @@ def _scheduled(
         "day": day.isoformat() if day else "",
         "plan_day": day.isoformat() if day else first or _today(request).isoformat(),
         "result": result,
+        "tab": "visits_scheduled",
     }
     return _page(request, "console/visits/scheduled.html", context, status)
 
@@ -312,6 +314,7 @@ async def plan(request: Request, user: Decider) -> Response:
         "routes": routes,
         "unassigned": unassigned,
         "distance_km": round(made.distance_m / 1000, 1),
+        "tab": "visits_scheduled",
     }
     return _page(request, "console/visits/plan.html", context)
 
@@ -381,6 +384,7 @@ def _teams(request: Request, result: dict[str, Any], status_code: int = 200) -> 
         "today": today,
         "result": result,
         "form": result.get("form", {}),
+        "tab": "visits_teams",
     }
     return _page(request, "console/visits/teams.html", context, status_code)
 
