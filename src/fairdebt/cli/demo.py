@@ -1,4 +1,5 @@
-"""`fairdebt demo`: a working system in one command — portfolio, cases, users, console."""
+"""`fairdebt demo`: a working system in one command — portfolio, cases, users, console, and
+certified field agents in two teams (fairdebt.demo.field)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,8 @@ def demo(
 ) -> None:
     """Create the database, import a generated portfolio, create a user per role, serve."""
     from fairdebt.cli._common import console, out, services, step
-    from fairdebt.demo import scenario
+    from fairdebt.demo import field, scenario
     from fairdebt.services.importing import ImportOptions, import_portfolio
-    from fairdebt.services.users import create_users
 
     wired = services()
     config, now = wired.settings, wired.clock.now()
@@ -55,7 +55,14 @@ def demo(
     console.print(f"strategy runs made: {len(runs)} (reports at /console/strategy)")
     _plan_work(engine, day, now)
     users = scenario.demo_users(engine)
-    create_users(wired.uow(), users, replace_existing=True)
+    users += field.extra_users([scenario.new_password() for _ in field.AGENTS[1:]])
+    field.refresh_users(wired.uow(), users, now)
+    agents, teams = field.ensure_field_teams(
+        wired.uow(), now, wired.packs, wired.settings.default_pack
+    )
+    console.print(
+        f"field agents certified: {agents}, teams formed: {teams} (at /console/visits/teams)"
+    )
     _print_users(out, users)
     _anchor()
     if serve:

@@ -1,5 +1,7 @@
 """`fairdebt visits ...`: field visits (上门催收 / 外访), docs/visits.md.
 
+Every command takes `--json`; a refusal is a cause and a hint on stderr with exit 2.
+
 - `list [--status S] [--date D] [--json]`: the visits (and, with `--status candidate`, the plan's
   field_visit tasks no visit was made from yet);
 - `approve ID... --reason R --as USER` / `reject ...`: a supervisor decides, one reason for all;
@@ -8,7 +10,8 @@
   / `teams list`;
 - `plan --date D [--seconds S] [--json]`: each team's ordered stops with windows, and what no
   team can serve;
-- `notice VISIT`: queue the prior notice (SMS, or a letter without a phone).
+- `notice VISIT`: queue the prior notice (SMS, or without a phone a letter with a QR code of
+  /verify: fairdebt.letters.visit_notice).
 """
 
 from __future__ import annotations
@@ -103,9 +106,16 @@ def _visit_row(v: Any) -> dict[str, Any]:
     }
 
 
-def _decided(result: Any, verb: str) -> None:
+def _decided(result: Any, verb: str, as_json: bool = False) -> None:
+    """Each visit decided, each refused with why; exit 2 when every one was refused."""
     from fairdebt.cli._common import console
 
+    if as_json:
+        out = {verb: [v.id for v in result.visits], "refused": dict(result.refused)}
+        typer.echo(_dump(out))
+        if result.refused and not result.visits:
+            raise typer.Exit(2)
+        return
     for v in result.visits:
         console.print(f"{v.id} {verb}", highlight=False)
     for ref, reasons in result.refused.items():
@@ -116,6 +126,7 @@ def _decided(result: Any, verb: str) -> None:
 
 REASON = typer.Option(..., "--reason", help="Why (required, one for all).")
 AS = typer.Option(..., "--as", help="The supervisor deciding (a user name).")
+JSON = typer.Option(False, "--json", help="JSON instead of text.")
 
 
 @visits_app.command()
@@ -123,6 +134,7 @@ def approve(
     ids: list[str] = typer.Argument(..., help="Visit (V-17) or task (17) ids."),
     reason: str = REASON,
     who: str = AS,
+    as_json: bool = JSON,
 ) -> None:
     """Approve visits (the gate is asked for each; a refused one is listed with its rules)."""
     from fairdebt.cli._common import services
@@ -134,7 +146,7 @@ def approve(
         wired.uow(), ids, reason, by, wired.clock.now(),
         packs=wired.packs, default_pack=wired.settings.default_pack,
     )  # fmt: skip
-    _decided(result, "approved")
+    _decided(result, "approved", as_json)
 
 
 @visits_app.command()
@@ -142,6 +154,7 @@ def reject(
     ids: list[str] = typer.Argument(..., help="Visit (V-17) or task (17) ids."),
     reason: str = REASON,
     who: str = AS,
+    as_json: bool = JSON,
 ) -> None:
     """Reject visits."""
     from fairdebt.cli._common import services
@@ -149,7 +162,7 @@ def reject(
 
     wired = services()
     by = _user(wired.uow(), who)
-    _decided(visits.reject(wired.uow(), ids, reason, by, wired.clock.now()), "rejected")
+    _decided(visits.reject(wired.uow(), ids, reason, by, wired.clock.now()), "rejected", as_json)
 
 
 @agents_app.command("add")
@@ -159,6 +172,7 @@ def agents_add(
     issuer: str = typer.Option(..., "--issuer", help="Who issued it."),
     expires: str = typer.Option(..., "--expires", help="Expiry date (YYYY-MM-DD)."),
     photo: Path = typer.Option(None, "--photo", help="A JPEG or PNG photo of the agent."),
+    as_json: bool = JSON,
 ) -> None:
     """Certify a field agent."""
     from fairdebt.cli._common import console, services
@@ -175,6 +189,11 @@ def agents_add(
         wired.uow(), username, certificate, issuer, _day(expires), wired.clock.now(),
         photo=data, evidence=wired.evidence if data is not None else None,
     )  # fmt: skip
+    if as_json:
+        row = {"user": username.strip().lower(), "certificate_no": agent.certificate_no}
+        row |= {"issuer": agent.issuer, "expires_on": agent.expires_on.isoformat()}
+        typer.echo(_dump(row | {"photo": agent.photo_ref}))
+        return
     console.print(f"{username}: certificate {agent.certificate_no} until {agent.expires_on}")
 
 
@@ -209,6 +228,7 @@ def teams_add(
     label: str = typer.Option(..., "--label", help="The base's name."),
     capacity: int = typer.Option(6, "--capacity", help="Visits a day."),
     hours: str = typer.Option("09:00-18:00", "--hours", help="Working hours HH:MM-HH:MM."),
+    as_json: bool = JSON,
 ) -> None:
     """Form a team (at least the pack's minimum of certified agents)."""
     from fairdebt.cli._common import console, services
@@ -224,6 +244,11 @@ def teams_add(
         wired.uow(), name, member, (lat, lon, label), capacity, (start, end),
         wired.clock.now(), packs=wired.packs, pack=wired.settings.default_pack,
     )  # fmt: skip
+    if as_json:
+        row: dict[str, Any] = {"id": team.id, "name": team.name, "members": list(team.members)}
+        row |= {"base": team.base_label, "capacity": team.capacity}
+        typer.echo(_dump(row | {"hours": f"{team.hours_start}-{team.hours_end}"}))
+        return
     console.print(f"team {team.name} ({team.id}): {', '.join(member)}", highlight=False)
 
 
@@ -281,7 +306,10 @@ def plan(
 
 
 @visits_app.command()
-def notice(visit: str = typer.Argument(..., help="The visit (V-17).")) -> None:
+def notice(
+    visit: str = typer.Argument(..., help="The visit (V-17)."),
+    as_json: bool = JSON,
+) -> None:
     """Queue the prior notice of a scheduled visit (the worker delivers it)."""
     from fairdebt.cli._common import console, services
     from fairdebt.services import visits
@@ -294,4 +322,8 @@ def notice(visit: str = typer.Argument(..., help="The visit (V-17).")) -> None:
         default_pack=settings.default_pack, sender=sender,
         hours_before=settings.visit_notice_hours,
     )  # fmt: skip
+    if as_json:  # the verify code is the borrower's: not printed
+        row = {"visit_id": sent.visit_id, "channel": sent.channel, "outbox_id": sent.outbox_id}
+        typer.echo(_dump(row))
+        return
     console.print(f"{sent.visit_id}: notice queued by {sent.channel} (outbox {sent.outbox_id})")

@@ -1,7 +1,7 @@
 """The demo scenario: a generated portfolio, cases given to collectors, two strategy runs a
 month apart (so the console's strategy reports have roll and cure rates), the latest plan
 dispatched into tasks and its agency placements made (so the call queue has work and agencies
-have the cases the plan chose), a user per role.
+have the cases the plan chose), a user per role (and the field agents of fairdebt.demo.field).
 
 The plans are made for yesterday (PLAN_LAG): a nightly run plans from the day's closed books and
 the work is done the next day, so the plan's day-1 calls are in today's queue.
@@ -109,21 +109,25 @@ def plan_work(engine: Engine, as_of: date, now: datetime) -> tuple[int, dict[str
     return sum(made.kinds.values()), placed.placed
 
 
+def new_password() -> str:
+    """A fresh demo password (printed once, never stored in clear)."""
+    return secrets.token_urlsafe(9)
+
+
 def demo_users(engine: Engine) -> list[DemoUser]:
     with engine.connect() as conn:
         borrower = conn.execute(
             text("SELECT borrower_id FROM cases WHERE bucket != 'M0' ORDER BY dpd DESC, id LIMIT 1")
         ).scalar()
 
-    def password() -> str:
-        return secrets.token_urlsafe(9)
-
     return [
-        DemoUser("admin", "admin", password(), "系统管理员 Admin"),
-        DemoUser("supervisor", "supervisor", password(), "催收主管 Supervisor"),
-        DemoUser("collector", "collector", password(), "催收员 Collector"),
-        DemoUser("field", "field_agent", password(), "外访员 Field agent"),
-        DemoUser("compliance", "compliance", password(), "合规官 Compliance"),
-        DemoUser("agency", "agency", password(), "委外机构 Agency AG-01", agency_id=AGENCIES[0]),
-        DemoUser("borrower", "borrower", password(), "借款人 Borrower", borrower_id=borrower),
+        DemoUser("admin", "admin", new_password(), "系统管理员 Admin"),
+        DemoUser("supervisor", "supervisor", new_password(), "催收主管 Supervisor"),
+        DemoUser("collector", "collector", new_password(), "催收员 Collector"),
+        DemoUser("field", "field_agent", new_password(), "外访员 Field agent"),
+        DemoUser("compliance", "compliance", new_password(), "合规官 Compliance"),
+        DemoUser(
+            "agency", "agency", new_password(), "委外机构 Agency AG-01", agency_id=AGENCIES[0]
+        ),
+        DemoUser("borrower", "borrower", new_password(), "借款人 Borrower", borrower_id=borrower),
     ]

@@ -131,10 +131,15 @@ def document_for(
     order: Sequence[Component] = DEFAULT_ORDER,
 ) -> bytes:
     """The PDF the post carries for a queued letter (services.outbox): the letter of its kind
-    when it is one of ours, else its text as a plain letter, one paragraph a line."""
+    when it is one of ours (a visit notice: fairdebt.letters.visit_notice), else its text as a
+    plain letter, one paragraph a line."""
     from fairdebt.letters.context import KINDS, LOCALES
 
     locale = message.language if message.language in LOCALES else "zh-CN"
+    if message.document == "visit_notice":  # a field visit's prior notice, with its QR code
+        from fairdebt.letters.visit_notice import document
+
+        return document(uow, message, now, sender)
     if message.document in KINDS:
         return render_letter(uow, message.case_id, message.document, locale, now, sender, order)
     return html_to_pdf(plain_html(message.body, message.subject, locale))

@@ -14,7 +14,8 @@
    reported, not dropped.
 5. `send_notice`: the prior notice through the outbox (SMS, or a letter without a phone), at
    least `hours_before` hours before the window (FD-VISIT.notice): date, window, purpose, the
-   agents' names and certificate numbers, the official phone and a verify code for /verify.
+   agents' names and certificate numbers, the official phone and a verify code for /verify;
+   a letter is the `visit_notice` kind (fairdebt.letters.visit_notice: a QR code of /verify).
 6. `check_in`: only within `radius_m` of the approved address (FD-VISIT.address), inside the
    notified window, and only if the gate allows it then; a refusal is logged.
 7. `check_out`, then `record_outcome`: who was met, reasons for arrears, ability and
@@ -747,7 +748,8 @@ def send_notice(
             key=new_key(), case_id=visit.case_id, task_id=None, channel=channel,
             party="debtor", purpose="remind", collector=request.collector, actor=actor,
             pack=pack, to=to, subject="Notice of a visit" if english else "上门拜访通知",
-            body=text, language="en" if english else "zh-CN", document="",
+            body=text, language="en" if english else "zh-CN",
+            document="visit_notice" if channel == "letter" else "",  # letters.visit_notice
             decision_id=asked.decision_id, due_at=now, created_at=now,
         )  # fmt: skip
         outbox_id = enqueue(uow, message)

@@ -38,6 +38,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "desk",
     "portal",
     "field",
+    "visits",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"
