@@ -227,6 +227,15 @@ class Settings(BaseSettings):
             "portal outside the automatic policy (the date is shown to the borrower)."
         ),
     )
+    portal_attachment_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description=(
+            "Largest file a borrower may attach to a complaint in the portal (a photo or a "
+            "recording; at most 5 files, each checked by its first bytes)."
+        ),
+    )
 
     # --- field kit: /verify's limits on guessing (services/verify.py) and the official
     # repayment channels every borrower-facing page shows (docs/verify.md) ---

@@ -134,11 +134,12 @@ def test_an_inconvenient_time_set_in_the_portal_stops_a_call(app: FastAPI, open_
     request = ContactRequest(
         "C-B0001", "call", "debtor", "collect", "+8613800010007", "collector", "collector"
     )
-    # The inconvenient-time rule is the us-regf pack's (12 CFR 1006.6(b)(1)): the cn pack has
-    # none, so it is asked with that pack.
-    asked = ask(services.uow(), request, console_data.NOW, services.packs, "us-regf")
-    fired = {r.id for r in asked.decision.rules}
-    assert asked.decision.decision.value == "deny" and "US-TIME-KNOW" in fired
-    later = console_data.NOW + timedelta(hours=2)  # 19:30 local
-    again = ask(services.uow(), request, later, services.packs, "us-regf")
-    assert "US-TIME-KNOW" not in {r.id for r in again.decision.rules}
+    # Both packs hold collectors to it: us-regf's US-TIME-KNOW (12 CFR 1006.6(b)(1)) and cn's
+    # FD-TIME.inconvenient (docs/packs/cn-sources.md).
+    for pack, rule in (("cn", "FD-TIME.inconvenient"), ("us-regf", "US-TIME-KNOW")):
+        asked = ask(services.uow(), request, console_data.NOW, services.packs, pack)
+        fired = {r.id for r in asked.decision.rules}
+        assert asked.decision.decision.value == "deny" and rule in fired, pack
+        later = console_data.NOW + timedelta(hours=2)  # 19:30 local
+        again = ask(services.uow(), request, later, services.packs, pack)
+        assert rule not in {r.id for r in again.decision.rules}, pack

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from fairdebt.domain.events import CaseEvent
 from fairdebt.services.ports.complaints import (
     Complaint,
     ComplaintFilter,
@@ -96,6 +97,10 @@ class FakeDeskReads:
                 continue
             rows.append(row)
         return sorted(rows, key=lambda r: r["at"], reverse=True)[:limit]
+
+    def alerts(self, types: tuple[str, ...], limit: int) -> list[CaseEvent]:
+        found = [e for e in self.events.all_events() if e.type in types]
+        return sorted(found, key=lambda e: (e.at, e.case, e.seq), reverse=True)[:limit]
 
 
 class FakeComplaintRepositories:

@@ -50,6 +50,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tokens",
     "complaints",
     "visits",
+    "portal",
 )
 
 app = typer.Typer(

@@ -342,11 +342,15 @@ _NAMED_BY_BORROWER = frozenset({"contact_recorded", "portal_preferences"})
 
 def inconvenient_of(events: Sequence[Any]) -> tuple[Inconvenient, ...]:
     """The times the borrower named as inconvenient, on recorded calls or in the portal
-    (services.portal: a `portal_preferences` event), in the gate's shape."""
+    (services.portal: a `portal_preferences` event), in the gate's shape; less those the
+    borrower withdrew in the portal (a `portal_preferences` event naming the seq it withdraws)."""
+    withdrawn = {
+        event.data.get("withdrawn") for event in events if event.type == "portal_preferences"
+    }
     found = []
     for event in events:
         named = event.data.get("inconvenient") if event.type in _NAMED_BY_BORROWER else None
-        if not named:
+        if not named or event.seq in withdrawn:
             continue
         window = (parse_clock(named["window"][0]), parse_clock(named["window"][1]))
         weekdays = frozenset(named.get("weekdays") or range(1, 8))

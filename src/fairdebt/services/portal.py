@@ -134,6 +134,47 @@ def set_preferences(
     return appended
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """An inconvenient window in force: the event that named it (its seq), the window, days."""
+
+    seq: int
+    window: tuple[str, str]
+    weekdays: tuple[int, ...]
+    source: str  # portal | call
+
+
+def windows_of(events: list[Any]) -> list[Window]:
+    """The inconvenient windows in force, as services.calls.inconvenient_of reads them."""
+    withdrawn = {e.data.get("withdrawn") for e in events if e.type == "portal_preferences"}
+    found = []
+    for e in events:
+        named = (
+            e.data.get("inconvenient")
+            if e.type in ("portal_preferences", "contact_recorded")
+            else None
+        )
+        if not named or e.seq in withdrawn:
+            continue
+        source = "portal" if e.type == "portal_preferences" else "call"
+        days = tuple(named.get("weekdays") or WEEKDAYS)
+        found.append(
+            Window(e.seq, (str(named["window"][0]), str(named["window"][1])), days, source)
+        )
+    return found
+
+
+def withdraw_window(uow: UnitOfWork, case_id: str, seq: int, user: User, now: datetime) -> None:
+    """The borrower withdraws an inconvenient window they named (in the portal or on a call):
+    a `portal_preferences` event naming its seq; collectors may use that time from now on."""
+    with uow:
+        if seq not in {w.seq for w in windows_of(uow.events.events(case_id))}:
+            raise PortalError("no such window of yours", hint="choose one from the list")
+        data = {"withdrawn": seq, "said_at": now.isoformat(), "source": "portal"}
+        uow.events.append(case_id, NewEvent("portal_preferences", actor_of(user), data), now)
+        uow.commit()
+
+
 def _opt_outs(uow: UnitOfWork, case_id: str) -> list[Any]:
     return [e for e in uow.events.events(case_id) if e.type == "opt_out"]
 

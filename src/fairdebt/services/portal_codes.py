@@ -50,7 +50,8 @@ from fairdebt.services.ports.portal import OneTimeCode
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_DIGITS = 6
 HOUR = timedelta(hours=1)
-SIGN_IN, SIGN = "sign_in", "sign"
+SIGN_IN, SIGN, LETTER = "sign_in", "sign", "letter"
+LETTER_LIFETIME = timedelta(days=30)  # a letter takes days to arrive and to be read
 SERVICE_RULE = "PORTAL-OTP"
 SERVICE_PACK = "fairdebt-portal-service"
 SERVICE_ACTOR = "portal"
@@ -182,10 +183,39 @@ def _owner(uow: UnitOfWork, e164: str) -> tuple[str | None, str | None]:
     return borrower_id, case_id
 
 
-def _issue(
-    uow: UnitOfWork, purpose: str, subject: str, borrower_id: str | None, now: datetime, key: str
+def issue_letter_code(
+    uow: UnitOfWork, case_id: str, now: datetime, key: str, lifetime: timedelta = LETTER_LIFETIME
 ) -> tuple[str, str]:
-    token, code = secrets.token_urlsafe(32), new_code()
+    """A sign-in to print in a letter: (link token, code). The letter prints the case link
+    `/portal/letter/<token>` and, apart from it, the code (`XXXX-XXXX`, the verify codes'
+    alphabet: 31^8). The token is the challenge a browser otherwise keeps in its session, so the
+    code opens the portal only with the link, once, within `lifetime`, behind the same limits
+    as a phone code (tries per code, failures per case and per client address). Only hashes are
+    stored: whoever reads the table can print no letter."""
+    from fairdebt.services import verify
+
+    with uow:
+        case = uow.cases.get(case_id)
+        if case is None:
+            raise PortalCodeError(f"no case {case_id[:64]!r}", hint="check the case id")
+        code = "".join(secrets.choice(verify.ALPHABET) for _ in range(verify.LENGTH))
+        subject = keyed(key, f"case:{case_id}")
+        token, _ = _issue(uow, LETTER, subject, case.borrower_id, now, key, code, lifetime)
+        uow.commit()
+    return token, verify.shown(code)
+
+
+def _issue(
+    uow: UnitOfWork,
+    purpose: str,
+    subject: str,
+    borrower_id: str | None,
+    now: datetime,
+    key: str,
+    code: str | None = None,
+    lifetime: timedelta = CODE_LIFETIME,
+) -> tuple[str, str]:
+    token, code = secrets.token_urlsafe(32), code or new_code()
     row = OneTimeCode(
         id=uuid.uuid4().hex,
         purpose=purpose,
@@ -194,7 +224,7 @@ def _issue(
         code_hash=keyed(key, f"code:{token}:{code}"),
         borrower_id=borrower_id,
         created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
     )
     uow.portal_codes.add(row)
     return token, code
@@ -220,7 +250,8 @@ def check_code(
         if _locked(uow, row.subject, by_client, now, limits):
             return Checked("locked")
         tries = uow.portal_codes.count_tries(row.id)
-        status = _status(row, tries, code.strip()[:16], now, key, challenge or "", limits)
+        typed = _letter_code(code) if purpose == LETTER else code.strip()[:16]
+        status = _status(row, tries, typed, now, key, challenge or "", limits)
         if status == "ok" and not uow.portal_codes.use(row.id, now):
             status = "used"
         if status in ("wrong", "expired"):  # a guess at a dead code counts as much
@@ -228,6 +259,13 @@ def check_code(
             uow.portal_attempts.add(now, "fail", by_client)
         uow.commit()
     return Checked(status, row.borrower_id if status == "ok" else None)
+
+
+def _letter_code(text: str) -> str:
+    """A letter's code as typed (spaces, a dash, lower case) in its stored form."""
+    from fairdebt.services import verify
+
+    return verify.normalise(text[:32]) or text.strip()[:16]
 
 
 def _locked(uow: UnitOfWork, subject: str, by_client: str, now: datetime, limits: Limits) -> bool:

@@ -39,6 +39,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "portal",
     "field",
     "visits",
+    "portal_complaints",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "fairdebt_session"

@@ -66,6 +66,10 @@ EVENT_TITLES: dict[str, str] = {
     "demand_delivered": N_("Demand delivered (signed)"),
     "visit_media_manifest": N_("Visit recording and photos"),
     "visit_report_signed": N_("Visit report signed"),
+    # the borrower portal (services.portal, services.portal_collectors)
+    "portal_preferences": N_("Borrower's preferences (portal)"),
+    "plan_signed": N_("Plan signed by the borrower"),
+    "impostor_reported": N_("Impostor reported by the borrower"),
 }
 
 # Code words in event data, shown translated.
@@ -176,6 +180,23 @@ FIELDS: dict[str, str] = {
     "relationship": N_("Relationship"),
     "arrears_reason": N_("Reason for arrears"),
     "plan_proposal": N_("Plan proposed"),
+    "preferred_channel": N_("Preferred channel"),
+    "withdrawn": N_("Withdraws the window of event no."),
+    "said_at": N_("Said at"),
+    "source": N_("Source"),
+    "plan": N_("Plan"),
+    "document_sha256": N_("Signed document (SHA-256)"),
+    "signed_name": N_("Signed name"),
+    "method": N_("Signed with"),
+    "decision": N_("Decision"),
+    "approver_role": N_("Approver role"),
+    "how": N_("How they reached the borrower"),
+    "when": N_("When"),
+    "said_name": N_("Name they gave"),
+    "said_organisation": N_("Company they named"),
+    "said_code": N_("Code or certificate they showed"),
+    "code_check": N_("Code check"),
+    "reported_at": N_("Reported at"),
 }
 
 _CODED = frozenset(
@@ -189,10 +210,22 @@ _CODED = frozenset(
         "kind",
         "hold",
         "status",
+        "preferred_channel",
+        "how",
     }
 )
 _INSTANTS = frozenset(
-    {"allowed_from", "at", "callback_at", "due_at", "until", "acknowledge_by", "answer_by"}
+    {
+        "allowed_from",
+        "at",
+        "callback_at",
+        "due_at",
+        "until",
+        "acknowledge_by",
+        "answer_by",
+        "said_at",
+        "reported_at",
+    }
 )
 _MONO = frozenset(
     {
@@ -206,6 +239,8 @@ _MONO = frozenset(
         "key",
         "complaint",
         "attachments",
+        "document_sha256",
+        "said_code",
     }
 )
 
@@ -280,7 +315,31 @@ def _generic(data: dict[str, Any]) -> list[Detail]:
     return [_field(key, value) for key, value in _flatten(data)]
 
 
+def _preferences(data: dict[str, Any]) -> list[Detail]:
+    found = _pick(data, ("preferred_channel", "withdrawn", "source", "said_at"))
+    named = data.get("inconvenient")
+    if isinstance(named, dict) and named.get("window"):
+        window = "–".join(str(w) for w in named["window"])
+        days = named.get("weekdays") or []
+        shown = window if len(days) in (0, 7) else f"{window} ({', '.join(map(str, days))})"
+        found.insert(0, Detail(N_("Inconvenient time"), shown))
+    return found
+
+
+def _plan_signed(data: dict[str, Any]) -> list[Detail]:
+    keys = ("plan", "signed_name", "method", "decision", "approver_role", "answer_by")
+    return _pick(data, keys) + _pick(data, ("document_sha256",))
+
+
+def _impostor(data: dict[str, Any]) -> list[Detail]:
+    keys = ("how", "when", "said_name", "said_organisation", "said_code", "code_check", "text")
+    return _pick(data, keys) + _pick(data, ("reported_at",))
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], list[Detail]]] = {
+    "portal_preferences": _preferences,
+    "plan_signed": _plan_signed,
+    "impostor_reported": _impostor,
     "gate_decision": _gate_decision,
     "contact_attempted": _contact,
     "contact_recorded": _contact,
@@ -316,6 +375,19 @@ def _hide_visit_text(data: dict[str, Any]) -> dict[str, Any]:
     return {k: ("•••" if k in _VISIT_FREE_TEXT and v else v) for k, v in data.items()}
 
 
+# Names a person typed in the portal: the borrower's own (a signature) and the one an impostor
+# gave (it may be a real person's). Shown only to roles that see personal data.
+_PORTAL_NAMES = {
+    "plan_signed": frozenset({"signed_name"}),
+    "impostor_reported": frozenset({"said_name", "when"}),
+}
+
+
+def _hide_portal_names(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    names = _PORTAL_NAMES.get(event_type, frozenset())
+    return {k: ("•••" if k in names and v else v) for k, v in data.items()}
+
+
 def event_details(event_type: str, data: Any, *, reveal: bool) -> tuple[Detail, ...]:
     """The fields of one event's data to show, personal data masked unless `reveal`."""
     masked = mask_personal_data(data, keep_contact=reveal)
@@ -323,6 +395,8 @@ def event_details(event_type: str, data: Any, *, reveal: bool) -> tuple[Detail, 
         masked = hide_free_text(masked)
     if not reveal and event_type.startswith("visit_") and isinstance(masked, dict):
         masked = _hide_visit_text(masked)
+    if not reveal and isinstance(masked, dict):
+        masked = _hide_portal_names(event_type, masked)
     if not isinstance(masked, dict):
         return (Detail(N_("Details"), _text(masked)),)
     return tuple(RENDERERS.get(event_type, _generic)(masked))

@@ -15,7 +15,9 @@ from sqlalchemy import insert, select, update
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.complaint_tables import complaints
+from fairdebt.adapters.db.repositories import event_from_row
 from fairdebt.adapters.db.worklist_tables import tasks
+from fairdebt.domain.events import CaseEvent
 from fairdebt.services.ports.complaints import (
     Complaint,
     ComplaintFilter,
@@ -219,6 +221,16 @@ class SqlDeskReads:
                 if len(found) >= limit:
                     break
         return found
+
+    def alerts(self, types: tuple[str, ...], limit: int) -> list[CaseEvent]:
+        e = t.case_events.c
+        query = (
+            select(t.case_events)
+            .where(e.type.in_(types))
+            .order_by(e.at.desc(), e.case_id, e.seq.desc())
+            .limit(limit)
+        )
+        return [event_from_row(row) for row in self.conn.execute(query)]
 
 
 def _event_instant(at: datetime) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from fairdebt.domain.events import CaseEvent
+
 ABOUT = ("debt", "contact", "visit")
 KINDS = ("amount", "identity_theft", "credit_record", "conduct", "other")
 STATUSES = ("open", "acknowledged", "answered", "closed")
@@ -144,6 +146,11 @@ class DeskReads(Protocol):
     def decisions(self, flt: DecisionFilter, limit: int) -> list[dict[str, Any]]:
         """Logged gate decisions, newest first: case_id, seq, at, verdict, rules (ids),
         channel, purpose, collector, decision_id."""
+        ...
+
+    def alerts(self, types: tuple[str, ...], limit: int) -> list[CaseEvent]:
+        """Case events of these types (impostor reports, money mentioned at a visit), newest
+        first, across every case."""
         ...
 
 

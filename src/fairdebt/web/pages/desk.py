@@ -225,6 +225,23 @@ async def decide_review(request: Request, task_id: TaskId, user: DeskUser) -> Re
     return _back(request, "desk_reviews")
 
 
+# --- alerts ------------------------------------------------------------------------------
+
+# Events a borrower or the field raised for compliance to look into (docs/portal.md, visits.md).
+ALERT_TYPES = ("impostor_reported", "visit_money_alert")
+
+
+@router.get("/alerts", name="desk_alerts")
+def alerts(request: Request, user: DeskUser) -> Response:
+    """Impostor reports from the portal and money mentioned at visits, newest first, across
+    cases; their fields masked as on the case page for roles that do not see personal data."""
+    reveal = may_see_personal_data(user)
+    with services_of(request).uow() as uow:
+        found = uow.desk.alerts(ALERT_TYPES, LIST_SIZE)
+    rows = [_event(e, reveal) | {"case_id": e.case} for e in found]
+    return _page(request, "console/desk/alerts.html", {"rows": rows})
+
+
 # --- plan approvals ----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ open another borrower's case: an account id in a form is checked to be theirs.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -128,6 +129,49 @@ async def check_code(request: Request) -> Response:
         return render(request, "portal/sign_in.html", context, status_code=status)
     user = portal_service.borrower_user(services.uow(), checked.borrower_id)
     sign_in(request, user)
+    return RedirectResponse(PORTAL_HOME, status_code=303)
+
+
+LETTER_CHALLENGE = "portal_letter_challenge"  # the letter's link token, in the signed session
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@router.get("/letter/{token}", name="portal_letter_link")
+def letter_link(request: Request, token: str) -> Response:
+    """The case link printed in a letter: its token goes into the session and the browser to
+    /portal/letter, so the token leaves the address bar (and any Referer) at once."""
+    if _TOKEN.fullmatch(token):
+        request.session[LETTER_CHALLENGE] = token
+    return RedirectResponse("/portal/letter", status_code=303)
+
+
+@router.get("/letter", name="portal_letter")
+def letter_form(request: Request) -> Response:
+    return render(request, "portal/sign_in.html", {"step": "letter", "phone": ""})
+
+
+@router.post("/letter", name="portal_letter_check")
+async def letter_check(request: Request) -> Response:
+    """The code printed in the letter, with the link's token: once, behind the phone code's
+    limits (services.portal_codes.issue_letter_code)."""
+    form = await request.form()
+    services = services_of(request)
+    challenge = request.session.get(LETTER_CHALLENGE)
+    checked = codes.check_code(
+        services.uow(),
+        challenge if isinstance(challenge, str) else None,
+        str(form.get("code") or "")[:32],
+        _client(request),
+        services.clock.now(),
+        services.settings.secret_key.get_secret_value(),
+        purpose=codes.LETTER,
+    )
+    if not checked.ok or checked.borrower_id is None:
+        status = 429 if checked.status == "locked" else 401
+        context = {"step": "letter", "phone": "", "error": checked.status}
+        return render(request, "portal/sign_in.html", context, status_code=status)
+    request.session.pop(LETTER_CHALLENGE, None)
+    sign_in(request, portal_service.borrower_user(services.uow(), checked.borrower_id))
     return RedirectResponse(PORTAL_HOME, status_code=303)
 
 
@@ -298,6 +342,104 @@ def my_record_json(request: Request, user: PortalUser) -> Response:
     text = json.dumps(body, ensure_ascii=False, indent=2)
     headers = {"Content-Disposition": f'attachment; filename="record-{case_id}.json"'}
     return Response(text, media_type="application/json", headers=headers)
+
+
+@router.get("/record.pdf", name="portal_record_pdf")
+def my_record_pdf(request: Request, user: PortalUser) -> Response:
+    """The record as a PDF (WeasyPrint, as letters are): each contact with the text as sent and
+    its event's hash, every event's hash and the chain's head, to print or hand to a court."""
+    from fairdebt.letters.render import html_to_pdf
+
+    case_id, events, contacts = _record(request, user)
+    services = services_of(request)
+    html = record_html(
+        case_id,
+        events,
+        contacts,
+        services.clock.now(),
+        services.settings.timezone,
+        gettext_for(locale_of(request)),
+        locale_of(request),
+    )
+    headers = {"Content-Disposition": f'attachment; filename="record-{case_id}.pdf"'}
+    return Response(html_to_pdf(html), media_type="application/pdf", headers=headers)
+
+
+def record_html(
+    case_id: str,
+    events: list[Any],
+    contacts: list[Contact],
+    now: datetime,
+    zone: str,
+    _: Any,
+    locale: str,
+) -> str:
+    """The record's printable HTML (every value escaped; the letters' stylesheet)."""
+    from markupsafe import Markup, escape
+
+    from fairdebt.letters.render import stylesheet
+
+    def local(at: str) -> str:
+        return datetime.fromisoformat(at).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+    rows = Markup("").join(
+        Markup(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+            '<tr><td colspan="6"><div>{}</div><div class="mono">{}: {}</div></td></tr>'
+        ).format(
+            c.seq,
+            local(c.at),
+            c.channel,
+            c.who,
+            c.outcome,
+            f"{c.verdict or '-'} {' '.join(c.rules)}",
+            c.text,
+            _("Event hash"),
+            c.hash,
+        )
+        for c in contacts
+    )
+    hashes = Markup("").join(
+        Markup('<tr><td>{}</td><td>{}</td><td class="mono">{}</td></tr>').format(
+            e.seq, e.type, e.hash
+        )
+        for e in events
+    )
+    head = events[-1].hash if events else "-"
+    return str(
+        Markup(
+            '<!DOCTYPE html><html lang="{}"><head><meta charset="utf-8"><title>{}</title>'
+            "<style>{} table{{width:100%;border-collapse:collapse;font-size:8pt}}"
+            "td,th{{border:1px solid #999;padding:2pt;vertical-align:top;word-break:break-all}}"
+            ".mono{{font-family:monospace;font-size:7pt}}</style></head><body>"
+            '<h1>{}</h1><p>{}: {} · {}: {} ({}) · {}: {}</p><p class="mono">{}: {}</p>'
+            "<h2>{}</h2><table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr>{}</table><h2>{}</h2><table>{}</table></body></html>"
+        ).format(
+            locale,
+            _("My record"),
+            Markup(stylesheet()),
+            _("My record"),
+            _("Case"),
+            case_id,
+            _("Exported"),
+            local(now.isoformat()),
+            zone,
+            _("Events"),
+            len(events),
+            _("Latest hash"),
+            head,
+            _("Contacts and visits"),
+            _("When"),
+            _("Channel"),
+            _("Who"),
+            _("Outcome"),
+            _("Allowed by the check"),
+            rows or escape("-"),
+            _("Every event's hash"),
+            hashes,
+        )
+    )
 
 
 # --- negotiate --------------------------------------------------------------------------------
@@ -478,7 +620,7 @@ def _preferences(
         events = uow.events.events(case_id)
     base = {
         "opted_out": [e.data for e in events if e.type == "opt_out"],
-        "said": [e.data for e in events if e.type == "portal_preferences"],
+        "windows": portal_service.windows_of(events),
         "phones": _phones(request, user),
     }
     return render(request, "portal/preferences.html", base | context, status_code=status)
@@ -506,6 +648,23 @@ async def save_preferences(request: Request, user: PortalUser) -> Response:
     except FairdebtError as exc:
         return _preferences(request, user, {"error": exc.cause}, 422)
     return _preferences(request, user, {"saved": True})
+
+
+@router.post("/preferences/remove", name="portal_window_remove")
+async def remove_window(request: Request, user: PortalUser) -> Response:
+    """Withdraw an inconvenient window (by the seq of the event that named it)."""
+    form = await request.form()
+    seq = str(form.get("seq") or "")
+    services = services_of(request)
+    try:
+        if not seq.isdigit() or len(seq) > 18:
+            raise portal_service.PortalError("no such window of yours")
+        portal_service.withdraw_window(
+            services.uow(), _case(request, user), int(seq), user, services.clock.now()
+        )
+    except FairdebtError as exc:
+        return _preferences(request, user, {"error": exc.cause}, 422)
+    return _preferences(request, user, {"removed": True})
 
 
 def _prefs(form: Any, phones: tuple[str, ...]) -> portal_service.Preferences:
@@ -544,5 +703,51 @@ def guide(request: Request, user: PortalUser) -> Response:
     rules = [m for m in pack.models if str(m.severity) == "deny"]
     visit_dpd = next((int(m.params.get("value", 30)) for m in rules if m.id == "FD-VISIT.dpd"), 30)
     dpd = detail.case.dpd if detail else 0
-    context = {"detail": detail, "rules": rules, "visit_dpd": visit_dpd, "dpd": dpd}
-    return render(request, "portal/guide.html", context)
+    from fairdebt.web.pages.portal_complaints import routes_context
+
+    locale = locale_of(request)
+    said = [(m.id, plain_message(m.messages, dict(m.params), locale)) for m in rules]
+    context = {"detail": detail, "rules": said, "visit_dpd": visit_dpd, "dpd": dpd}
+    return render(request, "portal/guide.html", context | routes_context(request, case_id))
+
+
+# What a rule's message placeholder reads as in the guide, where no contact is being checked:
+# a parameter of the rule when it has one, else these words.
+GENERIC = {
+    "en": {
+        "local": "the local time", "zone": "your time zone", "window": "the allowed hours",
+        "count": "several", "party": "another person", "purpose": "that purpose",
+        "match": "such words", "channel": "a channel", "address": "your number",
+        "agents": "fewer", "failures": "fewer", "missing": "a required item",
+        "debt": "the debt", "since": "recently", "balance": "the balance", "dpd": "fewer",
+        "days": "7", "hours": "24", "min": "the minimum", "max": "the limit",
+    },
+    "zh-CN": {
+        "local": "当地时间", "zone": "您所在时区", "window": "允许时段", "count": "多",
+        "party": "他人", "purpose": "该目的", "match": "此类用语", "channel": "该渠道",
+        "address": "您的号码", "agents": "不足", "failures": "不足", "missing": "必备内容",
+        "debt": "该债务", "since": "近期", "balance": "余额", "dpd": "不足", "days": "7",
+        "hours": "24", "min": "下限", "max": "上限",
+    },
+}  # fmt: skip
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def plain_message(messages: Any, params: dict[str, Any], locale: str) -> str:
+    """A rule's message for the borrower, its `{placeholders}` filled from the rule's parameters
+    (`window` from `allowed`, `min`/`hours` from `value`) or with plain words; never a brace."""
+    text = str(messages.get(locale) or messages.get("en") or "")
+    words = GENERIC.get(locale, GENERIC["en"])
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = params.get(name)
+        if name == "window" and isinstance(params.get("allowed"), list | tuple):
+            value = "–".join(str(v) for v in params["allowed"])
+        if value is None and name in ("min", "hours") and "value" in params:
+            value = params["value"]
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            return str(value)
+        return words.get(name, "")
+
+    return _PLACEHOLDER.sub(fill, text).replace("{", "").replace("}", "")
