@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.tables import case_events, cases
 from fairdebt.domain.case import Assignee, AssigneeKind, Case, CaseStatus, Hold
-from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain
+from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain, format_instant
 
 
 def _case_from_row(row: Row[Any]) -> Case:
@@ -129,6 +129,15 @@ class SqlEventLog:
     def events(self, case_id: str) -> list[CaseEvent]:
         rows = self.conn.execute(
             select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq)
+        )
+        return [event_from_row(r) for r in rows]
+
+    def of_type(self, event_type: str, since: datetime) -> list[CaseEvent]:
+        e = case_events.c
+        rows = self.conn.execute(
+            select(case_events)
+            .where(e.type == event_type, e.at >= format_instant(since))
+            .order_by(e.at, e.case_id, e.seq)
         )
         return [event_from_row(r) for r in rows]
 
