@@ -17,6 +17,7 @@ from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.events import NewEvent
+from fairdebt.services.access import grant
 from fairdebt.services.contact import ContactGuard, ContactRequest, ask
 from fairdebt.services.users import create_user
 
@@ -30,8 +31,8 @@ NESTED_PHONE = "+8613922223333"
 NESTED_ADDRESS = "上海市静安路8号"
 NESTED_NAME = "李四光"
 RAW = (SMS_TO, VISIT_TO, EMAIL_TO, FREE_TEXT_PHONE, FREE_TEXT_EMAIL, NESTED_PHONE, NESTED_ADDRESS)
-MASKED_ROLES = ("admin", "fieldagent", "east")
-REVEAL_ROLES = ("collector", "supervisor")
+MASKED_ROLES = ("admin", "supervisor", "east")
+REVEAL_ROLES = ("collector",)  # granted the agency's case below (services.access)
 
 
 def _ask(engine, channel: str, to: str, hours: int = 0):
@@ -73,6 +74,7 @@ def contacts(console_db: tuple[str, console_data.Portfolio]) -> None:
             CASE, NewEvent("contact_details_added", "import", nested), console_data.NOW
         )
         uow.commit()
+    grant(SqlUnitOfWork(engine), CASE, "collector", 7, "covering", "supervisor", console_data.NOW)
     engine.dispose()
 
 

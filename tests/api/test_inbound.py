@@ -304,10 +304,10 @@ def test_the_case_page_shows_the_opt_out_with_the_number_masked_for_an_agency(
     _post(client, "/api/v1/inbound/sms/gateway", {"from": phone, "to": "1069", "text": "STOP"})
 
     agency = open_as("east").get("/console/cases/C-B0000?lang=zh-CN").text
-    collector = open_as("collector").get("/console/cases/C-B0000?lang=en").text
+    supervisor = open_as("supervisor").get("/console/cases/C-B0000?lang=en").text
 
     assert "已退订" in agency and phone not in agency
-    assert "Opted out" in collector
+    assert "Opted out" in supervisor
 
 
 def test_a_body_nested_thousands_deep_is_422_not_a_crash(client: TestClient) -> None:

@@ -49,7 +49,8 @@ def test_a_supervisor_signs_in_filters_opens_a_case_and_switches_language(
     page.locator("#cases tbody tr a").first.click()
     expect(page).to_have_url(re.compile(r"/console/cases/C-B\d{4}$"))
     case_id = page.url.rsplit("/", 1)[1]
-    expect(page.get_by_test_id("borrower-name")).to_have_text(server.portfolio.names[case_id])
+    full_name = server.portfolio.names[case_id]
+    expect(page.get_by_test_id("borrower-name")).to_have_text(re.compile(r"^\S\*+$"))  # masked
     placed = console_data.agency_of(int(case_id[3:])) is not None
     expect(page.locator("#events tbody tr")).to_have_count(2 if placed else 1)
     expect(page.locator("#events tbody tr").last).to_contain_text("案件立案")  # oldest last
@@ -61,9 +62,16 @@ def test_a_supervisor_signs_in_filters_opens_a_case_and_switches_language(
     expect(page.locator("#events")).to_contain_text("案件立案")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
+    # Unmasking the name, with a reason: shown for this answer, logged in the case's log.
+    page.select_option("[data-testid=unmask-card] select[name=field]", "name")
+    page.fill("[data-testid=unmask-card] input[name=reason]", "核实投诉")
+    page.click("[data-testid=unmask]")
+    expect(page.get_by_test_id("borrower-name")).to_have_text(full_name)
+    expect(page.locator("#events")).to_contain_text("查看了个人信息")
+
 
 def test_next_and_previous_pages_through_the_list(page: Page):
-    sign_in(page, "collector")
+    sign_in(page, "supervisor")
     first = page.locator("#cases tbody tr").first.get_attribute("data-case")
 
     page.click("#cases a[rel=next]")
@@ -109,11 +117,13 @@ def test_an_agency_sees_its_own_cases_with_personal_data_masked(page: Page, serv
     assert response is not None and response.status == 404
 
 
-def test_a_borrower_is_shown_a_refusal_page(page: Page):
+def test_a_borrower_is_sent_to_the_portal_not_the_console(page: Page):
     sign_in(page, "borrower")
 
-    expect(page.get_by_test_id("cause")).to_have_text("员工控制台不对借款人开放。")
-    expect(page.locator("h1")).to_have_text("无权访问")
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    page.goto("/console/")
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    expect(page.locator('a[href^="/console"]')).to_have_count(0)  # no staff links offered
 
 
 def test_signing_out_returns_to_the_login_page(page: Page):

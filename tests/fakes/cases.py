@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from fairdebt.domain.case import Case
-from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain
+from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain, format_instant
 
 
 class FakeCaseRepository:
@@ -47,6 +47,11 @@ class FakeEventLog:
 
     def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
         return {c: self.events(c) for c in case_ids}
+
+    def of_type(self, event_type: str, since: datetime) -> list[CaseEvent]:
+        floor = format_instant(since)
+        found = [e for e in self.all_events() if e.type == event_type and e.at >= floor]
+        return sorted(found, key=lambda e: (e.at, e.case, e.seq))
 
     def all_events(self) -> Iterator[CaseEvent]:
         for case_id in sorted(self.chains):

@@ -10,7 +10,9 @@ from console_data import DPD_PLAN, PRODUCTS, agency_of
 from sqlalchemy import insert
 
 from fairdebt.adapters.db import tables as t
+from fairdebt.domain.case import Assignee, AssigneeKind
 from fairdebt.domain.delinquency import bucket_of
+from fairdebt.services.access import CaseScope
 from fairdebt.web.case_query import case_detail, instalment_states
 from fairdebt.web.queries import CaseFilter, count_cases, list_cases
 
@@ -81,7 +83,11 @@ def test_product_status_and_agency_filters(engine, portfolio):
     with engine.connect() as conn:
         micro = set(walk(conn, CaseFilter(product="micro_loan")))
         placed = set(walk(conn, CaseFilter(status="placed")))
-        east = set(walk(conn, CaseFilter(agency_id="AG-EAST")))
+        east = set(
+            walk(
+                conn, CaseFilter(scope=CaseScope(assignee=Assignee(AssigneeKind.AGENCY, "AG-EAST")))
+            )
+        )
 
     assert micro == {c for i, c in enumerate(portfolio.case_ids) if PRODUCTS[i % 3] == "micro_loan"}
     assert placed == {c for i, c in enumerate(portfolio.case_ids) if agency_of(i)}
@@ -167,9 +173,10 @@ def test_case_detail_has_accounts_schedule_payments_and_events(engine, portfolio
 def test_case_detail_masks_unless_revealed_and_respects_agency_scope(engine, portfolio):
     east, west = portfolio.agency_cases["AG-EAST"][0], portfolio.agency_cases["AG-WEST"][0]
 
+    scope = CaseScope(assignee=Assignee(AssigneeKind.AGENCY, "AG-EAST"))
     with engine.connect() as conn:
-        masked = case_detail(conn, east, today=console_data.AS_OF, agency_id="AG-EAST")
-        hidden = case_detail(conn, west, today=console_data.AS_OF, agency_id="AG-EAST")
+        masked = case_detail(conn, east, today=console_data.AS_OF, scope=scope)
+        hidden = case_detail(conn, west, today=console_data.AS_OF, scope=scope)
         missing = case_detail(conn, "C-NONE", today=console_data.AS_OF)
 
     assert masked is not None and not masked.borrower.revealed

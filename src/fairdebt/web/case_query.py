@@ -26,8 +26,9 @@ from fairdebt.adapters.db.tables import (
     payments,
 )
 from fairdebt.domain.borrower import mask_name, mask_national_id, mask_phone, mask_text
+from fairdebt.services.access import ALL_CASES, CaseScope
 from fairdebt.web.event_details import Detail, event_details, event_title
-from fairdebt.web.queries import CaseFilter, CaseRow, case_row, scope_condition
+from fairdebt.web.queries import CaseRow, case_row, scope_condition
 
 EVENT_LIMIT = 200
 
@@ -43,6 +44,7 @@ class BorrowerView:
     city: str
     timezone: str
     revealed: bool
+    unmasked: tuple[str, ...] = ()  # fields shown whole for this one answer (logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,19 +130,26 @@ def instalment_states(
     return states
 
 
-def _borrower(conn: Connection, borrower_id: str, reveal: bool) -> BorrowerView:
+def _borrower(
+    conn: Connection, borrower_id: str, reveal: bool, unmask: frozenset[str] = frozenset()
+) -> BorrowerView:
     b = conn.execute(select(borrowers).where(borrowers.c.id == borrower_id)).one()
     phones = tuple(p for p in (b.phones or "").split(";") if p)
+
+    def shown(name: str) -> bool:
+        return reveal or name in unmask
+
     return BorrowerView(
         id=b.id,
-        name=b.name if reveal else mask_name(b.name),
+        name=b.name if shown("name") else mask_name(b.name),
         national_id=mask_national_id(b.national_id) if b.national_id else "",
-        phones=phones if reveal else tuple(mask_phone(p) for p in phones),
-        email=(b.email or "") if reveal else ("***" if b.email else ""),
-        address=(b.address or "") if reveal else "",
+        phones=phones if shown("phones") else tuple(mask_phone(p) for p in phones),
+        email=(b.email or "") if shown("email") else ("***" if b.email else ""),
+        address=(b.address or "") if shown("address") else "",
         city=b.city or "",
         timezone=b.timezone,
         revealed=reveal,
+        unmasked=tuple(f for f in ("name", "phones", "email", "address") if f in unmask),
     )
 
 
@@ -235,7 +244,7 @@ def _events(conn: Connection, case_id: str, reveal: bool) -> tuple[tuple[EventVi
     return views, (views[0].seq if views else 0)
 
 
-def _case_header(conn: Connection, case_id: str, agency_id: str | None) -> Any:
+def _case_header(conn: Connection, case_id: str, scope: CaseScope) -> Any:
     return conn.execute(
         select(
             cases,
@@ -243,7 +252,7 @@ def _case_header(conn: Connection, case_id: str, agency_id: str | None) -> Any:
             borrowers.c.city.label("borrower_city"),
         )
         .join(borrowers, borrowers.c.id == cases.c.borrower_id)
-        .where(cases.c.id == case_id, scope_condition(CaseFilter(agency_id=agency_id)))
+        .where(cases.c.id == case_id, scope_condition(scope))
     ).first()
 
 
@@ -252,15 +261,19 @@ def case_detail(
     case_id: str,
     *,
     today: date,
-    agency_id: str | None = None,
+    scope: CaseScope = ALL_CASES,
     reveal: bool = False,
+    unmask: frozenset[str] = frozenset(),
 ) -> CaseDetail | None:
-    """Everything the case page shows, or None when the case does not exist in this scope.
+    """Everything the case page shows, or None when the case does not exist in this scope
+    (the console passes services.access.visible_cases; the portal, its borrower's own case).
+    `unmask`: borrower fields (services.access.UNMASK_FIELDS) shown whole though `reveal` is
+    False — the caller has logged the viewing first.
 
     Instalment states are read at the snapshot's date (so they agree with the DPD shown), or at
     `today` when the case has no snapshot yet.
     """
-    row = _case_header(conn, case_id, agency_id)
+    row = _case_header(conn, case_id, scope)
     if row is None:
         return None
     as_of = row.status_as_of or today
@@ -271,7 +284,7 @@ def case_detail(
         case=case_row(row, products),
         opened_on=row.opened_on,
         status_as_of=row.status_as_of,
-        borrower=_borrower(conn, row.borrower_id, reveal),
+        borrower=_borrower(conn, row.borrower_id, reveal, unmask),
         accounts=found,
         events=events,
         event_count=count,

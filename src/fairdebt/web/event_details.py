@@ -70,6 +70,9 @@ EVENT_TITLES: dict[str, str] = {
     "portal_preferences": N_("Borrower's preferences (portal)"),
     "plan_signed": N_("Plan signed by the borrower"),
     "impostor_reported": N_("Impostor reported by the borrower"),
+    # minimum necessary access (services.access)
+    "personal_data_viewed": N_("Personal data viewed"),
+    "case_access_granted": N_("Case access granted"),
 }
 
 # Code words in event data, shown translated.
@@ -115,6 +118,11 @@ VALUES: dict[str, str] = {
     "plan_proposed": N_("Repayment plan proposed"),
     "inconvenient_time": N_("Borrower named an inconvenient time"),
     "callback_at": N_("Borrower asked to be called back"),
+    # a borrower field unmasked (services.access.UNMASK_FIELDS) and the viewer's role
+    "phones": N_("Phones"),
+    "address": N_("Address"),
+    "supervisor": N_("Supervisor"),
+    "compliance": N_("Compliance"),
 }
 
 # Keys of event data with a label; others are shown by their key.
@@ -197,6 +205,8 @@ FIELDS: dict[str, str] = {
     "said_code": N_("Code or certificate they showed"),
     "code_check": N_("Code check"),
     "reported_at": N_("Reported at"),
+    "days": N_("Days"),
+    "role": N_("Role"),
 }
 
 _CODED = frozenset(
@@ -212,6 +222,7 @@ _CODED = frozenset(
         "status",
         "preferred_channel",
         "how",
+        "role",
     }
 )
 _INSTANTS = frozenset(
@@ -311,6 +322,21 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
+def _viewed(data: dict[str, Any]) -> list[Detail]:
+    """Which borrower field was unmasked, by which role, why; never the value (not stored)."""
+    what = str(data.get("field", ""))
+    label = N_("Name") if what == "name" else VALUES.get(what)
+    found = [Detail(N_("Field"), label or what, code=label is not None)]
+    return found + _pick(data, ("role", "reason"))
+
+
+def _granted(data: dict[str, Any]) -> list[Detail]:
+    found = _pick(data, ("collector", "days"))
+    if data.get("until"):
+        found.append(Detail(N_("Access until"), _text(data["until"]), instant=True))
+    return found + _pick(data, ("reason",))
+
+
 def _generic(data: dict[str, Any]) -> list[Detail]:
     return [_field(key, value) for key, value in _flatten(data)]
 
@@ -345,6 +371,8 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], list[Detail]]] = {
     "contact_recorded": _contact,
     "contact_unconfirmed": _contact,
     "contact_queued": _contact,
+    "personal_data_viewed": _viewed,
+    "case_access_granted": _granted,
 }
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db.tables import (
@@ -24,6 +24,7 @@ from fairdebt.adapters.db.tables import (
     cases,
 )
 from fairdebt.domain.borrower import mask_name
+from fairdebt.services.access import ALL_CASES, CaseScope
 
 COUNT_CAP = 10_000
 MAX_DPD = 1_000_000  # days past due a cursor may name (about 2,700 years)
@@ -35,13 +36,14 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
-    """What a list shows. `agency_id` is a scope, not a choice: set for agency users."""
+    """What a list shows. `scope` is not a choice: the console sets it to the user's
+    `services.access.visible_cases`; ALL_CASES is for callers that scoped already."""
 
     bucket: str | None = None
     product: str | None = None
     status: str | None = None
     q: str | None = None
-    agency_id: str | None = None
+    scope: CaseScope = ALL_CASES
     ascending: bool = False  # by DPD; the console's default is the worst first
 
 
@@ -95,11 +97,18 @@ class CasePage:
     prev: Cursor | None  # rows before this page, if any
 
 
-def scope_condition(flt: CaseFilter) -> ColumnElement[bool]:
-    """An agency sees only the cases placed with it."""
-    if flt.agency_id is None:
+def scope_condition(scope: CaseScope) -> ColumnElement[bool]:
+    """The cases of `scope` (services.access.visible_cases) as SQL: every one, or those assigned
+    to its assignee (ix_cases_assignee) or named by id; an empty scope matches nothing."""
+    if scope.everything:
         return true()
-    return and_(cases.c.assignee_kind == "agency", cases.c.assignee_id == flt.agency_id)
+    parts: list[ColumnElement[bool]] = []
+    if scope.assignee is not None:
+        kind, who = scope.assignee.kind.value, scope.assignee.id
+        parts.append(and_(cases.c.assignee_kind == kind, cases.c.assignee_id == who))
+    if scope.case_ids:
+        parts.append(cases.c.id.in_(sorted(scope.case_ids)))
+    return or_(*parts) if parts else false()
 
 
 def _prefix(column: Any, text: str) -> ColumnElement[bool]:
@@ -110,7 +119,7 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def _conditions(flt: CaseFilter) -> list[ColumnElement[bool]]:
-    where = [scope_condition(flt)]
+    where = [scope_condition(flt.scope)]
     if flt.bucket:
         where.append(cases.c.bucket == flt.bucket)
     if flt.status:

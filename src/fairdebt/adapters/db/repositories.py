@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.tables import case_events, cases
 from fairdebt.domain.case import Assignee, AssigneeKind, Case, CaseStatus, Hold
-from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain
+from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain, format_instant
 
 
 def _case_from_row(row: Row[Any]) -> Case:
@@ -176,6 +176,15 @@ class SqlEventLog:
             for r in rows:
                 found[r.case_id].append(event_from_row(r))
         return found
+
+    def of_type(self, event_type: str, since: datetime) -> list[CaseEvent]:
+        e = case_events.c
+        rows = self.conn.execute(
+            select(case_events)
+            .where(e.type == event_type, e.at >= format_instant(since))
+            .order_by(e.at, e.case_id, e.seq)
+        )
+        return [event_from_row(r) for r in rows]
 
     def all_events(self) -> Iterator[CaseEvent]:
         """Every event, by case then seq, streamed."""

@@ -39,6 +39,11 @@ class EventLog(Protocol):
 
     def all_events(self) -> Iterator[CaseEvent]: ...
 
+    def of_type(self, event_type: str, since: datetime) -> list[CaseEvent]:
+        """Every event of this type (any case) logged at or after `since`, oldest first (an
+        index on (type, at) serves it, so a rare type costs little however long the log)."""
+        ...
+
 
 class CaseRepositories(Protocol):
     @property
