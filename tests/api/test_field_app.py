@@ -16,6 +16,7 @@ from pathlib import Path
 import console_data
 import field_world
 import pytest
+from cli_run import fairdebt
 from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -267,7 +268,7 @@ def test_a_photo_inside_a_home_needs_consent(open_as, world) -> None:
 # --- at the door, then check-out --------------------------------------------------------------
 
 
-def test_a_whole_visit_ends_with_the_signed_report(open_as, world) -> None:
+def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path) -> None:
     browser = open_as("fieldagent")
     checked_in(browser, world)
     for seq in range(3):
@@ -336,3 +337,16 @@ def test_a_whole_visit_ends_with_the_signed_report(open_as, world) -> None:
     after = chunk(browser, world.mine, 3, b"late")
     assert after.status_code == 400  # checked out: nothing more is recorded
     assert open_as("fieldagent3").get(f"/field/visits/{world.mine}/report.pdf").status_code == 404
+    # the same signed PDF from the command line, checked against its hash
+    env = {"FAIRDEBT_DATABASE_URL": world.url, "FAIRDEBT_DATA_DIR": str(tmp_path),
+           "FAIRDEBT_SECRET_KEY": "test-secret-key", "FAIRDEBT_TIMEZONE": world.zone}  # fmt: skip
+    out = tmp_path / "report.pdf"
+    got = fairdebt("visits", "report", world.mine, "--out", str(out), "--json", env=env)
+    assert got.returncode == 0, got.stderr
+    assert out.read_bytes() == pdf.content
+    missing = fairdebt("visits", "report", "V-NONE", env=env)
+    assert (
+        missing.returncode == 2
+        and "no visit" in missing.stderr
+        and "Traceback" not in missing.stderr
+    )

@@ -11,7 +11,8 @@ Every command takes `--json`; a refusal is a cause and a hint on stderr with exi
 - `plan --date D [--seconds S] [--json]`: each team's ordered stops with windows, and what no
   team can serve;
 - `notice VISIT`: queue the prior notice (SMS, or without a phone a letter with a QR code of
-  /verify: fairdebt.letters.visit_notice).
+  /verify: fairdebt.letters.visit_notice);
+- `report VISIT [--out F]`: the report both agents signed at check-out, checked against its hash.
 """
 
 from __future__ import annotations
@@ -327,3 +328,46 @@ def notice(
         typer.echo(_dump(row))
         return
     console.print(f"{sent.visit_id}: notice queued by {sent.channel} (outbox {sent.outbox_id})")
+
+
+@visits_app.command()
+def report(
+    visit: str = typer.Argument(..., help="The visit (V-17)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the PDF."),
+    as_json: bool = JSON,
+) -> None:
+    """Write the visit report both agents signed at check-out (the PDF kept as evidence),
+    after checking its bytes against the hash the case log recorded."""
+    from fairdebt.adapters.files import write_atomically
+    from fairdebt.cli._common import console, services
+
+    wired = services()
+    with wired.uow() as uow:
+        if uow.visits.get(visit) is None:
+            raise FairdebtError(f"no visit {visit[:40]!r}", hint="see `fairdebt visits list`")
+        reports = uow.visit_media.listing(visit, "visit_report")
+    if not reports:
+        raise FairdebtError(
+            f"visit {visit} has no signed report yet",
+            hint="the field app makes it when both agents sign at check-out",
+        )
+    latest = reports[-1]
+    store = wired.evidence
+    if store.check(latest.ref) != "ok":
+        raise FairdebtError(
+            f"the report {latest.ref} is missing or altered in the evidence store",
+            hint="run `fairdebt audit verify` and restore the evidence store from a backup",
+        )
+    data = store.get(latest.ref)
+    target = out or Path(f"{visit}-report.pdf")
+    try:
+        write_atomically(target, data)
+    except OSError as exc:
+        raise FairdebtError(
+            f"cannot write {target}: {exc.strerror}", hint="check the directory exists"
+        ) from None
+    row = {"visit_id": visit, "ref": latest.ref, "bytes": len(data), "out": str(target)}
+    if as_json:
+        typer.echo(_dump(row))
+        return
+    console.print(f"{visit}: report {latest.ref} ({len(data):,} bytes) written to {target}")
