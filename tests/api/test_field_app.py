@@ -282,6 +282,11 @@ def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path) -> 
     assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
     verify = browser.post("/verify", data={"code": card["code"]})
     assert "Fieldagent2 测试" in verify.text
+    # the borrower at the door sees both agents, their certificates and photos, and that they
+    # are checked in at the approved address now
+    assert verify.text.count('data-testid="verify-agent"') == 2
+    assert "CERT-FIELDAGENT2" in verify.text and 'src="data:image/png;base64,' in verify.text
+    assert 'data-here="true"' in verify.text and 'data-testid="verify-window"' in verify.text
     contacts = browser.post(
         f"/field/visits/{world.mine}/contacts", json={"phone": "13900001111", "address": ""}
     )
@@ -337,6 +342,8 @@ def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path) -> 
     after = chunk(browser, world.mine, 3, b"late")
     assert after.status_code == 400  # checked out: nothing more is recorded
     assert open_as("fieldagent3").get(f"/field/visits/{world.mine}/report.pdf").status_code == 404
+    gone = open_as().post("/verify", data={"code": card["code"]})  # checked out: not here now
+    assert 'data-here="false"' in gone.text
     # the same signed PDF from the command line, checked against its hash
     env = {"FAIRDEBT_DATABASE_URL": world.url, "FAIRDEBT_DATA_DIR": str(tmp_path),
            "FAIRDEBT_SECRET_KEY": "test-secret-key", "FAIRDEBT_TIMEZONE": world.zone}  # fmt: skip

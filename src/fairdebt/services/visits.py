@@ -999,3 +999,53 @@ def listing(
     """Visits by status and day (services.ports.visits.VisitRepository.listing)."""
     with uow:
         return uow.visits.listing(statuses, day)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitingAgent:
+    """One agent as /verify shows them to the borrower at the door."""
+
+    name: str
+    certificate_no: str
+    issuer: str
+    photo: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicVisit:
+    """What a valid visit code tells the borrower: who comes, when, and whether they are
+    checked in at the approved address now (the field app's check-in within the radius)."""
+
+    agents: tuple[VisitingAgent, ...]
+    window: tuple[datetime, datetime] | None
+    checked_in_now: bool
+    checked_in_distance_m: float | None
+
+
+def public_view(
+    uow: UnitOfWork, evidence: EvidenceStore | None, visit_id: str, zone: str
+) -> PublicVisit | None:
+    """The visit behind a /verify code, for the borrower (None when it no longer exists or has
+    no team): names, certificate numbers and photos of the team, the notified window, and
+    whether the agents are checked in nearby now. Nothing about the debt."""
+    with uow:
+        visit = uow.visits.get(visit_id)
+        if visit is None or visit.team_id is None:
+            return None
+        team = uow.teams.get(visit.team_id)
+        if team is None:
+            return None
+        agents = []
+        for member in team.members:
+            user, cert = uow.users.get(member), uow.field_agents.get(member)
+            if user is None or cert is None:
+                continue
+            photo = None
+            if cert.photo_ref and evidence is not None and evidence.check(cert.photo_ref) == "ok":
+                photo = evidence.get(cert.photo_ref)
+            agents.append(VisitingAgent(user.display_name, cert.certificate_no, cert.issuer, photo))
+    window = None
+    if visit.visit_date and visit.window_start and visit.window_end:
+        window = window_of(visit, zone)
+    here = visit.status == "checked_in"
+    return PublicVisit(tuple(agents), window, here, visit.check_in_distance_m if here else None)

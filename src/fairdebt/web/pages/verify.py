@@ -81,7 +81,11 @@ async def verify_check(request: Request) -> Response:
     settings = services.settings
     now = services.clock.now()
     checked = check(services.uow(), code, client_address(request), now, limits_of(settings))
-    context = _page(settings) | {"code": code, "result": _result(checked, settings.timezone)}
+    result = _result(checked, settings.timezone)
+    record = checked.found.record if checked.found else None
+    if record is not None and record.visit_id and checked.found and checked.found.status == "valid":
+        result["visit"] = _visit(services, record.visit_id, settings.timezone)
+    context = _page(settings) | {"code": code, "result": result}
     if checked.found is None:
         assert checked.locked_until is not None  # refused: the end of the lock is known
         wait = max(1, int((checked.locked_until - now).total_seconds()) + 1)
@@ -107,4 +111,33 @@ def _result(checked: Checked, zone: str) -> dict[str, Any]:
         "case_ref": found.case_ref,
         "valid_from": zoned(record.issued_at, zone),
         "valid_until": zoned(record.expires_at, zone),
+    }
+
+
+def _visit(services: Any, visit_id: str, zone: str) -> dict[str, Any] | None:
+    """A visit code's agents (photos inline: the page needs no second request that a
+    guesser could use), the notified window and whether they are checked in nearby now."""
+    import base64
+
+    from fairdebt.services.visits import public_view
+
+    seen = public_view(services.uow(), services.evidence, visit_id, zone)
+    if seen is None:
+        return None
+    agents = []
+    for agent in seen.agents:
+        photo = None
+        if agent.photo is not None:
+            media = "image/png" if agent.photo.startswith(b"\x89PNG") else "image/jpeg"
+            photo = f"data:{media};base64,{base64.b64encode(agent.photo).decode('ascii')}"
+        agents.append({"name": agent.name, "certificate": agent.certificate_no,
+                       "issuer": agent.issuer, "photo": photo})  # fmt: skip
+    window = None
+    if seen.window is not None:
+        window = (zoned(seen.window[0], zone), zoned(seen.window[1], zone))
+    return {
+        "agents": agents,
+        "window": window,
+        "here": seen.checked_in_now,
+        "distance_m": round(seen.checked_in_distance_m) if seen.checked_in_distance_m else None,
     }
