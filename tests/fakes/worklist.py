@@ -58,18 +58,24 @@ class FakeTaskRepository:
         if task is None or task.status != "queued":
             return False
         self.rows[task_id] = replace(task, status=outcome.status)
+        if outcome.decision_id is None and task_id in self.outcomes:  # as SQL: kept
+            outcome = replace(outcome, decision_id=self.outcomes[task_id].decision_id)
         self.outcomes[task_id] = outcome
         return True
 
     def listing(self, flt: TaskFilter, limit: int) -> list[dict[str, Any]]:
         found = [
-            vars_of(t) | {"run_id": self.runs.get(t.id, "R1")}
+            vars_of(t) | {"run_id": self.runs.get(t.id, "R1"), "decision_id": self._decision(t.id)}
             for t in self.rows.values()
             if (not flt.kinds or t.kind in flt.kinds)
             and (not flt.statuses or t.status in flt.statuses)
             and (flt.task_id is None or t.id == flt.task_id)
         ]
         return found[:limit]
+
+    def _decision(self, task_id: int) -> str | None:
+        outcome = self.outcomes.get(task_id)
+        return outcome.decision_id if outcome is not None else None
 
     def count_by_kind(self, flt: TaskFilter) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -13,6 +13,8 @@ logged (the gate's own answer for the CLI and API is unchanged):
 - a message about a debt whose limitation status is `unknown` (a US state's period not sourced,
   or a Chinese period whose end hangs on rest days of a year without holiday data, 民法典 203)
   goes to review if the pack would deny it were the debt time-barred (US-TBD: no threat of suit).
+A run of a planned task whose `review` a person approved at the desk is treated as allowed
+(services.review_approval: only review rules that approval names; never past a deny).
 `ContactGuard.send` refuses any message that does not carry the id of such a logged decision
 allowing exactly that contact. It never calls a provider inside an open transaction:
 1. it commits the attempt first — a `contact_attempts` row keyed by the decision (a decision
@@ -83,6 +85,7 @@ from fairdebt.services.ports import UnitOfWork
 from fairdebt.services.ports.repayment import AccountFacts
 from fairdebt.services.ports.worklist import Attempt as ContactAttempt
 from fairdebt.services.ports.worklist import DebtRow, Person
+from fairdebt.services.review_approval import apply_approval
 
 PERMIT_LIFETIME = timedelta(minutes=15)  # time windows and caps move: a decision goes stale
 DEFAULT_ORDER: Order = (Component.FEE, Component.INTEREST, Component.PRINCIPAL)  # settings' default
@@ -102,6 +105,8 @@ class ContactRequest:
     # Asked again for a queued message (services.outbox): its own queued event is not history.
     outbox_key: str = ""
     visit: Visit | None = None  # a field visit's facts (services.visits), for the visit rules
+    # A planned task's run: a desk approval of that task may count (services.review_approval).
+    task_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,10 +215,13 @@ def _decide(
     decision = decide(gate_request, packs=packs)
     extra = _app_rules(uow, gate_request, decision, view.facts, packs, charges)
     decision = with_rules(decision, extra)
-    return decision, _logged(request, decision, view.facts)
+    decision, approved = apply_approval(decision, view.log, request.task_id, now)
+    return decision, _logged(request, decision, view.facts, approved)
 
 
-def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEvent:
+def _logged(
+    request: ContactRequest, decision: Decision, facts: _Facts, approved: Mapping[str, Any]
+) -> NewEvent:
     attempt = {
         "channel": request.channel,
         "party": request.party,
@@ -223,7 +231,8 @@ def _logged(request: ContactRequest, decision: Decision, facts: _Facts) -> NewEv
     }
     limitation = {k: v.to_json() for k, v in facts.limitation.items() if v.law}
     data = {"decision_id": decision.id, "decision": decision.to_dict(), "attempt": attempt}
-    return NewEvent("gate_decision", request.actor, data | {"limitation": limitation})
+    data |= {"limitation": limitation, **approved}  # approved_by, approval_seq: a person's word
+    return NewEvent("gate_decision", request.actor, data)
 
 
 def _view(uow: UnitOfWork, case_id: str, now: datetime) -> _CaseView:

@@ -13,7 +13,8 @@ outside any transaction:
    (services.contact.decide_many: each kind of record read once for all its cases, nothing
    written yet) — a complaint, an opt-out or a new hold may have arrived since it was queued.
    A denial with `allowed_from` reschedules the row; any other denial cancels it and a review
-   sends it to a person (its task follows).
+   sends it to a person (its task follows, keeping the decision that asked for review). A review
+   a person already approved for the row's task counts as allow (services.review_approval).
 2. for each row allowed: the provider prepares the exact bytes it will send and they go to the
    evidence store (content-addressed). Then one transaction commits, for every row this worker
    still holds, its decision and what it led to — the cancellation, the deferral, or the attempt
@@ -269,7 +270,7 @@ class Worker:
             m = item.message
             request = ContactRequest(
                 m.case_id, m.channel, m.party, m.purpose, m.to, m.collector, m.actor, m.body,
-                outbox_key=m.key,
+                outbox_key=m.key, task_id=m.task_id,
             )  # fmt: skip
             requests.append((request, m.pack))
         decided = self._step(
@@ -347,7 +348,8 @@ class Worker:
             uow.events.append_many(logged, now)
             for a in held:
                 if a.task is not None:
-                    self._settle_task(uow, a.item, *a.task, now)
+                    decision_id = a.change.decision_id if a.change is not None else None
+                    self._settle_task(uow, a.item, *a.task, now, decision_id)
             uow.commit()
         return held
 
@@ -580,10 +582,18 @@ class Worker:
         return status if held else TAKEN_OVER
 
     def _settle_task(
-        self, uow: UnitOfWork, item: QueuedMessage, status: str, note: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        item: QueuedMessage,
+        status: str,
+        note: str,
+        now: datetime,
+        decision_id: str | None = None,
     ) -> None:
+        """The task's final outcome; a review keeps the decision that asked for it, whose
+        review rules the desk's approval names (services.review_approval)."""
         if item.message.task_id is not None:
-            uow.tasks.settle(item.message.task_id, TaskOutcome(status, note, now, None))
+            uow.tasks.settle(item.message.task_id, TaskOutcome(status, note, now, decision_id))
 
 
 def _ending(

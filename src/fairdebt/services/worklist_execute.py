@@ -17,7 +17,9 @@ review with a note naming it; nothing is sent with a gap.
 - deny with `allowed_from` (a quiet hour, a frequency cap): the task is `deferred`, due on the
   borrower's local day of that instant, and nothing is sent;
 - deny without it: `refused`, with the cited rule ids in the note;
-- review: `review`, with the cited rule ids; a person decides.
+- review: `review`, with the cited rule ids; a person decides. Once a person approved the task
+  at the desk, a review of only the rules they approved counts as allow
+  (services.review_approval): the logged decision names who approved it.
 
 A planned contact is never sent any other way: a plan is a wish, the gate decides.
 
@@ -210,8 +212,9 @@ def _claimed(
     except FairdebtError as exc:  # a template this case cannot fill: a person writes it
         return _finish(uow, task, now, "review", exc.cause)
     request = ContactRequest(
-        task["case_id"], task["kind"], "debtor", purpose, to, _collector(task), actor, content
-    )
+        task["case_id"], task["kind"], "debtor", purpose, to, _collector(task), actor, content,
+        task_id=task["id"],
+    )  # fmt: skip
     if task["kind"] in OUTBOX_KINDS:
         return _queue(uow, task, request, now, (packs, pack, order))
     asked = ask(uow, request, now, packs, pack, order=order)

@@ -147,6 +147,8 @@ class SqlTaskRepository:
 
     def settle(self, task_id: int, outcome: TaskOutcome) -> bool:
         values = {"status": outcome.status, "note": outcome.note, "updated_at": _iso(outcome.at)}
+        if outcome.decision_id is not None:
+            values["decision_id"] = outcome.decision_id
         statement = (
             update(tasks).where(tasks.c.id == task_id, tasks.c.status == "queued").values(**values)
         )
