@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fairdebt.errors import FairdebtError
+from fairdebt.services.access import CaseScope
 from fairdebt.services.ports.worklist import (
     WORKABLE,
     Attempt,
@@ -70,6 +71,7 @@ class FakeTaskRepository:
             if (not flt.kinds or t.kind in flt.kinds)
             and (not flt.statuses or t.status in flt.statuses)
             and (flt.task_id is None or t.id == flt.task_id)
+            and (flt.scope is None or _in_scope(flt.scope, t))
         ]
         return found[:limit]
 
@@ -108,6 +110,14 @@ class FakeTaskRepository:
 
     def follow_placement(self, task_id: int, case_id: str, agency: str, now: datetime) -> None:
         return None
+
+
+def _in_scope(scope: CaseScope, task: ContactTask) -> bool:
+    """The scope read on the task's case (a ContactTask carries the case's assignee)."""
+    if scope.everything or task.case_id in scope.case_ids:
+        return True
+    who = scope.assignee
+    return who is not None and (task.assignee_kind, task.assignee_id) == (who.kind.value, who.id)
 
 
 def vars_of(task: ContactTask) -> dict[str, Any]:

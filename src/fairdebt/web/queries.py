@@ -15,9 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
+# The one rule's scope as SQL; re-exported here, where console pages look for it.
+from fairdebt.adapters.db.case_scope import scope_condition as scope_condition
 from fairdebt.adapters.db.tables import (
     accounts,
     borrowers,
@@ -95,20 +97,6 @@ class CasePage:
     rows: tuple[CaseRow, ...]
     next: Cursor | None  # rows after this page, if any
     prev: Cursor | None  # rows before this page, if any
-
-
-def scope_condition(scope: CaseScope) -> ColumnElement[bool]:
-    """The cases of `scope` (services.access.visible_cases) as SQL: every one, or those assigned
-    to its assignee (ix_cases_assignee) or named by id; an empty scope matches nothing."""
-    if scope.everything:
-        return true()
-    parts: list[ColumnElement[bool]] = []
-    if scope.assignee is not None:
-        kind, who = scope.assignee.kind.value, scope.assignee.id
-        parts.append(and_(cases.c.assignee_kind == kind, cases.c.assignee_id == who))
-    if scope.case_ids:
-        parts.append(cases.c.id.in_(sorted(scope.case_ids)))
-    return or_(*parts) if parts else false()
 
 
 def _prefix(column: Any, text: str) -> ColumnElement[bool]:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.case_scope import scope_condition
 from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
 from fairdebt.adapters.db.worklist_tables import contact_attempts, tasks
@@ -72,6 +73,8 @@ def _conditions(flt: TaskFilter) -> list[Any]:
         where.append(k.id == flt.task_id)
     if flt.agency_id is not None:
         where += [c.assignee_kind == AssigneeKind.AGENCY.value, c.assignee_id == flt.agency_id]
+    if flt.scope is not None:
+        where.append(scope_condition(flt.scope))
     return where
 
 

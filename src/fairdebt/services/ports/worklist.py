@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # services.access imports the ports: only the type is needed here
+    from fairdebt.services.access import CaseScope
 
 WORKABLE = ("open", "deferred")  # what a newer plan supersedes and a runner may execute
 # Action numbers from here on are call-backs the borrower asked for on a call (services.calls),
@@ -34,6 +37,9 @@ class TaskFilter:
     agency_id: str | None = None  # only cases placed with this agency now (agency users)
     task_id: int | None = None
     ready_at: datetime | None = None  # leave out deferred tasks not allowed before a later time
+    # Only tasks of the cases in this scope (services.access.visible_cases): who may see a
+    # case now, not the assignee copied onto the task when the plan made it.
+    scope: CaseScope | None = None
 
     def ready_iso(self) -> str | None:
         return self.ready_at.astimezone(UTC).isoformat() if self.ready_at is not None else None
