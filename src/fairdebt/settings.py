@@ -98,8 +98,9 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         None,
-        description="Where this deployment is reached from outside (links in e-mails, e.g. "
-        "unsubscribe); default: the origin of FAIRDEBT_PORTAL_URL.",
+        description="Where this deployment is reached from outside (links in e-mails and "
+        "letters: unsubscribe, a letter's portal sign-in); default: the origin of "
+        "FAIRDEBT_PORTAL_URL.",
     )
     sms_gateway_url: str | None = Field(
         None, description="The HTTP SMS gateway's base URL; unset: SMS goes to the console."

@@ -11,6 +11,7 @@ letter states and under which law.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 KINDS = ("collection_notice", "lawyers_letter", "sealed_cover", "validation_notice")
 LOCALES = ("zh-CN", "en")
 ZERO = Decimal(0)
+_SIGN_IN = ("portal_link", "portal_code", "portal_days")  # docs/portal.md: a letter's sign-in
 _DEBT = ("creditor", "contract_no", "loan_date", "principal", "interest", "fees", "amount", "dpd")
 _ADDRESSEE = ("borrower_name", "address")
 _LAW_FIRM = ("law_firm", "law_firm_address")
@@ -46,8 +48,16 @@ _ITEMIZATION = (
     "dispute_deadline",
 )
 NEEDS: dict[str, tuple[str, ...]] = {
-    "collection_notice": (*_ADDRESSEE, "id_tail", *_DEBT, "phone", "portal_url"),
-    "lawyers_letter": (*_ADDRESSEE, "id_tail", *_DEBT, "phone", "portal_url", *_LAW_FIRM),
+    "collection_notice": (*_ADDRESSEE, "id_tail", *_DEBT, "phone", "portal_url", *_SIGN_IN),
+    "lawyers_letter": (
+        *_ADDRESSEE,
+        "id_tail",
+        *_DEBT,
+        "phone",
+        "portal_url",
+        *_LAW_FIRM,
+        *_SIGN_IN,
+    ),
     "sealed_cover": (*_ADDRESSEE, "return_address"),
     "validation_notice": (
         *_ADDRESSEE,
@@ -57,8 +67,13 @@ NEEDS: dict[str, tuple[str, ...]] = {
         *_ITEMIZATION,
         "phone",
         "portal_url",
+        *_SIGN_IN,
     ),
 }
+# The sealed cover names no debt, so it carries no way into the borrower's record either.
+SIGN_IN_KINDS = tuple(k for k in KINDS if "portal_code" in NEEDS[k])
+SPECIMEN_TOKEN = "SPECIMEN"  # `fairdebt letters render`: no code is issued for an inspection
+SPECIMEN_CODE = "XXXX-XXXX"
 # What the error says when a value is missing, so a person knows what to put on record.
 WHY = {
     "borrower_name": "the borrower has no name on record (borrowers.name)",
@@ -70,6 +85,28 @@ WHY = {
 
 class LetterError(FairdebtError):
     """A letter that cannot be made as asked (unknown kind, a value the case lacks)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSignIn:
+    """What a letter prints to open the portal: the case link, the code, the days it works
+    (services.portal_codes.issue_letter_code makes a real one when the letter is sent)."""
+
+    token: str
+    code: str
+    days: int
+
+    def values(self, public_base: str) -> dict[str, Any]:
+        """The template's values: the link on the deployment's outside origin."""
+        link = f"{public_base.rstrip('/')}/portal/letter/{self.token}"
+        return {"portal_link": link, "portal_code": self.code, "portal_days": str(self.days)}
+
+
+def specimen_sign_in() -> PortalSignIn:
+    """A placeholder for a letter rendered for inspection: a link and code that open nothing."""
+    from fairdebt.services.portal_codes import LETTER_LIFETIME
+
+    return PortalSignIn(SPECIMEN_TOKEN, SPECIMEN_CODE, LETTER_LIFETIME.days)
 
 
 def check_kind(kind: str, locale: str) -> None:
@@ -87,9 +124,12 @@ def letter_context(
     now: datetime,
     sender: Sender,
     order: Sequence[Component] = DEFAULT_ORDER,
+    sign_in: PortalSignIn | None = None,
 ) -> dict[str, Any]:
     """Every value the letter of `kind` states, as text (module docstring). Raises LetterError
-    for an unknown case or kind, or naming the value the case lacks."""
+    for an unknown case or kind, or naming the value the case lacks. `sign_in`: the portal link
+    and code it prints (None: the specimen's, which open nothing; letters.render.document_for
+    issues the real one for a letter being sent)."""
     check_kind(kind, locale)
     with uow:
         case = uow.cases.get(case_id)
@@ -116,6 +156,8 @@ def letter_context(
         context["id_tail"] = person.national_id.strip()[-4:]
     if kind != "sealed_cover":  # the cover names no debt: nothing of the account is read
         context |= _debt(uow, account, as_of, order)
+    if kind in SIGN_IN_KINDS:
+        context |= (sign_in or specimen_sign_in()).values(sender.public_base)
     if kind == "validation_notice":
         context |= _validation(uow, case, account, as_of, sender, order)
     return _complete(context, kind)

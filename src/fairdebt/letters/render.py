@@ -17,7 +17,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from fairdebt.domain.loan import Component
-from fairdebt.letters.context import check_kind, letter_context
+from fairdebt.letters.context import PortalSignIn, check_kind, letter_context
 from fairdebt.letters.itemization import DEFAULT_ORDER
 from fairdebt.services.ports import UnitOfWork
 
@@ -99,10 +99,12 @@ def render_letter(
     now: datetime,
     sender: Sender,
     order: Sequence[Component] = DEFAULT_ORDER,
+    sign_in: PortalSignIn | None = None,
 ) -> bytes:
     """The PDF of the case's letter of `kind` in `locale`, stating the case's values on the
-    borrower's local day of `now`. Raises LetterError naming a value the case lacks."""
-    context = letter_context(uow, case_id, kind, locale, now, sender, order)
+    borrower's local day of `now`. Raises LetterError naming a value the case lacks. `sign_in`:
+    the portal link and code it prints (None: a specimen's, for inspection)."""
+    context = letter_context(uow, case_id, kind, locale, now, sender, order, sign_in)
     return html_to_pdf(render_html(kind, locale, context))
 
 
@@ -132,8 +134,9 @@ def document_for(
 ) -> bytes:
     """The PDF the post carries for a queued letter (services.outbox): the letter of its kind
     when it is one of ours (a visit notice: fairdebt.letters.visit_notice), else its text as a
-    plain letter, one paragraph a line."""
-    from fairdebt.letters.context import KINDS, LOCALES
+    plain letter, one paragraph a line. A letter that names the debt prints a fresh portal
+    sign-in for the borrower (`sign_in_for`)."""
+    from fairdebt.letters.context import KINDS, LOCALES, SIGN_IN_KINDS
 
     locale = message.language if message.language in LOCALES else "zh-CN"
     if message.document == "visit_notice":  # a field visit's prior notice, with its QR code
@@ -141,8 +144,30 @@ def document_for(
 
         return document(uow, message, now, sender)
     if message.document in KINDS:
-        return render_letter(uow, message.case_id, message.document, locale, now, sender, order)
+        kind, case_id = message.document, message.case_id
+        # Every value checked first (a specimen sign-in), so a letter the case cannot fill
+        # issues no code; then the real one, the only step that writes.
+        letter_context(uow, case_id, kind, locale, now, sender, order)
+        sign_in = sign_in_for(uow, case_id, now, sender) if kind in SIGN_IN_KINDS else None
+        return render_letter(uow, case_id, kind, locale, now, sender, order, sign_in)
     return html_to_pdf(plain_html(message.body, message.subject, locale))
+
+
+def sign_in_for(uow: UnitOfWork, case_id: str, now: datetime, sender: Sender) -> PortalSignIn:
+    """A real portal sign-in for a letter about to be sent (services.portal_codes), committed
+    before the PDF exists, so no letter ever carries a code the portal does not know.
+
+    Preparing the same message twice is safe. The worker (services.outbox) keeps the prepared
+    bytes in the evidence store before it records the attempt and hands them over; a worker
+    that died after that re-sends exactly the kept bytes (`Worker._resume` reads them back), so
+    the borrower gets the code those bytes carry, which is live. A worker that died before the
+    attempt was recorded leaves the row to be prepared afresh: a second code is issued and
+    sent, and the first, printed on bytes that never left, is simply never used (it expires;
+    only its hashes were stored). A letter that is never sent likewise leaves an unused code."""
+    from fairdebt.services.portal_codes import LETTER_LIFETIME, issue_letter_code
+
+    token, code = issue_letter_code(uow, case_id, now, sender.signing_key, LETTER_LIFETIME)
+    return PortalSignIn(token, code, LETTER_LIFETIME.days)
 
 
 def plain_html(body: str, title: str, locale: str) -> str:

@@ -501,7 +501,10 @@ class Worker:
         if known is not None:
             return self._step(lambda: self._record_known(item, attempt, known, now))
         if channel.idempotent:
-            message = self._message(item, item.decision_id, now)
+            # The kept bytes go again, unchanged: a letter is not rendered anew (that would
+            # issue it a second portal sign-in for nothing: letters.render.sign_in_for).
+            kept = self.evidence is not None and bool(item.evidence)
+            message = self._message(item, item.decision_id, now, render=not kept)
             payload = self._payload(item, channel, message)
             return self._hand_over(item, channel, replace(message, payload=payload), attempt, now)
         return self._step(lambda: self._unconfirmed(item, now))
@@ -552,10 +555,14 @@ class Worker:
             return self.evidence.get(item.evidence)
         return channel.prepare(message).data
 
-    def _message(self, item: QueuedMessage, decision_id: str, now: datetime) -> OutboundMessage:
+    def _message(
+        self, item: QueuedMessage, decision_id: str, now: datetime, render: bool = True
+    ) -> OutboundMessage:
+        """The message to prepare; a letter with its document (a PDF) unless `render` is False
+        (its kept bytes will be sent instead)."""
         m = item.message
         payload = b""
-        if m.channel == "letter" and self.documents is not None:
+        if m.channel == "letter" and self.documents is not None and render:
             payload = self.documents(self.uow, m, now)
         subject = m.document or m.subject if m.channel == "letter" else m.subject  # its kind
         return OutboundMessage(
