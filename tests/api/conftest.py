@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 
 import console_data
 import pytest
 from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fixed_clock import FixedClock
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.bootstrap import Services
 from fairdebt.settings import load_settings
 from fairdebt.web.app import create_app
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 @pytest.fixture(scope="module")

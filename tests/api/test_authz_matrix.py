@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import console_data
 import pytest
-from conftest import FixedClock
 from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from fixed_clock import FixedClock
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork

@@ -10,9 +10,9 @@ from typing import Any
 
 import console_data
 import pytest
-from conftest import FixedClock
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fixed_clock import FixedClock
 
 from fairdebt.adapters.channels import unsubscribe as links
 from fairdebt.adapters.channels.base import OutboundMessage

@@ -67,10 +67,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
         *_ITEMIZATION,
         "phone",
         "portal_url",
-        *_SIGN_IN,
     ),
 }
-# The sealed cover names no debt, so it carries no way into the borrower's record either.
+# The sealed cover names no debt, so it carries no way into the borrower's record either. The
+# US validation notice keeps to the content of Reg F's model form (12 CFR 1006.34(d)), whose
+# safe harbour an added block could put in doubt: it carries no portal sign-in either.
 SIGN_IN_KINDS = tuple(k for k in KINDS if "portal_code" in NEEDS[k])
 SPECIMEN_TOKEN = "SPECIMEN"  # `fairdebt letters render`: no code is issued for an inspection
 SPECIMEN_CODE = "XXXX-XXXX"
