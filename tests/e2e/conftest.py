@@ -74,7 +74,11 @@ def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        # a fake camera and microphone, granted without a prompt: the field app records visits
+        media = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + media
+        )
         yield browser
         browser.close()
 

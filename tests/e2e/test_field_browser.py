@@ -17,9 +17,6 @@ from served import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # tests/e2e/conftest.py's launch arguments, and a fake microphone that needs no prompt
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -41,29 +38,24 @@ def field_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 
 @pytest.fixture
-def phone(field_server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def phone(chromium, field_server) -> Iterator[object]:
+    """A phone-sized context of the session's browser (one Playwright per process: a second
+    sync_playwright inside the first one's loop is refused), at the visit's address."""
     url, world = field_server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + MEDIA_ARGS
-        )
-        lat, lon = world.place  # type: ignore[attr-defined]
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            base_url=url,
-            geolocation={"latitude": lat, "longitude": lon, "accuracy": 15},
-            permissions=["geolocation", "microphone"],
-            locale="zh-CN",
-        )
-        context.set_default_timeout(20_000)
-        yield context
-        context.close()
-        browser.close()
+    lat, lon = world.place  # type: ignore[attr-defined]
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        base_url=url,
+        geolocation={"latitude": lat, "longitude": lon, "accuracy": 15},
+        permissions=["geolocation", "microphone"],
+        locale="zh-CN",
+    )
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
 
 
 def shot(page: object, name: str, tmp_path: Path) -> None:
