@@ -16,7 +16,6 @@ import pytest
 from served import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
-# tests/e2e/conftest.py's launch arguments, and a fake microphone that needs no prompt
 REPO = Path(__file__).resolve().parents[2]
 
 
