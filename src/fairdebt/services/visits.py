@@ -232,18 +232,8 @@ def approve(
                     continue  # leaving the unit without commit: nothing written
                 address, city = _address(uow, task)
                 place = geocode(city, address)
-                visit = Visit(
-                    id=visit_id_of(task.id),
-                    case_id=task.case_id,
-                    task_id=task.id,
-                    status="approved",
-                    address=address,
-                    city=city,
-                    created_at=now,
-                    updated_at=now,
-                    reason=text,
-                    decided_by=by.id,
-                    decided_at=now,
+                visit = replace(
+                    _decided_visit(task, "approved", address, city, text, by, now),
                     decision_id=asked.decision_id,
                     lat=place.lat,
                     lon=place.lon,
@@ -263,6 +253,25 @@ def approve(
     return Decided(tuple(done), refused)
 
 
+def _decided_visit(
+    task: Any, status: str, address: str, city: str, reason: str, by: User, now: datetime
+) -> Visit:
+    """The visit a supervisor's decision on a field_visit task makes (approved or rejected)."""
+    return Visit(
+        id=visit_id_of(task.id),
+        case_id=task.case_id,
+        task_id=task.id,
+        status=status,
+        address=address,
+        city=city,
+        created_at=now,
+        updated_at=now,
+        reason=reason,
+        decided_by=by.id,
+        decided_at=now,
+    )
+
+
 def reject(uow: UnitOfWork, ids: Sequence[str], reason: str, by: User, now: datetime) -> Decided:
     """Reject the visits of these task or visit ids, with one reason; their tasks are refused."""
     text = _check_decider(by, reason)
@@ -273,19 +282,7 @@ def reject(uow: UnitOfWork, ids: Sequence[str], reason: str, by: User, now: date
             task = _open_task(uow, ref)
             with uow:
                 address, city = _address(uow, task)
-                visit = Visit(
-                    id=visit_id_of(task.id),
-                    case_id=task.case_id,
-                    task_id=task.id,
-                    status="rejected",
-                    address=address,
-                    city=city,
-                    created_at=now,
-                    updated_at=now,
-                    reason=text,
-                    decided_by=by.id,
-                    decided_at=now,
-                )
+                visit = _decided_visit(task, "rejected", address, city, text, by, now)
                 _add(uow, visit, task, by, now, "refused")
                 _event(uow, visit, "visit_rejected", by.username, {"reason": text}, now)
                 uow.commit()
