@@ -326,3 +326,30 @@ def test_a_gzip_that_is_not_a_backup_is_refused(tmp_path, fairdebt) -> None:
 
     assert refused.returncode == 2
     assert "which no fairdebt backup holds" in refused.stderr
+
+
+def test_no_room_to_unpack_is_said_and_nothing_restored(
+    database_url, world, tmp_path, fairdebt
+) -> None:
+    archive = _backup(fairdebt, world, tmp_path)
+    data = tmp_path / "tiny"
+    data.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(data)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        env = {"FAIRDEBT_DATABASE_URL": f"sqlite:///{data / 'fairdebt.db'}"}
+        env["FAIRDEBT_DATA_DIR"] = str(data)
+
+        refused = fairdebt("restore", str(archive), env=env)
+
+        assert refused.returncode == 2
+        assert f"cannot unpack the archive into {data}" in refused.stderr
+        assert "nothing was restored" in refused.stderr and "free space" in refused.stderr
+        assert list(data.iterdir()) == []  # the staging folder is gone too
+    finally:
+        subprocess.run(["umount", str(data)], check=False)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from fairdebt import __version__
 from fairdebt.adapters.db import dump as db_dump
@@ -55,6 +55,7 @@ EVIDENCE_LIST = "evidence.txt"
 SECRET_PATTERNS = ("*.pem", "*.key")
 CHUNK = 1 << 20
 Progress = Callable[[str, int, int | None], None]  # step, done, total
+T = TypeVar("T")
 
 
 def _quiet(_step: str, _done: int, _total: int | None) -> None:
@@ -351,18 +352,39 @@ def _safe_name(member: tarfile.TarInfo) -> str:
 
 
 def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> tuple[str, int]:
+    """Copy one member out, hashing it. A read error (a cut or damaged archive) propagates to
+    `unpack`; a write error (no room in the staging folder) is said as such."""
     source = tar.extractfile(member)
     if source is None:  # pragma: no cover - regular files always have content
         raise ArchiveRefused(f"cannot read {member.name} in the archive")
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
+    with _staged_file(path) as out:
         while chunk := source.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-            out.write(chunk)
+            _staging(lambda: out.write(chunk), path)
+        _staging(out.flush, path)  # so that closing has nothing left to write
     return digest.hexdigest(), size
+
+
+def _staged_file(path: Path) -> IO[bytes]:
+    def made() -> IO[bytes]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return os.fdopen(fd, "wb")
+
+    return _staging(made, path)
+
+
+def _staging(step: Callable[[], T], path: Path) -> T:
+    try:
+        return step()
+    except OSError as exc:
+        raise FairdebtError(
+            f"cannot unpack the archive into {path.parent}: {exc.strerror}; nothing was restored",
+            hint="free space there (the archive is unpacked and checked before anything is "
+            "replaced), or run the restore from a folder with room",
+        ) from None
 
 
 def _read_manifest(archive: Path, staged: Path, seen: dict[str, tuple[str, int]]) -> Manifest:

@@ -95,10 +95,18 @@ def restore(url: str, source: Path) -> None:
     if kind_of(url) == "sqlite":
         _sqlite_restore(source, sqlite_path(url))
         return
-    _drop_tables(url)
+    # One transaction: the dump's tables are dropped and made again, or nothing changes.
     _pg(
         "pg_restore",
-        ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", str(source)],
+        [
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            str(source),
+        ],
         url,
         database_flag=True,
     )
@@ -126,20 +134,6 @@ def _sqlite_restore(source: Path, target: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(staged, target)
-
-
-def _drop_tables(url: str) -> None:
-    """Empty the PostgreSQL schema of fairdebt's tables before pg_restore recreates them."""
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            prep = conn.dialect.identifier_preparer
-            for name in inspect(conn).get_table_names():
-                conn.execute(text(f"DROP TABLE IF EXISTS {prep.quote(name)} CASCADE"))
-    except DBAPIError as exc:
-        raise describe(exc) from None
-    finally:
-        engine.dispose()
 
 
 def pg_tool(name: str) -> str:
