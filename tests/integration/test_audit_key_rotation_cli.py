@@ -188,3 +188,26 @@ def test_bundles_verify_with_the_published_keys(rotated, tmp_path, fairdebt) -> 
     assert standalone.returncode == 0, standalone.stdout + standalone.stderr
     assert "VALID" in standalone.stdout
     assert old_alone.returncode == 1 and "not by the key given" in old_alone.stdout
+
+
+def test_a_backup_carries_the_key_list_and_its_restore_verifies(
+    engine, database_url, rotated, tmp_path, fairdebt
+) -> None:
+    made = fairdebt("backup", "--out", str(tmp_path / "b.tar.gz"), "--quiet", env=rotated)
+    assert made.returncode == 0, made.stderr
+    restored_dir = tmp_path / "restored"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{restored_dir / 'fairdebt.db'}"
+    else:
+        url = database_url
+        with engine.begin() as conn:
+            for name in ("case_events", "audit_checkpoint_heads", "audit_checkpoints"):
+                conn.execute(text(f"DELETE FROM {name}"))
+    env = {"FAIRDEBT_DATABASE_URL": url, "FAIRDEBT_DATA_DIR": str(restored_dir)}
+
+    restored = fairdebt("restore", str(tmp_path / "b.tar.gz"), "--force", "--quiet", env=env)
+
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "2 checkpoint(s)" in restored.stdout
+    assert (restored_dir / "signing-key.keys.json").exists()
+    assert len(list(restored_dir.glob("signing-key.retired-*.pem"))) == 1
