@@ -26,6 +26,7 @@ from fairdebt.adapters.db.schema import metadata
 from fairdebt.errors import DatabaseError, FairdebtError
 
 Kind = Literal["sqlite", "postgresql"]
+PG_INSTALLS = Path("/usr/lib/postgresql")  # Debian/Ubuntu: <major>/bin/pg_dump
 PG_HINT = (
     "install the PostgreSQL client tools of the server's major version or newer "
     "(Debian/Ubuntu: apt-get install postgresql-client) so that {tool} is on PATH"
@@ -142,7 +143,7 @@ def pg_tool(name: str) -> str:
     if found:
         return found
     installed = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        PG_INSTALLS.glob(f"*/bin/{name}"),
         key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
     )
     if installed:
