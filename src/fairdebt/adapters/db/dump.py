@@ -74,7 +74,10 @@ def _sqlite_dump(source: Path, target: Path) -> None:
 
 
 def has_rows(url: str) -> bool:
-    """Whether any fairdebt table at `url` holds a row (a database that is not empty)."""
+    """Whether any fairdebt table at `url` holds a row (a database that is not empty). A SQLite
+    file that does not exist is empty, and is not created by asking."""
+    if kind_of(url) == "sqlite" and not sqlite_path(url).exists():
+        return False
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
