@@ -15,7 +15,8 @@ nothing from fairdebt and re-implements, independently, every rule the bundle fo
    SHA-256(0x01 || left || right)) leads from that head to the checkpoint's root;
 4. the checkpoint is signed with the institution's Ed25519 key (the key you were given
    separately: from the institution's published key, a regulator, a notary; never from the
-   bundle itself);
+   bundle itself). An institution that rotated its key has published several: pass each with
+   `--key`; the one whose key id the checkpoint names is used;
 5. each evidence object hashes to the reference the events name;
 6. the file is byte for byte the canonical JSON of its content (nothing was added or changed
    anywhere, not even a space).
@@ -147,8 +148,15 @@ def check_events(events: Any, case: str, result: Result) -> dict[int, str]:
     return seen
 
 
-def check_checkpoint(value: Any, key: Ed25519PublicKey, result: Result) -> dict[str, Any]:
-    """Rule 4; returns the checkpoint's fields."""
+def key_id_of(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def check_checkpoint(
+    value: Any, keys: Ed25519PublicKey | list[Ed25519PublicKey], result: Result
+) -> dict[str, Any]:
+    """Rule 4 (with the given key whose id the checkpoint names); returns its fields."""
     c = fields(value, "at key number prev root signature size v", "the checkpoint")
     if c["v"] != 1:
         raise Invalid("the checkpoint is not of version 1")
@@ -160,13 +168,14 @@ def check_checkpoint(value: Any, key: Ed25519PublicKey, result: Result) -> dict[
     hexfield(c["prev"], "the checkpoint prev")
     signature = bytes.fromhex(hexfield(c["signature"], "the signature", HEX128))
     body = {k: v for k, v in c.items() if k != "signature"}
-    raw_key = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    key_id = hashlib.sha256(raw_key).hexdigest()[:16]
-    if c["key"] != key_id:
+    by_id = {key_id_of(k): k for k in (keys if isinstance(keys, list) else [keys])}
+    if c["key"] not in by_id:
+        given = ", ".join(sorted(by_id))
         result.problems.append(
-            f"checkpoint {c['number']} is signed by key {c['key']}, not by the key given ({key_id})"
+            f"checkpoint {c['number']} is signed by key {c['key']}, not by the key given ({given})"
         )
         return c
+    key_id, key = c["key"], by_id[c["key"]]
     try:
         key.verify(signature, SIGNED_PREFIX + canonical(body))
     except InvalidSignature:
@@ -245,7 +254,7 @@ def check_evidence(value: Any, events: list[dict[str, Any]], result: Result) -> 
         result.notes.append(f"{absent} evidence object(s) named by events are not included")
 
 
-def verify(raw: bytes, key: Ed25519PublicKey) -> Result:
+def verify(raw: bytes, key: Ed25519PublicKey | list[Ed25519PublicKey]) -> Result:
     result = Result()
     try:
         try:
@@ -295,20 +304,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("bundle", help="the bundle file (JSON)")
     parser.add_argument(
-        "--key", required=True, help="the institution's public key: PEM file, or 64 hex digits"
+        "--key",
+        required=True,
+        action="append",
+        help="the institution's public key: PEM file, or 64 hex digits (repeat for each key "
+        "it published after rotating)",
     )
     args = parser.parse_args(argv)
-    try:
-        key = load_key(args.key)
-    except (OSError, ValueError) as exc:
-        sys.stderr.write(f"error: cannot use the key {args.key!r}: {exc}" + "\n")
-        return 2
+    keys = []
+    for given in args.key:
+        try:
+            keys.append(load_key(given))
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"error: cannot use the key {given!r}: {exc}" + "\n")
+            return 2
     try:
         raw = Path(args.bundle).read_bytes()
     except OSError as exc:
         sys.stderr.write(f"error: cannot read {args.bundle}: {exc.strerror}" + "\n")
         return 2
-    result = verify(raw, key)
+    result = verify(raw, keys)
     for line in result.passed:
         say(f"OK       {line}")
     for line in result.notes:

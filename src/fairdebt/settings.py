@@ -290,6 +290,13 @@ class Settings(BaseSettings):
             return self.signing_key_file
         return self.data_dir / "signing-key.pem"
 
+    @property
+    def signing_keyring_path(self) -> Path:
+        """The list of every signing key with its period, beside the key
+        (`signing-key.pem` -> `signing-key.keys.json`; `fairdebt audit key --rotate` writes it)."""
+        path = self.signing_key_path
+        return path.with_name(f"{path.stem}.keys.json")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

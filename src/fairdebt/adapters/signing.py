@@ -8,15 +8,21 @@ bytes; both name the same key id (domain.anchor.key_id).
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from fairdebt.adapters.files import write_atomically
 from fairdebt.domain.anchor import key_id
+from fairdebt.domain.events import canonical_json
 from fairdebt.errors import FairdebtError, SettingsError
+from fairdebt.services.anchor import KeyPeriod, KeySet
 
 GENERATE_HINT = (
     "create one with `fairdebt audit key --generate --out PATH` and point "
@@ -142,3 +148,200 @@ def _public_from(data: bytes) -> Ed25519PublicKey | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return Ed25519PublicKey.from_public_bytes(raw) if len(raw) == 32 else None
+
+
+# --- rotation: the key list beside the active key (docs/audit.md#rotating-the-key) -------------
+
+KEYRING_FORMAT = "fairdebt-signing-keys/1"
+HANDOVER = b"fairdebt key handover v1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """One key the institution signed checkpoints with, and when."""
+
+    key: PublicKey
+    since: str  # "" = from the start
+    until: str | None  # None = the active key
+
+    def period(self) -> KeyPeriod:
+        return KeyPeriod(self.key, self.since, self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """At a rotation, the old key and the new one both sign one statement naming each other:
+    whoever trusts either key (e.g. the one published years ago) can trust the other."""
+
+    at: str
+    old: PublicKey
+    new: PublicKey
+    old_signature: str
+    new_signature: str
+
+    def message(self) -> bytes:
+        return handover_message(self.at, self.old, self.new)
+
+    def valid(self) -> bool:
+        try:
+            sigs = bytes.fromhex(self.old_signature), bytes.fromhex(self.new_signature)
+        except ValueError:
+            return False
+        return self.old.verify(self.message(), sigs[0]) and self.new.verify(self.message(), sigs[1])
+
+
+def handover_message(at: str, old: PublicKey, new: PublicKey) -> bytes:
+    body = {
+        "at": at,
+        "from": old.key_id,
+        "from_public": old.raw.hex(),
+        "to": new.key_id,
+        "to_public": new.raw.hex(),
+    }
+    return HANDOVER + canonical_json(body).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyring:
+    records: tuple[KeyRecord, ...]
+    handovers: tuple[Handover, ...] = ()
+
+    def keys(self) -> KeySet:
+        return KeySet(r.period() for r in self.records)
+
+    def trusted_from(self, given: Sequence[PublicKey]) -> KeySet:
+        """The keys `given` (published, handed over by an auditor) and every key a valid
+        handover links to one of them, each with its period from the key list."""
+        trusted = {k.key_id for k in given}
+        valid = [h for h in self.handovers if h.valid()]
+        grew = True
+        while grew:
+            grew = False
+            for h in valid:
+                pair = {h.old.key_id, h.new.key_id}
+                if pair & trusted and not pair <= trusted:
+                    trusted |= pair
+                    grew = True
+        periods = {r.key.key_id: r.period() for r in self.records if r.key.key_id in trusted}
+        for key in given:
+            periods.setdefault(key.key_id, KeyPeriod(key))
+        return KeySet(periods.values())
+
+
+def read_keyring(path: Path, active: PublicKey | None) -> Keyring:
+    """The key list at `path`; without one (never rotated), the active key alone."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Keyring((KeyRecord(active, "", None),) if active is not None else ())
+    except OSError as exc:
+        raise SettingsError(f"cannot read the key list {path}: {exc.strerror}") from None
+    try:
+        document = json.loads(raw)
+        if document["format"] != KEYRING_FORMAT:
+            raise ValueError(document["format"])
+        records = tuple(
+            KeyRecord(_public_hex(k["public"]), str(k["since"]), k["until"])
+            for k in document["keys"]
+        )
+        handovers = tuple(
+            Handover(
+                str(h["at"]),
+                _public_hex(h["from_public"]),
+                _public_hex(h["to_public"]),
+                str(h["from_signature"]),
+                str(h["to_signature"]),
+            )
+            for h in document["handovers"]
+        )
+    except (ValueError, KeyError, TypeError):
+        raise SettingsError(
+            f"{path} is not a fairdebt key list",
+            hint="restore it from a backup: `fairdebt audit key --rotate` writes it",
+        ) from None
+    return Keyring(records, handovers)
+
+
+def _public_hex(value: object) -> PublicKey:
+    public = _public_from(str(value).encode())
+    if public is None:
+        raise ValueError(value)
+    return PublicKey(public)
+
+
+def _keyring_bytes(ring: Keyring) -> bytes:
+    document = {
+        "format": KEYRING_FORMAT,
+        "keys": [
+            {"id": r.key.key_id, "public": r.key.raw.hex(), "since": r.since, "until": r.until}
+            for r in ring.records
+        ],
+        "handovers": [
+            {
+                "at": h.at,
+                "from": h.old.key_id,
+                "from_public": h.old.raw.hex(),
+                "from_signature": h.old_signature,
+                "to": h.new.key_id,
+                "to_public": h.new.raw.hex(),
+                "to_signature": h.new_signature,
+            }
+            for h in ring.handovers
+        ],
+    }
+    return json.dumps(document, indent=1).encode() + b"\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    old: SigningKey
+    new: SigningKey
+    retired_file: Path
+    keyring: Keyring
+
+
+def rotate_key(key_path: Path, keyring_path: Path, at: str) -> Rotated:
+    """Make a new active key at `key_path`; the old one's public key goes into the key list
+    (valid until `at`) with a handover both keys sign, and its private key is moved aside to
+    `<name>.retired-<key id>.pem` (destroy it once a backup holds it; nothing needs it).
+    Order: new key file, key list, then the swap; each step is atomic."""
+    old = load_signing_key(key_path)
+    ring = read_keyring(keyring_path, old)
+    if not ring.records or ring.records[-1].key.key_id != old.key_id:
+        raise SettingsError(
+            f"the key list {keyring_path} does not end with the active key {old.key_id}",
+            hint="restore the key and its list from the same backup",
+        )
+    if at < ring.records[-1].since:
+        raise FairdebtError(
+            f"the clock ({at}) is before the active key's start ({ring.records[-1].since})",
+            hint="check the system clock",
+        )
+    retired = key_path.with_name(f"{key_path.stem}.retired-{old.key_id}{key_path.suffix}")
+    pending = key_path.with_name(f".{key_path.name}.new")
+    if retired.exists() or pending.exists():
+        raise FairdebtError(
+            f"{retired if retired.exists() else pending} exists: a rotation was cut short",
+            hint="move it away after checking which key is active (`fairdebt audit key --all`)",
+        )
+    new = generate_key_file(pending)
+    signed = handover_message(at, old, new)
+    handover = Handover(at, old, new, old.sign(signed).hex(), new.sign(signed).hex())
+    last = ring.records[-1]
+    records = (*ring.records[:-1], replace(last, until=at), KeyRecord(new, at, None))
+    made = Keyring(records, (*ring.handovers, handover))
+    write_atomically(keyring_path, _keyring_bytes(made), mode=0o644)
+    os.replace(key_path, retired)
+    os.replace(pending, key_path)
+    return Rotated(old, new, retired, made)
+
+
+def key_set(key_path: Path, keyring_path: Path, given: Sequence[str]) -> KeySet | None:
+    """The keys `audit verify` checks with: the `given` ones (and those handovers link to
+    them), else every key of the local key list; None if there is none at all."""
+    active = load_signing_key(key_path) if key_path.exists() else None
+    if given:
+        ring = read_keyring(keyring_path, active)
+        return ring.trusted_from([load_public_key(g) for g in given])
+    ring = read_keyring(keyring_path, active)
+    return ring.keys() if ring.records else None

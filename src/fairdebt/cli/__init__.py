@@ -51,6 +51,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "complaints",
     "visits",
     "portal",
+    "backup",
 )
 
 app = typer.Typer(

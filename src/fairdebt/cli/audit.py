@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from fairdebt.services.anchor import AnchorReport
-    from fairdebt.services.ports.checkpoints import Verifier
+    from fairdebt.services.anchor import AnchorReport, KeySet
 
 audit_app = typer.Typer(
     help="Check the tamper-evident case event log and its evidence; anchor it; bundle a case."
@@ -18,7 +17,8 @@ audit_app = typer.Typer(
 
 KEY_HELP = (
     "The institution's public key (PEM file from `fairdebt audit key --public`, or its 64 hex "
-    "digits); default: the public half of FAIRDEBT_SIGNING_KEY_FILE."
+    "digits); repeat for each published key; keys a handover links to a given one count too. "
+    "Default: every key of the local key list (`fairdebt audit key --all`)."
 )
 
 
@@ -26,18 +26,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
 
 
-def _key(given: str | None, *, required: bool) -> Verifier | None:
-    """`--key`, else the configured signing key's public half; None if neither and not
+def _key(given: list[str] | None, *, required: bool) -> KeySet | None:
+    """The `--key`s (and the keys handovers link to them), else every key of the local key list
+    (the configured signing key's public half when never rotated); None if none and not
     `required`."""
-    from fairdebt.adapters.signing import load_public_key, load_signing_key
+    from fairdebt.adapters.signing import key_set, load_signing_key
     from fairdebt.cli._common import settings
 
-    if given is not None:
-        return load_public_key(given)
-    path = settings().signing_key_path
-    if not required and not path.exists():
-        return None
-    return load_signing_key(path)
+    wired = settings()
+    keys = key_set(wired.signing_key_path, wired.signing_keyring_path, given or [])
+    if keys is None and required:
+        load_signing_key(wired.signing_key_path)  # raises: no key, and how to make one
+    return keys
 
 
 def _published(path: Path | None) -> list:  # type: ignore[type-arg]
@@ -66,7 +66,7 @@ def _published(path: Path | None) -> list:  # type: ignore[type-arg]
 @audit_app.command()
 def verify(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    key: str = typer.Option(None, "--key", help=KEY_HELP),
+    key: list[str] = typer.Option(None, "--key", help=KEY_HELP),
     published: Path = typer.Option(
         None,
         "--published",
@@ -175,17 +175,23 @@ def checkpoint(
     FAIRDEBT_SIGNING_KEY_FILE, chain it to the checkpoint before. Prints the checkpoint's
     publishable line on stdout (docs/audit.md: where to publish it). Refused (exit 2) if a case
     lost anchored events."""
-    from fairdebt.adapters.signing import load_signing_key
+    from fairdebt.adapters.signing import load_signing_key, read_keyring
     from fairdebt.cli._common import out, services
     from fairdebt.services.anchor import make_checkpoint
 
     wired = services()
-    signer = load_signing_key(wired.settings.signing_key_path)
+
+    def one() -> str:
+        """Read the key each time: a running `--every` signs with the new key after a rotation."""
+        signer = load_signing_key(wired.settings.signing_key_path)
+        keys = read_keyring(wired.settings.signing_keyring_path, signer).keys()
+        return make_checkpoint(wired.uow(), signer, wired.clock.now(), keys).line()
+
     if every is None:
-        made = make_checkpoint(wired.uow(), signer, wired.clock.now())
-        out.print(made.line(), soft_wrap=True, markup=False, highlight=False)
+        out.print(one(), soft_wrap=True, markup=False, highlight=False)
         return
-    _every(every * 60, lambda: make_checkpoint(wired.uow(), signer, wired.clock.now()).line())
+    one()  # a missing or unreadable key stops here, exit 2, before the loop
+    _every(every * 60, one)
 
 
 def _every(seconds: float, make: object) -> None:
@@ -221,33 +227,97 @@ def key_command(
     public: bool = typer.Option(
         False, "--public", help="Print the public key (PEM) of FAIRDEBT_SIGNING_KEY_FILE."
     ),
+    rotate: bool = typer.Option(
+        False,
+        "--rotate",
+        help="Replace the active key by a new one; the old one stays in the key list, so the "
+        "checkpoints it signed stay verifiable.",
+    ),
+    all_keys: bool = typer.Option(
+        False, "--all", help="List every key checkpoints were signed with, and when."
+    ),
 ) -> None:
     """The institution's checkpoint signing key (Ed25519). --generate --out F writes a new
-    private key (never overwriting a file); --public prints the public key to hand out: to the
-    regulator, auditors, and everyone given a bundle."""
-    from fairdebt.adapters.signing import generate_key_file, load_signing_key
-    from fairdebt.cli._common import console, out, settings
+    private key (never overwriting a file); --public prints the active public key to hand out:
+    to the regulator, auditors, and everyone given a bundle; --rotate makes a new active key;
+    --all lists every key with its validity period (docs/audit.md#rotating-the-key)."""
     from fairdebt.errors import InputFileError
 
-    if generate == public:
+    if [generate, public, rotate, all_keys].count(True) != 1:
         raise InputFileError(
-            "say what to do with the key",
-            hint="`fairdebt audit key --generate --out FILE` or `fairdebt audit key --public`",
+            "say what to do with the key (one of --generate, --public, --rotate, --all)",
+            hint="`fairdebt audit key --generate --out FILE`, `fairdebt audit key --public`, "
+            "`fairdebt audit key --rotate` or `fairdebt audit key --all`",
         )
     if generate:
-        if out_file is None:
-            raise InputFileError("--generate needs --out FILE", hint="e.g. --out signing-key.pem")
-        made = generate_key_file(out_file)
-        console.print(
-            f"wrote {out_file} (mode 0600), key id {made.key_id}; set "
-            f"FAIRDEBT_SIGNING_KEY_FILE={out_file} and publish the public key "
-            "(`fairdebt audit key --public`)",
-            markup=False,
-        )
-        return
+        _generate(out_file)
+    elif public:
+        _print_public()
+    elif rotate:
+        _rotate()
+    else:
+        _list_keys()
+
+
+def _generate(out_file: Path | None) -> None:
+    from fairdebt.adapters.signing import generate_key_file
+    from fairdebt.cli._common import console
+    from fairdebt.errors import InputFileError
+
+    if out_file is None:
+        raise InputFileError("--generate needs --out FILE", hint="e.g. --out signing-key.pem")
+    made = generate_key_file(out_file)
+    console.print(
+        f"wrote {out_file} (mode 0600), key id {made.key_id}; set "
+        f"FAIRDEBT_SIGNING_KEY_FILE={out_file} and publish the public key "
+        "(`fairdebt audit key --public`)",
+        markup=False,
+    )
+
+
+def _print_public() -> None:
+    from fairdebt.adapters.signing import load_signing_key
+    from fairdebt.cli._common import console, out, settings
+
     signing = load_signing_key(settings().signing_key_path)
     out.print(signing.pem(), end="", markup=False, highlight=False)
     console.print(f"key id {signing.key_id}; raw hex {signing.raw.hex()}", markup=False)
+
+
+def _rotate() -> None:
+    from fairdebt.adapters.signing import rotate_key
+    from fairdebt.cli._common import console, out, services
+    from fairdebt.domain.events import format_instant
+
+    wired = services()
+    path = wired.settings.signing_key_path
+    made = rotate_key(path, wired.settings.signing_keyring_path, format_instant(wired.clock.now()))
+    out.print(made.new.pem(), end="", markup=False, highlight=False)
+    console.print(
+        f"new active key {made.new.key_id} in {path}; key {made.old.key_id} retired (its "
+        f"checkpoints stay verifiable, listed in {wired.settings.signing_keyring_path}). "
+        f"Publish the new public key above; back up, then destroy {made.retired_file}.",
+        markup=False,
+    )
+
+
+def _list_keys() -> None:
+    from fairdebt.adapters.signing import load_signing_key, read_keyring
+    from fairdebt.cli._common import print_rows, settings
+
+    wired = settings()
+    active = load_signing_key(wired.signing_key_path) if wired.signing_key_path.exists() else None
+    ring = read_keyring(wired.signing_keyring_path, active)
+    rows = [
+        {
+            "key_id": r.key.key_id,
+            "valid_from": r.since or "(first key)",
+            "valid_until": r.until or "active",
+            "public_hex": r.key.raw.hex(),
+        }
+        for r in ring.records
+    ]
+    print_rows(rows, ["key_id", "valid_from", "valid_until", "public_hex"])
 
 
 @audit_app.command()
@@ -283,7 +353,7 @@ def bundle(
 @audit_app.command("verify-bundle")
 def verify_bundle_command(
     file: Path = typer.Argument(..., help="The bundle file."),
-    key: str = typer.Option(None, "--key", help=KEY_HELP),
+    key: list[str] = typer.Option(None, "--key", help=KEY_HELP),
 ) -> None:
     """Check a bundle: event chain, the head in the proof, the proof to the root, the root's
     signature, the evidence hashes, every byte. Exit 1 if anything fails."""

@@ -10,6 +10,11 @@ every head recorded for it. What a hash chain alone cannot see becomes visible:
 - a whole chain deleted: a recorded case with no events;
 - an edit with every later hash recomputed: a recorded head hash no longer in the chain;
 - a forged, edited or removed checkpoint: signature, `prev` link or numbering.
+
+The signing key can be rotated (`fairdebt audit key --rotate`, docs/audit.md#rotating-the-key):
+each checkpoint names the id of the key that signed it, and a `KeySet` holds every key with
+the period it signed in, so older checkpoints stay verifiable and a retired key's signature on
+a checkpoint made after its retirement is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +34,52 @@ VERIFY_HINT = "run `fairdebt audit verify` to see what changed since the last ch
 
 class CheckpointRefused(FairdebtError):
     """A checkpoint would anchor a log that lost anchored history: none is made."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPeriod:
+    """A public key and when it signed: from `since` to `until` (ISO instants as checkpoints
+    have them; "" = from the start, None = still the active key)."""
+
+    key: Verifier
+    since: str = ""
+    until: str | None = None
+
+    def covers(self, at: str) -> bool:
+        return self.since <= at and (self.until is None or at <= self.until)
+
+
+class KeySet:
+    """Every key checkpoints may be signed with, by key id."""
+
+    def __init__(self, periods: Iterable[KeyPeriod]) -> None:
+        self.by_id = {p.key.key_id: p for p in periods}
+
+    @classmethod
+    def of(cls, keys: Verifier | KeySet) -> KeySet:
+        return keys if isinstance(keys, KeySet) else cls([KeyPeriod(keys)])
+
+    def period(self, key_id: str) -> KeyPeriod | None:
+        return self.by_id.get(key_id)
+
+    def ids(self) -> str:
+        return ", ".join(sorted(self.by_id))
+
+    def problem(self, checkpoint: Checkpoint) -> tuple[str, str] | None:
+        """(kind, detail) of what is wrong with `checkpoint`'s signature, or None."""
+        period = self.period(checkpoint.key)
+        if period is None:
+            return "wrong-key", (
+                f"signed by key {checkpoint.key[:16]!r}, not by a key given ({self.ids()})"
+            )
+        if not signed_by(checkpoint, period.key):
+            return "forged", "its signature does not verify: the checkpoint was edited or forged"
+        if not period.covers(checkpoint.at):
+            return "wrong-key", (
+                f"signed by key {checkpoint.key} at {checkpoint.at}, outside the period the key "
+                f"signed in ({period.since or 'the start'} to {period.until or 'now'})"
+            )
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +117,22 @@ def signed_by(checkpoint: Checkpoint, key: Verifier) -> bool:
     return key.verify(checkpoint.message(), signature)
 
 
-def make_checkpoint(uow: UnitOfWork, signer: Signer, now: datetime) -> Checkpoint:
+def make_checkpoint(
+    uow: UnitOfWork, signer: Signer, now: datetime, keys: KeySet | None = None
+) -> Checkpoint:
     """Record every case's current head and sign the tree over them. Refused when the last
-    checkpoint does not verify with `signer`, or when a case lost anchored events (a checkpoint
-    must never bless a truncated or rewritten log)."""
+    checkpoint does not verify with `signer` (or, after a rotation, with its key in `keys`),
+    or when a case lost anchored events (a checkpoint must never bless a truncated or
+    rewritten log)."""
     with uow:
         log = uow.checkpoints
         last = log.latest()
-        if last is not None and not signed_by(last, signer):
+        if last is not None and not _last_verifies(last, signer, keys):
             raise CheckpointRefused(
-                f"checkpoint {last.number} does not verify with the signing key {signer.key_id}",
-                hint=f"{VERIFY_HINT}; a new key needs the old one's checkpoints kept verifiable",
+                f"checkpoint {last.number} does not verify with the signing key {signer.key_id}"
+                + (f" nor with a retired key ({keys.ids()})" if keys else ""),
+                hint=f"{VERIFY_HINT}; a new key needs the old one's checkpoints kept verifiable "
+                "(`fairdebt audit key --rotate`)",
             )
         anchored = fold(log.recorded_heads())
         current = {h.case: h for h in log.current_heads()}
@@ -103,6 +159,12 @@ def make_checkpoint(uow: UnitOfWork, signer: Signer, now: datetime) -> Checkpoin
     return made
 
 
+def _last_verifies(last: Checkpoint, signer: Signer, keys: KeySet | None) -> bool:
+    if signed_by(last, signer):
+        return True
+    return keys is not None and keys.problem(last) is None
+
+
 def regressions(anchored: dict[str, Head], current: dict[str, Head]) -> list[str]:
     """Cases whose chain is now shorter than anchored, gone, or ends at the anchored seq with
     another hash (what can be seen from the heads alone; `audit verify` sees the rest)."""
@@ -123,7 +185,7 @@ class Anchoring:
     """The anchoring check, fed one case at a time while `audit verify` streams the log."""
 
     checkpoints: Sequence[Checkpoint]
-    key: Verifier | None
+    key: KeySet | None
     findings: list[Finding] = field(default_factory=list)
     recorded: dict[str, list[tuple[int, Head]]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
@@ -131,9 +193,11 @@ class Anchoring:
     unanchored_cases: int = 0
 
     @classmethod
-    def load(cls, uow: UnitOfWork, key: Verifier | None) -> Anchoring:
+    def load(cls, uow: UnitOfWork, key: Verifier | KeySet | None) -> Anchoring:
+        """`key`: the one key, or every key with its period (KeySet); None: no signature
+        is checked (only when there are no checkpoints)."""
         with uow:
-            made = cls(uow.checkpoints.all(), key)
+            made = cls(uow.checkpoints.all(), KeySet.of(key) if key is not None else None)
             made._take(uow.checkpoints.recorded_heads())
         made._check_checkpoints()
         made._check_latest_root()
@@ -175,18 +239,9 @@ class Anchoring:
     def _check_signature(self, cp: Checkpoint) -> None:
         if self.key is None:
             return
-        if cp.key != self.key.key_id:
-            self._add(
-                "wrong-key",
-                f"checkpoint {cp.number}",
-                f"signed by key {cp.key[:16]!r}, not by the key given ({self.key.key_id})",
-            )
-        elif not signed_by(cp, self.key):
-            self._add(
-                "forged",
-                f"checkpoint {cp.number}",
-                "its signature does not verify: the checkpoint was edited or forged",
-            )
+        problem = self.key.problem(cp)
+        if problem is not None:
+            self._add(problem[0], f"checkpoint {cp.number}", problem[1])
 
     def _check_latest_root(self) -> None:
         if not self.checkpoints:
@@ -258,11 +313,11 @@ class Anchoring:
         is what shows the removal of the latest checkpoints, which nothing inside can."""
         by_number = {c.number: c for c in self.checkpoints}
         for copy in published:
-            if self.key is not None and not signed_by(copy, self.key):
+            if self.key is not None and self.key.problem(copy) is not None:
                 self._add(
                     "unpublished",
                     f"checkpoint {copy.number}",
-                    "the published copy given does not verify with the key given",
+                    "the published copy given does not verify with the keys given",
                 )
                 continue
             stored = by_number.get(copy.number)

@@ -19,7 +19,7 @@ from typing import Literal
 from fairdebt.domain.anchor import Checkpoint
 from fairdebt.domain.events import BrokenLink, CaseEvent, verify_chain
 from fairdebt.domain.evidence import is_ref
-from fairdebt.services.anchor import Anchoring, AnchorReport
+from fairdebt.services.anchor import Anchoring, AnchorReport, KeySet
 from fairdebt.services.ports import UnitOfWork
 from fairdebt.services.ports.checkpoints import Verifier
 from fairdebt.services.ports.evidence import EvidenceStore
@@ -104,7 +104,7 @@ def verify_events(
 
 def verify_log(
     uow: UnitOfWork,
-    key: Verifier | None,
+    key: Verifier | KeySet | None,
     on_case: Callable[[int], None] | None = None,
     refs: list[EvidenceRef] | None = None,
     published: Sequence[Checkpoint] = (),

@@ -31,7 +31,7 @@ from fairdebt.domain.events import CaseEvent, canonical_json, verify_chain
 from fairdebt.domain.evidence import is_ref, matches
 from fairdebt.domain.merkle import leaf_hash, verify_inclusion
 from fairdebt.errors import FairdebtError
-from fairdebt.services.anchor import VERIFY_HINT, signed_by
+from fairdebt.services.anchor import VERIFY_HINT, KeySet
 from fairdebt.services.audit import evidence_refs
 from fairdebt.services.ports import UnitOfWork
 from fairdebt.services.ports.checkpoints import Verifier
@@ -123,8 +123,9 @@ class _Bad(Exception):
     """The bundle's structure is not the format's: nothing further can be checked."""
 
 
-def verify_bundle(raw: bytes, key: Verifier) -> BundleReport:
-    """Check every part of a bundle (module docstring); each failure is one problem line."""
+def verify_bundle(raw: bytes, key: Verifier | KeySet) -> BundleReport:
+    """Check every part of a bundle (module docstring); each failure is one problem line.
+    `key`: the institution's key, or every key it signed with (KeySet: picked by key id)."""
     report = BundleReport()
     try:
         document = _parse(raw)
@@ -166,7 +167,7 @@ def _hex(value: object, what: str, pattern: re.Pattern[str] = _HEX64) -> str:
     return value
 
 
-def _check(document: dict[str, Any], key: Verifier, report: BundleReport) -> None:
+def _check(document: dict[str, Any], key: Verifier | KeySet, report: BundleReport) -> None:
     case = document["case"]
     if not isinstance(case, str):
         raise _Bad("the case id is not text")
@@ -182,13 +183,17 @@ def _check(document: dict[str, Any], key: Verifier, report: BundleReport) -> Non
         checkpoint.at,
         checkpoint.key,
     )
-    if checkpoint.key != key.key_id:
+    keys = KeySet.of(key)
+    problem = keys.problem(checkpoint)
+    if keys.period(checkpoint.key) is None:
         report.problems.append(
             f"checkpoint {checkpoint.number} is signed by key {checkpoint.key}, "
-            f"not by the key given ({key.key_id})"
+            f"not by the key given ({keys.ids()})"
         )
-    elif not signed_by(checkpoint, key):
+    elif problem is not None and problem[0] == "forged":
         report.problems.append(f"checkpoint {checkpoint.number}'s signature does not verify")
+    elif problem is not None:
+        report.problems.append(f"checkpoint {checkpoint.number} is {problem[1]}")
     _check_anchor(document["anchor"], case, events, checkpoint, report)
     _check_evidence(document["evidence"], events, report)
 

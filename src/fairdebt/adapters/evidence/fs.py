@@ -2,14 +2,15 @@
 
 An object is written once and atomically — a temporary file in the object's own directory,
 flushed to disk, made read-only, renamed over the final name, and the directory flushed too —
-so a reader (or a crash) never sees half an object. Two writers of the same bytes race
-harmlessly: both rename identical content onto one name. Putting bytes that are already there
-writes nothing. The media type is not kept: the bytes are the evidence (a letter's PDF, an
-e-mail's MIME text say what they are).
+so a reader (or a crash, or a full disk) never sees half an object. Two writers of the same
+bytes race harmlessly: both rename identical content onto one name. Putting bytes that are
+already there writes nothing. The media type is not kept: the bytes are the evidence (a
+letter's PDF, an e-mail's MIME text say what they are).
 """
 
 from __future__ import annotations
 
+import errno
 import stat
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fairdebt.adapters.files import fsync_directory, write_atomically
 from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.evidence import Check
 
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # no room left, or the user's quota is used up
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0o444: nobody writes it in place
 
 
@@ -41,6 +43,13 @@ class FileEvidenceStore:
             _ensure_dir(target.parent)
             write_atomically(target, data, mode=READ_ONLY)
         except OSError as exc:
+            if exc.errno in FULL:
+                raise FairdebtError(
+                    f"the disk is full at {self.root}: evidence object {ref} "
+                    f"({len(data):,} bytes) was not stored ({exc.strerror})",
+                    hint=f"free space or grow the filesystem under {self.root}; nothing was "
+                    "recorded, so the same action can be retried",
+                ) from None
             raise FairdebtError(
                 f"cannot store evidence in {self.root}: {exc.strerror or exc}",
                 hint="check that FAIRDEBT_EVIDENCE_URL names a writable directory",
