@@ -152,9 +152,11 @@ class Services:
 
 def database(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for settings' database, brought to the newest schema unless migrate=False."""
+    from fairdebt.adapters.db.crypto import load_keyring, use_keyring
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.migrate import upgrade
 
+    use_keyring(load_keyring(settings))  # personal data at rest; a bad key stops here, clearly
     engine = make_engine(settings.sqlalchemy_url, timeout=settings.db_timeout_seconds)
     if migrate:
         upgrade(engine)
