@@ -51,6 +51,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "complaints",
     "visits",
     "portal",
+    "keys",
 )
 
 app = typer.Typer(

@@ -1,16 +1,19 @@
 """Keeping borrower_lookup in step with borrowers, and asking it who holds a phone or e-mail.
 
-Every path that writes a borrower's phones or e-mail calls `index_borrowers` in the same
-transaction (the import's first load and upsert, the migration that encrypts older rows, a
-re-index after the index key changed), so a lookup never misses a number that is stored.
+Every Core INSERT or UPDATE of `borrowers` that sets phones or e-mail re-indexes the rows it
+wrote in the same transaction (`_reindex_written`, an engine event: no caller can forget it).
+The raw bulk paths that bypass Core (COPY / executemany in bulk.py and initial_load.py) and the
+migration that encrypts older rows call `index_borrowers` themselves; a re-index after the
+index key changed is `reindex_all`. So a lookup never misses a number that is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Insert, Select, Update, delete, event, func, insert, select
+from sqlalchemy.engine import Connection, Engine
 
 from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.crypto import Keyring, keyring
@@ -67,6 +70,35 @@ def index_borrowers(
     for start in range(0, len(values), 50_000):
         conn.execute(insert(borrower_lookup), values[start : start + 50_000])
     return len(values)
+
+
+def _reindex_written(
+    conn: Connection,
+    clause: Any,
+    _multiparams: Any,
+    _params: Any,
+    _options: Any,
+    result: Any,
+) -> None:
+    """After a Core INSERT/UPDATE of borrowers that set phones or e-mail: index those rows."""
+    if not isinstance(clause, (Insert, Update)) or clause.table is not t.borrowers:
+        return
+    written = getattr(result.context, "compiled_parameters", None) or []
+    if not any("phones" in p or "email" in p for p in written):
+        return
+    b = t.borrowers.c
+    if isinstance(clause, Insert):
+        ids = sorted({p["id"] for p in written if p.get("id") is not None})
+    else:
+        where = clause.whereclause
+        ids = list(conn.scalars(select(b.id).where(where) if where is not None else select(b.id)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = conn.execute(select(b.id, b.phones, b.email).where(b.id.in_(chunk))).all()
+        index_borrowers(conn, [tuple(r) for r in rows])
+
+
+event.listen(Engine, "after_execute", _reindex_written)
 
 
 def holders(kind: str, value: str) -> Select[tuple[str]]:

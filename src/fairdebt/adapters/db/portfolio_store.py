@@ -65,8 +65,8 @@ class SqlPortfolioStore:
     def upsert(self, kind: Kind, table: pa.Table, *, want_new: bool = False) -> UpsertResult:
         if kind == "borrowers":  # encrypted columns: compared decrypted, then re-indexed
             result = upsert_sealed(self.conn, t.borrowers, "id", table)
+            # New rows went in raw (COPY); changed ones through Core, which re-indexes them.
             index_borrowers(self.conn, _contacts(result.new_rows), replace=False)
-            index_borrowers(self.conn, _contacts(new for _old, new in result.changed))
             return result
         return upsert(self.conn, TARGETS[kind], KEYS[kind], table, want_new=want_new)
 

@@ -178,3 +178,8 @@ sign_ins = Table(
 )
 Index("ix_sign_ins_username_at", sign_ins.c.username, sign_ins.c.at)
 Index("ix_sign_ins_client_at", sign_ins.c.client, sign_ins.c.at)
+
+
+# borrower_lookup and the engine event that keeps it in step with borrowers' phones and e-mail
+# (imported last: both modules use the tables above).
+from fairdebt.adapters.db import lookup_repos, lookup_tables  # noqa: E402, F401
