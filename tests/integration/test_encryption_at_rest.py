@@ -77,9 +77,7 @@ def test_the_stored_bytes_hold_no_personal_data_and_the_app_reads_it(engine, tmp
 def test_a_value_copied_to_another_column_fails_to_decrypt_clearly(engine, tmp_path) -> None:
     _import(engine, _portfolio(tmp_path))
     with engine.begin() as conn:
-        sealed = conn.execute(
-            text("SELECT phones FROM borrowers WHERE id = 'B0001'")
-        ).scalar_one()
+        sealed = conn.execute(text("SELECT phones FROM borrowers WHERE id = 'B0001'")).scalar_one()
         conn.execute(text("UPDATE borrowers SET address = :v WHERE id = 'B0002'"), {"v": sealed})
 
     with engine.connect() as conn, pytest.raises(FairdebtError) as caught:
@@ -160,9 +158,12 @@ def test_rotation_reencrypts_every_row_and_the_app_still_reads_them(engine, tmp_
     assert kr.usage(engine, new) == {new.active: 6}  # 1 ID number, 2 phones, 1 e-mail, 2 addresses
     assert "enc1:t1:" not in _raw_text(engine)
     with engine.connect() as conn:
-        assert conn.execute(
-            select(t.borrowers.c.national_id).where(t.borrowers.c.id == "B0001")
-        ).scalar_one() == "11010519491231002X"
+        assert (
+            conn.execute(
+                select(t.borrowers.c.national_id).where(t.borrowers.c.id == "B0001")
+            ).scalar_one()
+            == "11010519491231002X"
+        )
     with pytest.raises(FairdebtError):
         kr.retire(engine, new, new.active)
     smaller = kr.retire(engine, new, "t1")

@@ -60,6 +60,7 @@ class Keyring:
     index: tuple[str, bytes]
     source: str = "settings"
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, compare=False, repr=False)
+    _mac: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -68,6 +69,7 @@ class Keyring:
             if len(key) != KEY_BYTES:
                 raise KeyringError(f"key {kid!r} is {len(key)} bytes, not 32", hint=KEY_HINT)
         self._ciphers.update({kid: AESGCM(key) for kid, key in self.data})
+        object.__setattr__(self, "_mac", hmac.new(self.index[1], digestmod=hashlib.sha256))
 
     @property
     def active(self) -> str:
@@ -77,7 +79,8 @@ class Keyring:
         """Encrypt `plain` for column `where` ("table.column") under the active key."""
         nonce = os.urandom(NONCE)
         sealed = self._ciphers[self.active].encrypt(nonce, plain.encode("utf-8"), where.encode())
-        return f"{PREFIX}:{self.active}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+        body = binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
+        return f"{PREFIX}:{self.active}:{body}"
 
     def open(self, stored: str, where: str) -> str:
         """The plain text of a sealed value of column `where`; a clear error when it is not
@@ -114,7 +117,8 @@ class Keyring:
 
     def digest(self, kind: str, value: str) -> str:
         """The blind index of a phone or e-mail: HMAC-SHA256(index key, kind NUL value)."""
-        mac = hmac.new(self.index[1], f"{kind}\0{value}".encode(), hashlib.sha256)
+        mac = self._mac.copy()  # the keyed state is computed once per keyring, not per value
+        mac.update(f"{kind}\0{value}".encode())
         return mac.hexdigest()[: DIGEST_BYTES * 2]
 
 
