@@ -133,7 +133,7 @@ def parse_keys(text: str, what: str) -> tuple[tuple[str, bytes], ...]:
         if not sep or not _good_kid(kid):
             raise SettingsError(
                 f"{what} must be kid:base64key pairs separated by commas",
-                hint="make a key with `fairdebt keys new`",
+                hint="32 random bytes in base64 each (docs/settings.md shows how to make one)",
             )
         try:
             key = base64.b64decode(b64, validate=True)
