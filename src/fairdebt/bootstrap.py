@@ -152,7 +152,7 @@ class Services:
 
 def database(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for settings' database, brought to the newest schema unless migrate=False."""
-    from fairdebt.adapters.db.crypto import load_keyring, use_keyring
+    from fairdebt.adapters.db.crypto import check_keyring, load_keyring, use_keyring
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.migrate import upgrade
 
@@ -160,4 +160,5 @@ def database(settings: Settings, *, migrate: bool = True) -> Engine:
     engine = make_engine(settings.sqlalchemy_url, timeout=settings.db_timeout_seconds)
     if migrate:
         upgrade(engine)
+        check_keyring(engine)  # a lost or wrong key file fails here, not mid-request
     return engine

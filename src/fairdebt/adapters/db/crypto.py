@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 from fairdebt.errors import FairdebtError, SettingsError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Dialect
+    from sqlalchemy.engine import Dialect, Engine
 
     from fairdebt.settings import Settings
 
@@ -251,6 +251,19 @@ def keyring() -> Keyring:
 
         _RING.append(load_keyring(load_settings()))
     return _RING[0]
+
+
+def check_keyring(engine: Engine) -> None:
+    """Open one stored value of each encrypted column: a KeyringError now if the keyring cannot
+    read the database (a lost key file replaced by a new one, a wrong FAIRDEBT_DATA_KEYS)."""
+    from sqlalchemy import select
+
+    from fairdebt.adapters.db import tables as t
+
+    b = t.borrowers.c
+    with engine.connect() as conn:
+        for column in (b.national_id, b.phones, b.email, b.address):
+            conn.execute(select(column).where(column != "").limit(1)).first()
 
 
 class Sealed(TypeDecorator[str]):
