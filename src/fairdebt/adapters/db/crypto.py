@@ -119,7 +119,7 @@ class Keyring:
         """The blind index of a phone or e-mail: HMAC-SHA256(index key, kind NUL value)."""
         mac = self._mac.copy()  # the keyed state is computed once per keyring, not per value
         mac.update(f"{kind}\0{value}".encode())
-        return mac.hexdigest()[: DIGEST_BYTES * 2]
+        return str(mac.hexdigest())[: DIGEST_BYTES * 2]
 
 
 # --- key sources ---------------------------------------------------------------------------
