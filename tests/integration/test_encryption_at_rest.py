@@ -94,6 +94,7 @@ def test_an_altered_or_foreign_value_is_refused_not_read_as_garbage() -> None:
         with pytest.raises(crypto.KeyringError):
             ring.open(bad, "borrowers.phones")
     assert ring.open(sealed, "borrowers.phones") == "+8613812345678"
+    assert "1234567890" not in repr(ring) and "t1" not in repr(ring)  # keys never printed
     huge = "\0" + "电" * 100_000
     assert ring.open(ring.seal(huge, "borrowers.address"), "borrowers.address") == huge
 

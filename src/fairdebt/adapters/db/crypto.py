@@ -56,8 +56,8 @@ class KeyringError(FairdebtError):
 class Keyring:
     """Data keys by id (the first is the active one that seals new values) and the index key."""
 
-    data: tuple[tuple[str, bytes], ...]
-    index: tuple[str, bytes]
+    data: tuple[tuple[str, bytes], ...] = field(repr=False)  # never in a log or traceback
+    index: tuple[str, bytes] = field(repr=False)
     source: str = "settings"
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, compare=False, repr=False)
     _mac: Any = field(default=None, compare=False, repr=False)
