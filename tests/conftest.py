@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+TEST_DATA_KEYS = "t1:" + "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI="  # 32 bytes, tests only
+TEST_INDEX_KEY = "tx:" + "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXphYmNkZWY="
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(
@@ -16,6 +19,11 @@ def _isolated_settings(
     data = tmp_path_factory.mktemp("fairdebt-data")
     monkeypatch.setenv("FAIRDEBT_DATA_DIR", str(data))
     monkeypatch.delenv("FAIRDEBT_DATABASE_URL", raising=False)
+    # One pair of personal-data keys for every test and the CLI subprocesses it starts, so a
+    # database written in-process reads in a subprocess (tests/integration/test_encryption_*
+    # covers the key file made on first use).
+    monkeypatch.setenv("FAIRDEBT_DATA_KEYS", TEST_DATA_KEYS)
+    monkeypatch.setenv("FAIRDEBT_INDEX_KEY", TEST_INDEX_KEY)
     monkeypatch.chdir(data)  # so a developer's ./.env is not read
     yield
 

@@ -152,10 +152,13 @@ class Services:
 
 def database(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for settings' database, brought to the newest schema unless migrate=False."""
+    from fairdebt.adapters.db.crypto import check_keyring, load_keyring, use_keyring
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.migrate import upgrade
 
+    use_keyring(load_keyring(settings))  # personal data at rest; a bad key stops here, clearly
     engine = make_engine(settings.sqlalchemy_url, timeout=settings.db_timeout_seconds)
     if migrate:
         upgrade(engine)
+        check_keyring(engine)  # a lost or wrong key file fails here, not mid-request
     return engine

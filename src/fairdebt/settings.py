@@ -297,6 +297,32 @@ class Settings(BaseSettings):
         path = self.signing_key_path
         return path.with_name(f"{path.stem}.keys.json")
 
+    # --- personal data encrypted at rest (adapters/db/crypto.py, docs/security.md) ---
+    data_keys: SecretStr | None = Field(
+        None,
+        description="Keys that encrypt ID numbers, phones, e-mail and addresses at rest: "
+        "'kid:base64key,kid2:base64key' (32-byte keys; the first is active, the others only "
+        "read older values). Unset: the key file (data_key_file).",
+    )
+    index_key: SecretStr | None = Field(
+        None,
+        description="The key of the blind index that finds a borrower by phone or e-mail "
+        "('kid:base64key'); required with data_keys.",
+    )
+    data_key_file: Path | None = Field(
+        None,
+        description="The personal-data key file used when data_keys is unset; default "
+        "<data_dir>/data-keys, made on first use (mode 0600). Back it up: without it the "
+        "personal data is lost.",
+    )
+
+    @property
+    def data_key_path(self) -> Path:
+        """The personal-data key file (`data_key_file`, else <data_dir>/data-keys)."""
+        if self.data_key_file is not None:
+            return self.data_key_file
+        return self.data_dir / "data-keys"
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

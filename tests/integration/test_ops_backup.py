@@ -353,3 +353,49 @@ def test_no_room_to_unpack_is_said_and_nothing_restored(
         assert list(data.iterdir()) == []  # the staging folder is gone too
     finally:
         subprocess.run(["umount", str(data)], check=False)
+
+
+def test_the_personal_data_key_file_travels_with_the_backup(
+    engine, database_url, tmp_path, fairdebt, monkeypatch
+) -> None:
+    """With no keys in the settings, phones are sealed under <data_dir>/data-keys: the archive
+    must carry that file, or the restored phones and addresses could never be read again."""
+    from fairdebt.adapters.db import crypto
+    from fairdebt.adapters.db.tables import borrowers
+    from fairdebt.settings import load_settings
+
+    monkeypatch.delenv("FAIRDEBT_DATA_KEYS")
+    monkeypatch.delenv("FAIRDEBT_INDEX_KEY")
+    data = tmp_path / "source"
+    data.mkdir()
+    env = {"FAIRDEBT_DATABASE_URL": database_url, "FAIRDEBT_DATA_DIR": str(data)}
+    monkeypatch.setenv("FAIRDEBT_DATA_DIR", str(data))
+    crypto.use_keyring(crypto.load_keyring(load_settings()))  # makes data/data-keys
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                borrowers.insert().values(
+                    id="B9", name="李娜", phones="+8613800000009", timezone="Asia/Shanghai"
+                )
+            )
+        archive = _backup(fairdebt, env, tmp_path / "out.tar.gz")
+        with tarfile.open(archive) as tar:
+            assert "secrets/data/data-keys" in tar.getnames()
+
+        url, target = _fresh_target(database_url, tmp_path)
+        if not database_url.startswith("sqlite"):
+            _empty_postgres(engine)
+        restored = fairdebt("restore", str(archive), "--quiet", env=target)
+        assert restored.returncode == 0, restored.stdout + restored.stderr
+
+        monkeypatch.setenv("FAIRDEBT_DATA_DIR", target["FAIRDEBT_DATA_DIR"])
+        crypto.use_keyring(crypto.load_keyring(load_settings()))
+        copy = make_engine(url)
+        try:
+            with copy.connect() as conn:
+                phones = conn.execute(select(borrowers.c.phones)).scalar_one()
+        finally:
+            copy.dispose()
+        assert phones == "+8613800000009"
+    finally:
+        crypto.use_keyring(None)

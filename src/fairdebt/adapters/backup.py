@@ -6,7 +6,8 @@ The archive is a gzip-compressed tar:
     database/fairdebt.db | database/fairdebt.pgdump   a consistent copy (adapters/db/dump.py)
     evidence/sha256/<2 hex>/<62 hex>                   every object of a filesystem store
     evidence.txt                                       every reference the events name (S3)
-    secrets/data/<path>                                every *.pem / *.key file of the data dir
+    secrets/data/<path>                                every *.pem / *.key file of the data dir, and
+                                                       the personal-data key file (data-keys)
     secrets/signing/<name>                             the signing key and its key list, if
                                                        kept outside the data dir
     checkpoints.txt                                    every checkpoint's publishable line

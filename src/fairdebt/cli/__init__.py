@@ -52,6 +52,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "visits",
     "portal",
     "backup",
+    "keys",
 )
 
 app = typer.Typer(

@@ -117,8 +117,10 @@ def _source(wired: Services) -> Source:
 
     store = wired.evidence
     root = store.root if isinstance(store, FileEvidenceStore) else None
-    keys = (wired.settings.signing_key_path, wired.settings.signing_keyring_path)
-    return Source(wired.settings.sqlalchemy_url, wired.settings.data_dir, store, root, keys)
+    settings = wired.settings
+    # The personal-data key file too: without it the restored phones and addresses are lost.
+    keys = (settings.signing_key_path, settings.signing_keyring_path, settings.data_key_path)
+    return Source(settings.sqlalchemy_url, settings.data_dir, store, root, keys)
 
 
 def _target(wired: Services) -> Target:

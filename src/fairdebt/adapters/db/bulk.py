@@ -3,6 +3,10 @@
 Rows go into a TEMPORARY staging table in batches (executemany on SQLite, COPY on
 PostgreSQL); then one INSERT … SELECT adds the new rows and one query finds the changed ones.
 No Python object is built per row beyond the tuple handed to the driver.
+
+Encrypted columns (crypto.Sealed) bypass SQLAlchemy's types on these raw paths, so their values
+are sealed in Python first (`seal_table`); a table with such columns is upserted by comparing
+decrypted rows in Python (`upsert_sealed`), since two seals of one value never compare equal.
 """
 
 from __future__ import annotations
@@ -15,9 +19,29 @@ import pyarrow as pa
 from sqlalchemy import Column, MetaData, Table, and_, exists, func, insert, not_, select, update
 from sqlalchemy.engine import Connection
 
+from fairdebt.adapters.db.crypto import Sealed, keyring
 from fairdebt.services.ports.records import UpsertResult
 
 BATCH = 100_000
+
+
+def sealed_columns(target: Table) -> dict[str, str]:
+    """Column name -> its "table.column" label, for the encrypted columns of `target`."""
+    return {c.name: c.type.where for c in target.columns if isinstance(c.type, Sealed)}
+
+
+def seal_table(target: Table, table: pa.Table) -> pa.Table:
+    """`table` with the values of `target`'s encrypted columns sealed (for raw COPY/executemany,
+    which skip SQLAlchemy's types)."""
+    ring = keyring()
+    for name, where in sealed_columns(target).items():
+        if name not in table.column_names:
+            continue
+        plain = table[name].to_pylist()
+        sealed = [ring.seal(v, where) if v else v for v in plain]
+        index = table.column_names.index(name)
+        table = table.set_column(index, name, pa.array(sealed, pa.string()))
+    return table
 
 
 def staging_table(target: Table) -> Table:
@@ -107,6 +131,30 @@ def upsert(
     _apply_changes(conn, target, key, changed)
     stage.drop(conn)
     return UpsertResult(new=new, changed=tuple(changed), new_rows=new_rows)
+
+
+def upsert_sealed(conn: Connection, target: Table, key: str, table: pa.Table) -> UpsertResult:
+    """`upsert` for a table with encrypted columns, keyed by one column: the stored rows of the
+    incoming keys are read (decrypted) and compared in Python; new rows are inserted sealed,
+    changed ones updated through the Core types (which seal them)."""
+    cols = table.column_names
+    incoming = table.to_pylist()
+    stored: dict[Any, dict[str, Any]] = {}
+    keys = [row[key] for row in incoming]
+    for start in range(0, len(keys), 20_000):
+        chunk = keys[start : start + 20_000]
+        query = select(*(target.c[c] for c in cols)).where(target.c[key].in_(chunk))
+        stored.update({r._mapping[key]: dict(r._mapping) for r in conn.execute(query)})
+    new_rows = [row for row in incoming if row[key] not in stored]
+    changed = [
+        (stored[row[key]], row)
+        for row in incoming
+        if row[key] in stored and stored[row[key]] != row
+    ]
+    if new_rows:
+        insert_rows(conn, target, seal_table(target, pa.Table.from_pylist(new_rows, table.schema)))
+    _apply_changes(conn, target, (key,), changed)
+    return UpsertResult(new=len(new_rows), changed=tuple(changed), new_rows=tuple(new_rows))
 
 
 def _apply_changes(

@@ -1,19 +1,19 @@
 """The address book behind the inbound webhooks (services.ports.inbound), in SQLAlchemy Core.
 
-A borrower's phones are one text column (E.164 numbers joined by ";"), so a number is found by
-its place in the list: the whole value, first, last or in between. Inbound messages are few
-(replies and receipts, not the outbound volume), and a scan of the borrowers is acceptable; an
-index table of phones would make it a lookup should that change.
+Phones and e-mail are encrypted in `borrowers`, so a number or address is found through the
+blind index `borrower_lookup` (adapters/db/lookup_repos.py): one keyed digest, one index probe,
+nothing decrypted.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.lookup_repos import holders
 from fairdebt.adapters.db.worklist_tables import contact_attempts
 from fairdebt.domain.case import CaseStatus
 
@@ -29,25 +29,15 @@ class SqlAddressBook:
         self.conn = conn
 
     def open_cases_by_phone(self, phone: str) -> list[str]:
-        phones = t.borrowers.c.phones
-        quoted = _like_literal(phone)
-        holds = or_(
-            phones == phone,
-            phones.like(f"{quoted};%", escape="\\"),
-            phones.like(f"%;{quoted}", escape="\\"),
-            phones.like(f"%;{quoted};%", escape="\\"),
-        )
-        return self._open_cases(holds)
+        return self._open_cases(t.cases.c.borrower_id.in_(holders("phone", phone)))
 
     def open_cases_by_email(self, address: str) -> list[str]:
-        email = t.borrowers.c.email
-        return self._open_cases(func.lower(func.trim(email)) == literal(address.strip().lower()))
+        return self._open_cases(t.cases.c.borrower_id.in_(holders("email", address)))
 
     def _open_cases(self, holds: object) -> list[str]:
-        b, c = t.borrowers.c, t.cases.c
+        c = t.cases.c
         query = (
             select(c.id)
-            .select_from(t.cases.join(t.borrowers, b.id == c.borrower_id))
             .where(and_(holds, c.status != CaseStatus.CLOSED.value))  # type: ignore[arg-type]
             .order_by(c.id)
         )

@@ -15,8 +15,10 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.bulk import deferred_indexes, insert_rows
+from fairdebt.adapters.db.bulk import deferred_indexes, insert_rows, seal_table
 from fairdebt.adapters.db.engine import without_foreign_keys
+from fairdebt.adapters.db.lookup_repos import index_borrowers
+from fairdebt.adapters.db.lookup_tables import borrower_lookup
 from fairdebt.adapters.db.snapshot import account_status_select, bucket_sql
 from fairdebt.domain.events import GENESIS, canonical_json, format_instant, seal
 
@@ -46,6 +48,7 @@ EMPTY = {
 
 LOADED = (
     t.borrowers,
+    borrower_lookup,
     t.accounts,
     t.instalments,
     t.payments,
@@ -74,8 +77,20 @@ def load(
     with deferred_indexes(conn, LOADED):
         for name in ("borrowers", "accounts", "instalments", "payments"):
             if name in tables:
-                insert_rows(conn, getattr(t, name), tables[name])
+                target = getattr(t, name)
+                insert_rows(conn, target, seal_table(target, tables[name]))
+        if "borrowers" in tables:
+            _index(conn, tables["borrowers"])
         return _derive(conn, tables, as_of, now, actor)
+
+
+def _index(conn: Connection, borrowers: pa.Table) -> None:
+    """The blind index of every phone and e-mail loaded (all borrowers are new here)."""
+    columns = [
+        borrowers[c].to_pylist() if c in borrowers.column_names else [None] * borrowers.num_rows
+        for c in ("id", "phones", "email")
+    ]
+    index_borrowers(conn, zip(*columns, strict=True), replace=False)
 
 
 def _derive(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Date, Table, bindparam, select, text
@@ -16,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 from fairdebt.adapters.db import initial_load
 from fairdebt.adapters.db import tables as t
-from fairdebt.adapters.db.bulk import existing_keys, upsert
+from fairdebt.adapters.db.bulk import existing_keys, upsert, upsert_sealed
+from fairdebt.adapters.db.lookup_repos import index_borrowers
 from fairdebt.adapters.db.repayment_tables import repayment_plans
 from fairdebt.adapters.db.repositories import SqlEventLog, event_row
 from fairdebt.adapters.db.snapshot import refresh_snapshot
@@ -40,6 +42,10 @@ CHUNK = 20_000
 _ORPHAN = "NOT EXISTS (SELECT 1 FROM cases c WHERE c.borrower_id = b.id)"
 
 
+def _contacts(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None, str | None]]:
+    return [(r["id"], r.get("phones"), r.get("email")) for r in rows]
+
+
 class SqlPortfolioStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -57,6 +63,11 @@ class SqlPortfolioStore:
         return initial_load.load(self.conn, by_table, as_of, now, actor)
 
     def upsert(self, kind: Kind, table: pa.Table, *, want_new: bool = False) -> UpsertResult:
+        if kind == "borrowers":  # encrypted columns: compared decrypted, then re-indexed
+            result = upsert_sealed(self.conn, t.borrowers, "id", table)
+            # New rows went in raw (COPY); changed ones through Core, which re-indexes them.
+            index_borrowers(self.conn, _contacts(result.new_rows), replace=False)
+            return result
         return upsert(self.conn, TARGETS[kind], KEYS[kind], table, want_new=want_new)
 
     def accounts_under_plan(self, account_ids: Sequence[str]) -> set[str]:

@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
 )
 
+from fairdebt.adapters.db.crypto import Sealed
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -38,10 +40,11 @@ borrowers = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("name", Text, nullable=False),
-    Column("national_id", String(32)),
-    Column("phones", Text, nullable=False, default=""),  # E.164 numbers joined by ";"
-    Column("email", Text),
-    Column("address", Text),
+    # Encrypted at rest (adapters/db/crypto.py); found by phone or e-mail via borrower_lookup.
+    Column("national_id", Sealed("borrowers.national_id")),
+    Column("phones", Sealed("borrowers.phones"), nullable=False, default=""),  # E.164, ";"
+    Column("email", Sealed("borrowers.email")),
+    Column("address", Sealed("borrowers.address")),
     Column("city", Text),
     Column("lat", Float),
     Column("lon", Float),
@@ -175,3 +178,8 @@ sign_ins = Table(
 )
 Index("ix_sign_ins_username_at", sign_ins.c.username, sign_ins.c.at)
 Index("ix_sign_ins_client_at", sign_ins.c.client, sign_ins.c.at)
+
+
+# borrower_lookup and the engine event that keeps it in step with borrowers' phones and e-mail
+# (imported last: both modules use the tables above).
+from fairdebt.adapters.db import lookup_repos, lookup_tables  # noqa: E402, F401

@@ -1,0 +1,293 @@
+"""Personal data encrypted at rest: AES-256-GCM per value, a keyed blind index for lookups.
+
+A sealed value is `enc1:<kid>:<base64(nonce | ciphertext | tag)>`: a random 96-bit nonce per
+value, the key id so old keys keep reading after a rotation, and the table and column
+("borrowers.phones") as associated data, so a value copied into another column fails to
+decrypt instead of reading as something it is not. Equality lookups (a phone for an inbound
+SMS or a portal sign-in, an e-mail for an unsubscribe) use `digest`: HMAC-SHA256 under a
+separate index key, truncated, stored in `borrower_lookup` — the table is never decrypted to
+find a borrower.
+
+The keys come from the settings (FAIRDEBT_DATA_KEYS and FAIRDEBT_INDEX_KEY) or, when those are
+unset, from a key file in the data directory made on first use with mode 0600 (development
+and the demo need no setting). docs/security.md "Encryption at rest" says how to back it up
+and rotate it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+from fairdebt.errors import FairdebtError, SettingsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect, Engine
+
+    from fairdebt.settings import Settings
+
+PREFIX = "enc1"
+NONCE = 12
+KEY_BYTES = 32
+DIGEST_BYTES = 16  # 128 bits of HMAC-SHA256: no collision among any realistic number of contacts
+KEY_HINT = (
+    "restore the key file from its backup, or set FAIRDEBT_DATA_KEYS / FAIRDEBT_INDEX_KEY "
+    "(docs/security.md, Encryption at rest)"
+)
+
+
+class KeyringError(FairdebtError):
+    """A personal-data key is missing, malformed, or does not open a stored value."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Data keys by id (the first is the active one that seals new values) and the index key."""
+
+    data: tuple[tuple[str, bytes], ...] = field(repr=False)  # never in a log or traceback
+    index: tuple[str, bytes] = field(repr=False)
+    source: str = "settings"
+    _ciphers: dict[str, AESGCM] = field(default_factory=dict, compare=False, repr=False)
+    _mac: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise KeyringError("no personal-data key is configured", hint=KEY_HINT)
+        for kid, key in (*self.data, self.index):
+            if len(key) != KEY_BYTES:
+                raise KeyringError(f"key {kid!r} is {len(key)} bytes, not 32", hint=KEY_HINT)
+        self._ciphers.update({kid: AESGCM(key) for kid, key in self.data})
+        object.__setattr__(self, "_mac", hmac.new(self.index[1], digestmod=hashlib.sha256))
+
+    @property
+    def active(self) -> str:
+        return self.data[0][0]
+
+    def seal(self, plain: str, where: str) -> str:
+        """Encrypt `plain` for column `where` ("table.column") under the active key."""
+        nonce = os.urandom(NONCE)
+        sealed = self._ciphers[self.active].encrypt(nonce, plain.encode("utf-8"), where.encode())
+        body = binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
+        return f"{PREFIX}:{self.active}:{body}"
+
+    def open(self, stored: str, where: str) -> str:
+        """The plain text of a sealed value of column `where`; a clear error when it is not
+        one, its key is unknown, or it was sealed for another column or altered."""
+        prefix, _, rest = stored.partition(":")
+        kid, _, body = rest.partition(":")
+        if prefix != PREFIX or not body:
+            raise KeyringError(
+                f"{where} holds a value that is not encrypted personal data",
+                hint="run `fairdebt db upgrade` (it encrypts older rows)",
+            )
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise KeyringError(
+                f"{where} was encrypted with key {kid!r}, which is not in the keyring",
+                hint=KEY_HINT,
+            )
+        try:
+            raw = base64.b64decode(body, validate=True)
+            plain = cipher.decrypt(raw[:NONCE], raw[NONCE:], where.encode())
+        except (InvalidTag, ValueError, binascii.Error):
+            raise KeyringError(
+                f"a value in {where} does not decrypt with key {kid!r}: altered, copied from "
+                "another column, or the key is wrong",
+                hint=KEY_HINT,
+            ) from None
+        return plain.decode("utf-8")
+
+    def key_of(self, stored: str | None) -> str | None:
+        """The key id a stored value was sealed with (None for an empty value)."""
+        if not stored:
+            return None
+        return stored.split(":", 2)[1] if stored.startswith(PREFIX + ":") else ""
+
+    def digest(self, kind: str, value: str) -> str:
+        """The blind index of a phone or e-mail: HMAC-SHA256(index key, kind NUL value)."""
+        mac = self._mac.copy()  # the keyed state is computed once per keyring, not per value
+        mac.update(f"{kind}\0{value}".encode())
+        return str(mac.hexdigest())[: DIGEST_BYTES * 2]
+
+
+# --- key sources ---------------------------------------------------------------------------
+
+
+def parse_keys(text: str, what: str) -> tuple[tuple[str, bytes], ...]:
+    """`kid:base64key,kid2:base64key` -> ((kid, key), ...); refuses anything else."""
+    keys = []
+    for part in (p.strip() for p in text.split(",")):
+        kid, sep, b64 = part.partition(":")
+        if not sep or not _good_kid(kid):
+            raise SettingsError(
+                f"{what} must be kid:base64key pairs separated by commas",
+                hint="32 random bytes in base64 each (docs/settings.md shows how to make one)",
+            )
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise SettingsError(f"{what}: key {kid!r} is not base64", hint=KEY_HINT) from None
+        if len(key) != KEY_BYTES:
+            raise SettingsError(f"{what}: key {kid!r} is not 32 bytes", hint=KEY_HINT)
+        keys.append((kid, key))
+    if len({kid for kid, _ in keys}) != len(keys):
+        raise SettingsError(f"{what} names a key id twice", hint="key ids must be unique")
+    return tuple(keys)
+
+
+def _good_kid(kid: str) -> bool:
+    return 0 < len(kid) <= 32 and all(c.isascii() and (c.isalnum() or c in "-_") for c in kid)
+
+
+def new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+FILE_HEADER = (
+    "# fairdebt personal-data keys (docs/security.md, Encryption at rest).\n"
+    "# Back this file up apart from the database: without it the personal data is lost.\n"
+    "# 'data' lines: the first is the active key, the others still read older values.\n"
+)
+
+
+def read_key_file(path: Path) -> Keyring:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyringError(f"no personal-data key file at {path}", hint=KEY_HINT) from None
+    except OSError as exc:
+        raise KeyringError(
+            f"cannot read the key file {path}: {exc.strerror}",
+            hint="the key file must be readable by the user running fairdebt (mode 0600)",
+        ) from None
+    data: list[tuple[str, bytes]] = []
+    index: list[tuple[str, bytes]] = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if len(words) != 3 or words[0] not in ("data", "index"):
+            raise KeyringError(f"{path}: unreadable line {words[0]!r}…", hint=KEY_HINT)
+        (data if words[0] == "data" else index).extend(
+            parse_keys(f"{words[1]}:{words[2]}", str(path))
+        )
+    if not data or len(index) != 1:
+        raise KeyringError(f"{path} lacks a data key or its one index key", hint=KEY_HINT)
+    return Keyring(tuple(data), index[0], source=str(path))
+
+
+def write_key_file(path: Path, ring: Keyring, *, new: bool = False) -> None:
+    """Write the keyring to `path` (mode 0600), atomically: a crash leaves the old file."""
+    lines = [FILE_HEADER]
+    lines += [f"data {kid} {base64.b64encode(key).decode()}\n" for kid, key in ring.data]
+    lines.append(f"index {ring.index[0]} {base64.b64encode(ring.index[1]).decode()}\n")
+    tmp = path.with_name(path.name + ".new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if new and path.exists():
+            raise KeyringError(f"{path} exists; a key file is never overwritten", hint=KEY_HINT)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise KeyringError(
+            f"cannot write the key file {path}: {exc.strerror}",
+            hint="check that the data directory is writable",
+        ) from None
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    """The keyring the settings name: FAIRDEBT_DATA_KEYS (+ FAIRDEBT_INDEX_KEY), else the key
+    file (made on first use, mode 0600)."""
+    if settings.data_keys is not None:
+        if settings.index_key is None:
+            raise SettingsError(
+                "FAIRDEBT_DATA_KEYS is set but FAIRDEBT_INDEX_KEY is not",
+                hint="set FAIRDEBT_INDEX_KEY=kid:base64key (a key of its own)",
+            )
+        data = parse_keys(settings.data_keys.get_secret_value(), "FAIRDEBT_DATA_KEYS")
+        index = parse_keys(settings.index_key.get_secret_value(), "FAIRDEBT_INDEX_KEY")
+        if len(index) != 1:
+            raise SettingsError("FAIRDEBT_INDEX_KEY must be one kid:base64key", hint=KEY_HINT)
+        return Keyring(data, index[0], source="FAIRDEBT_DATA_KEYS")
+    path = settings.data_key_path
+    if not path.exists():
+        ring = Keyring((("k1", secrets.token_bytes(KEY_BYTES)),), ("x1", secrets.token_bytes(32)))
+        write_key_file(path, ring, new=True)
+    return read_key_file(path)
+
+
+# --- the process's keyring ----------------------------------------------------------------
+
+_RING: list[Keyring] = []
+
+
+def use_keyring(ring: Keyring | None) -> None:
+    """Make `ring` the keyring every sealed column uses (the composition root calls this)."""
+    _RING.clear()
+    if ring is not None:
+        _RING.append(ring)
+
+
+def keyring() -> Keyring:
+    """The process's keyring; loaded from the settings on first use when none was set."""
+    if not _RING:
+        from fairdebt.settings import load_settings
+
+        _RING.append(load_keyring(load_settings()))
+    return _RING[0]
+
+
+def check_keyring(engine: Engine) -> None:
+    """Open one stored value of each encrypted column: a KeyringError now if the keyring cannot
+    read the database (a lost key file replaced by a new one, a wrong FAIRDEBT_DATA_KEYS)."""
+    from sqlalchemy import select
+
+    from fairdebt.adapters.db import tables as t
+
+    b = t.borrowers.c
+    with engine.connect() as conn:
+        for column in (b.national_id, b.phones, b.email, b.address):
+            conn.execute(select(column).where(column != "").limit(1)).first()
+
+
+class Sealed(TypeDecorator[str]):
+    """A text column stored encrypted: every Core insert, update and select seals and opens it.
+
+    Equality in SQL against a sealed column never matches (each seal has a fresh nonce); find
+    rows through `borrower_lookup` instead. The empty string stays empty (it says "none")."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, where: str) -> None:
+        super().__init__()
+        self.where = where
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value  # type: ignore[no-any-return]
+        return keyring().seal(str(value), self.where)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value  # type: ignore[no-any-return]
+        return keyring().open(str(value), self.where)
+
+    def copy(self, **kw: Any) -> Sealed:
+        return Sealed(self.where)
