@@ -122,9 +122,7 @@ def signed_in_with_factor(site: FastAPI, browser_of, clock: MovingClock) -> tupl
     return name, secret, codes
 
 
-def test_enrolment_needs_a_current_code_and_then_never_shows_the_secret(
-    site, browser_of, clock
-):
+def test_enrolment_needs_a_current_code_and_then_never_shows_the_secret(site, browser_of, clock):
     name = new_user(site)
     browser = browser_of()
     password_step(browser, name)
@@ -146,9 +144,7 @@ def test_enrolment_needs_a_current_code_and_then_never_shows_the_secret(
     assert again.status_code == 409  # one factor at a time
 
 
-def test_sign_in_needs_the_code_and_the_half_signed_cookie_opens_nothing(
-    site, browser_of, clock
-):
+def test_sign_in_needs_the_code_and_the_half_signed_cookie_opens_nothing(site, browser_of, clock):
     name, secret, _ = signed_in_with_factor(site, browser_of, clock)
     browser = browser_of()
 
@@ -254,9 +250,7 @@ def test_turning_off_needs_the_password_and_a_code(site, browser_of, clock):
     assert password_step(browser_of(), name) == "/console/"  # the password alone again
 
 
-def test_a_role_that_requires_it_sets_it_up_before_its_first_session(
-    console_db, clock, browser_of
-):
+def test_a_role_that_requires_it_sets_it_up_before_its_first_session(console_db, clock, browser_of):
     app = make_app(console_db[0], clock, require_2fa_roles="field_agent")
     name = new_user(app, "field_agent")
     browser = browser_of(app)
