@@ -114,3 +114,36 @@ def test_a_step_far_in_the_future_is_stored_whole(engine):
     with SqlUnitOfWork(engine) as uow:
         stored = uow.second_factors.get(user.id)
     assert stored is not None and stored.last_step == far
+
+
+def test_the_cli_lists_and_resets_second_factors(database_url):
+    import json
+
+    from cli_run import fairdebt
+
+    from fairdebt.adapters.db.engine import make_engine
+    from fairdebt.services.sessions import Lifetimes, open_session, resolve
+
+    env = {"FAIRDEBT_DATABASE_URL": database_url}
+    engine = make_engine(database_url)
+    user, _, _ = enrolled(engine, "lost.phone")
+    create_user(SqlUnitOfWork(engine), "no.phone", "collector", "s3cret-pass", "No phone")
+    token = open_session(SqlUnitOfWork(engine), user, datetime.now(UTC), Lifetimes())
+
+    before = json.loads(fairdebt("users", "list", "--json", env=env).stdout)
+    reset = fairdebt("users", "2fa-reset", "lost.phone", env=env)
+    after = json.loads(fairdebt("users", "list", "--json", env=env).stdout)
+    unknown = fairdebt("users", "2fa-reset", "nobody", env=env)
+
+    assert {r["username"]: r["second_factor"] for r in before} == {
+        "lost.phone": True,
+        "no.phone": False,
+    }
+    assert reset.returncode == 0 and "second factor removed" in reset.stdout, reset.stderr
+    assert not any(r["second_factor"] for r in after)
+    assert resolve(SqlUnitOfWork(engine), token, datetime.now(UTC), Lifetimes()) is None
+    assert unknown.returncode == 2 and "no user named 'nobody'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    kinds = [e.kind for e in factor.events_of(SqlUnitOfWork(engine), user.id)]
+    assert FactorEventKind.RESET in kinds  # the CLI records it at the real time
+    engine.dispose()
