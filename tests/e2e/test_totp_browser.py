@@ -1,4 +1,4 @@
-"""The second factor in a real browser against the real server: a compliance officer, whose role
+"""The second factor in a real browser against the real server: a supervisor, whose role
 requires one here, sets it up at sign-in by reading the key off the page, then signs in again
 with a code."""
 
@@ -23,10 +23,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory: pytest.TempPathFactory, chromium) -> Iterator[str]:
     """A server of its own (its factors do not leak into the other browser tests), where the
-    compliance role must use a second factor."""
+    supervisor role must use a second factor."""
     folder: Path = tmp_path_factory.mktemp("e2e-totp")
     database_url, _ = build_database(folder)
-    with serving(folder, database_url, require_2fa_roles="compliance") as url:
+    with serving(folder, database_url, require_2fa_roles="supervisor") as url:
         yield url
 
 
@@ -49,9 +49,9 @@ def now_code(secret: str, ahead: int = 0) -> str:
     return factor.code_at(secret, factor.step_of(datetime.now(UTC)) + ahead)
 
 
-def test_a_compliance_officer_sets_up_the_factor_then_signs_in_with_a_code(strict_page: Page):
+def test_a_supervisor_sets_up_the_factor_then_signs_in_with_a_code(strict_page: Page):
     page = strict_page
-    password(page, "compliance")
+    password(page, "supervisor")
 
     expect(page).to_have_url(re.compile(r"/login/enrol$"))
     expect(page.get_by_test_id("totp-qr").locator("svg")).to_be_visible()
@@ -60,7 +60,7 @@ def test_a_compliance_officer_sets_up_the_factor_then_signs_in_with_a_code(stric
     page.goto("/console/")  # nobody is signed in yet
     expect(page).to_have_url(re.compile(r"/login\?next="))
 
-    password(page, "compliance")
+    password(page, "supervisor")
     expect(page).to_have_url(re.compile(r"/login/enrol$"))
     assert page.get_by_test_id("totp-secret").get_attribute("data-secret") == secret  # pending
     page.fill("#code", now_code(secret))
@@ -70,7 +70,7 @@ def test_a_compliance_officer_sets_up_the_factor_then_signs_in_with_a_code(stric
     expect(page).to_have_url(re.compile(r"/console/$"))
 
     page.click("nav form[action$='/logout'] button")
-    password(page, "compliance")
+    password(page, "supervisor")
     expect(page).to_have_url(re.compile(r"/login/code$"))
     page.fill("#code", "000000")
     page.click("form[action$='/login/code'] button[type=submit]")
