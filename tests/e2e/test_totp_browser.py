@@ -18,6 +18,7 @@ from served import serving
 from fairdebt.services import second_factor as factor
 
 pytestmark = pytest.mark.e2e
+SLOW = 30_000  # ms
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def strict_server(tmp_path_factory: pytest.TempPathFactory, chromium) -> Iterato
 @pytest.fixture
 def strict_page(chromium, strict_server: str) -> Iterator[Page]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=strict_server)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(SLOW)  # a shared, busy machine: argon2 takes its time
     yield context.new_page()
     context.close()
 
@@ -53,31 +54,31 @@ def test_a_supervisor_sets_up_the_factor_then_signs_in_with_a_code(strict_page: 
     page = strict_page
     password(page, "supervisor")
 
-    expect(page).to_have_url(re.compile(r"/login/enrol$"))
-    expect(page.get_by_test_id("totp-qr").locator("svg")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/login/enrol$"), timeout=SLOW)
+    expect(page.get_by_test_id("totp-qr").locator("svg")).to_be_visible(timeout=SLOW)
     secret = page.get_by_test_id("totp-secret").get_attribute("data-secret")
     assert secret and re.fullmatch(r"[A-Z2-7]{32}", secret)
     page.goto("/console/")  # nobody is signed in yet
-    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=SLOW)
 
     password(page, "supervisor")
-    expect(page).to_have_url(re.compile(r"/login/enrol$"))
+    expect(page).to_have_url(re.compile(r"/login/enrol$"), timeout=SLOW)
     assert page.get_by_test_id("totp-secret").get_attribute("data-secret") == secret  # pending
     page.fill("#code", now_code(secret))
     page.get_by_test_id("totp-confirm").click()
-    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10, timeout=SLOW)
     page.get_by_test_id("continue").click()
-    expect(page).to_have_url(re.compile(r"/console/$"))
+    expect(page).to_have_url(re.compile(r"/console/$"), timeout=SLOW)
 
     page.click("nav form[action$='/logout'] button")
     password(page, "supervisor")
-    expect(page).to_have_url(re.compile(r"/login/code$"))
+    expect(page).to_have_url(re.compile(r"/login/code$"), timeout=SLOW)
     page.fill("#code", "000000")
     page.click("form[action$='/login/code'] button[type=submit]")
-    expect(page.get_by_test_id("code-failed")).to_be_visible()
+    expect(page.get_by_test_id("code-failed")).to_be_visible(timeout=SLOW)
     page.fill("#code", now_code(secret, ahead=1))  # a newer step than the set-up's
     page.click("form[action$='/login/code'] button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/$"))
+    expect(page).to_have_url(re.compile(r"/console/$"), timeout=SLOW)
     page.get_by_test_id("nav-2fa").click()
-    expect(page.get_by_test_id("totp-status")).to_be_visible()
+    expect(page.get_by_test_id("totp-status")).to_be_visible(timeout=SLOW)
     expect(page.get_by_test_id("totp-secret")).to_have_count(0)
