@@ -287,3 +287,19 @@ def test_the_second_factor_page_is_in_chinese_too(site, browser_of):
     password_step(browser, name)
     page = browser.get("/console/account/2fa?lang=zh-CN")
     assert "两步验证" in page.text
+
+
+def test_a_new_password_step_voids_a_set_up_secret_someone_saw(console_db, clock, browser_of):
+    app = make_app(console_db[0], clock, require_2fa_roles="collector")
+    name = new_user(app, "collector")
+    snooper, owner = browser_of(app), browser_of(app)
+    password_step(snooper, name)
+    seen = SECRET.search(snooper.get("/login/enrol").text).group(1)  # type: ignore[union-attr]
+
+    password_step(owner, name)
+    mine = SECRET.search(owner.get("/login/enrol").text).group(1)  # type: ignore[union-attr]
+
+    assert mine != seen
+    assert snooper.get("/login/enrol").headers["location"] == "/login"  # its challenge is void
+    assert post(snooper, "/login/enrol", {"code": code(mine, clock)}).status_code == 303
+    assert post(owner, "/login/enrol", {"code": code(mine, clock)}).status_code == 200

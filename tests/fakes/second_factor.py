@@ -67,6 +67,16 @@ class FakeChallengeRepository:
         self.rows[challenge_id] = dataclasses.replace(found, used_at=at)
         return True
 
+    def void_user(self, user_id: str, purpose: str, at: datetime) -> int:
+        open_ones = [
+            c
+            for c in self.rows.values()
+            if c.user_id == user_id and c.purpose == purpose and c.used_at is None
+        ]
+        for found in open_ones:
+            self.rows[found.id] = dataclasses.replace(found, used_at=at)
+        return len(open_ones)
+
 
 class FakeFactorEventLog:
     def __init__(self) -> None:

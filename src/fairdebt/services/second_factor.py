@@ -333,10 +333,14 @@ def reset(uow: UnitOfWork, user: User, now: datetime, actor: str = "cli") -> boo
 
 def open_challenge(uow: UnitOfWork, user: User, purpose: str, now: datetime) -> str:
     """After the right password: a token for the browser that opens only the code (or
-    enrolment) step, for CHALLENGE_TTL, once."""
+    enrolment) step, for CHALLENGE_TTL, once. A new enrolment challenge voids the user's
+    earlier ones (with the secret they showed: the web page starts a new set-up with it), so
+    a browser that saw one set-up cannot look at the next."""
     token = secrets.token_urlsafe(32)
     challenge = Challenge(session_id(token), user.id, purpose, now, now + CHALLENGE_TTL)
     with uow:
+        if purpose == "enrol":
+            uow.sign_in_challenges.void_user(user.id, purpose, now)
         uow.sign_in_challenges.add(challenge)
         uow.commit()
     return token

@@ -212,3 +212,15 @@ def test_a_challenge_opens_its_step_once_and_only_until_it_expires():
     assert factor.take_challenge(uow, token, NOW)
     assert not factor.take_challenge(uow, token, NOW)
     assert factor.challenge_user(uow, token, "code", NOW) is None
+
+
+def test_a_new_enrolment_challenge_voids_the_earlier_ones_but_not_code_challenges():
+    uow = FakeUnitOfWork()
+    user = create_user(uow, "boss", "supervisor", "s3cret-pass", "Boss")
+    code_step = factor.open_challenge(uow, user, "code", NOW)
+    first = factor.open_challenge(uow, user, "enrol", NOW)
+    second = factor.open_challenge(uow, user, "enrol", NOW)
+
+    assert factor.challenge_user(uow, first, "enrol", NOW) is None
+    assert factor.challenge_user(uow, second, "enrol", NOW) is not None
+    assert factor.challenge_user(uow, code_step, "code", NOW) is not None

@@ -142,6 +142,14 @@ class SqlChallengeRepository:
         )
         return bool(self.conn.execute(query.values(used_at=_iso(at))).rowcount)
 
+    def void_user(self, user_id: str, purpose: str, at: datetime) -> int:
+        query = update(sign_in_challenges).where(
+            sign_in_challenges.c.user_id == user_id,
+            sign_in_challenges.c.purpose == purpose,
+            sign_in_challenges.c.used_at.is_(None),
+        )
+        return int(self.conn.execute(query.values(used_at=_iso(at))).rowcount)
+
 
 class SqlFactorEventLog:
     def __init__(self, conn: Connection) -> None:

@@ -33,6 +33,7 @@ sign_in_challenges = Table(
     Column("created_at", String(40), nullable=False),
     Column("expires_at", String(40), nullable=False),
     Column("used_at", String(40)),
+    Index("ix_sign_in_challenges_user_id", "user_id"),
 )
 
 factor_events = Table(

@@ -103,6 +103,10 @@ class ChallengeRepository(Protocol):
         """Mark the challenge used if it was not; whether this call did (used once only)."""
         ...
 
+    def void_user(self, user_id: str, purpose: str, at: datetime) -> int:
+        """Mark every unused challenge of the user for this purpose used; how many."""
+        ...
+
 
 class FactorEventLog(Protocol):
     def add(self, event: FactorEvent) -> None: ...

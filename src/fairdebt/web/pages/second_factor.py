@@ -66,7 +66,10 @@ def after_password(request: Request, user: User, next_url: str) -> Response:
         sign_in(request, user)
         return RedirectResponse(safe_next(next_url), status_code=303)
     sign_out(request)  # whatever session the browser had ends; only the challenge is held
-    token = factor.open_challenge(services.uow(), user, purpose, services.clock.now())
+    now = services.clock.now()
+    if purpose == "enrol":  # a new secret for each password step: one seen before is void
+        factor.begin_enrolment(services.uow(), user, now, sealer_of(request))
+    token = factor.open_challenge(services.uow(), user, purpose, now)
     request.session[PENDING] = token
     request.session[PENDING_NEXT] = safe_next(next_url)
     target = "login_code_form" if purpose == "code" else "login_enrol_form"

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("used_at", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_challenges")),
     )
+    op.create_index("ix_sign_in_challenges_user_id", "sign_in_challenges", ["user_id"])
     op.create_table(
         "factor_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -56,5 +57,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_factor_events_user_id_at", table_name="factor_events")
     op.drop_table("factor_events")
+    op.drop_index("ix_sign_in_challenges_user_id", table_name="sign_in_challenges")
     op.drop_table("sign_in_challenges")
     op.drop_table("second_factors")
