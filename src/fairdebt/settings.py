@@ -276,6 +276,38 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value.strip()
 
+    # --- second factor for staff (services/second_factor.py, docs/security.md) ---
+    require_2fa_roles: str | None = Field(
+        None,
+        description="Comma-separated roles that must sign in with a TOTP code (they enrol at "
+        "their next sign-in); 'none' for no role. Unset: admin,supervisor,compliance when "
+        "FAIRDEBT_ENV=production, no role otherwise (development, test, the demo).",
+    )
+
+    @field_validator("require_2fa_roles")
+    @classmethod
+    def _2fa_roles(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        if names == ["none"]:
+            return "none"
+        staff = ("collector", "field_agent", "supervisor", "compliance", "agency", "admin")
+        unknown = [n for n in names if n not in staff]
+        if unknown:
+            raise ValueError(f"unknown staff role {unknown[0]!r}; use {', '.join(staff)}")
+        return ",".join(names)
+
+    @property
+    def second_factor_roles(self) -> frozenset[str]:
+        """The roles that must use a second factor (FAIRDEBT_REQUIRE_2FA_ROLES read)."""
+        if self.require_2fa_roles is None:
+            default = ("admin", "supervisor", "compliance")
+            return frozenset(default if self.env == "production" else ())
+        if self.require_2fa_roles in ("", "none"):
+            return frozenset()
+        return frozenset(self.require_2fa_roles.split(","))
+
     # --- audit checkpoints (services/anchor.py, docs/audit.md) ---
     signing_key_file: Path | None = Field(
         None,

@@ -175,6 +175,12 @@ def signs_out() -> Rule:
     return lambda _persona, _target, _method: LOGIN
 
 
+def second_step() -> Rule:
+    """The code (or set-up) step of a sign-in: without the challenge a right password gives,
+    anyone, signed in or not, is sent back to /login."""
+    return lambda _persona, _target, _method: LOGIN
+
+
 def token_only() -> Rule:
     return lambda _persona, _target, _method: UNAUTH
 
@@ -190,6 +196,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): public(),
     ("POST", "/login"): public(),
     ("POST", "/logout"): signs_out(),  # probed last: it ends the persona's session
+    ("GET", "/login/code"): second_step(),
+    ("POST", "/login/code"): second_step(),
+    ("GET", "/login/enrol"): second_step(),
+    ("POST", "/login/enrol"): second_step(),
+    # each staff member's own second factor (pages/second_factor.py)
+    ("GET", "/console/account/2fa"): console(),
+    ("POST", "/console/account/2fa/start"): console(),
+    ("POST", "/console/account/2fa/confirm"): console(),
+    ("POST", "/console/account/2fa/disable"): console(),
     ("GET", "/verify"): public(),
     ("POST", "/verify"): public(),
     # the console's case list, case page and their forms (services.access)
@@ -290,7 +305,11 @@ PARAMS = {
     "token": "no-such-token",
 }
 # Form fields a route validates before its own rule runs (else every persona would get a 422).
-FORMS = {"/console/templates/{template_id}/activate": {"version": "1"}}
+FORMS = {
+    "/console/templates/{template_id}/activate": {"version": "1"},
+    "/login/code": {"code": "000000"},
+    "/login/enrol": {"code": "000000"},
+}
 NOT_ROUTES = frozenset({"/static"})  # the static files' mount: no data behind it
 
 

@@ -20,6 +20,7 @@ from fakes.outbox import FakeOutboxRepositories
 from fakes.portal import FakePortalRepositories
 from fakes.records import FakeRecordRepositories
 from fakes.repayment import FakeRepaymentRepositories
+from fakes.second_factor import FakeSecondFactorRepositories
 from fakes.sessions import FakeSessionRepositories
 from fakes.templates import FakeTemplateRepositories
 from fakes.verify import FakeVerifyRepositories
@@ -46,6 +47,7 @@ class FakeUnitOfWork(
     FakeVisitRepositories,
     FakeCheckpointRepositories,
     FakeFieldMediaRepositories,
+    FakeSecondFactorRepositories,
 ):
     def __init__(self) -> None:
         self._depth = 0

@@ -1,4 +1,4 @@
-"""`fairdebt users ...`: create, list, disable users and reset their passwords.
+"""`fairdebt users ...`: create, list, disable users, reset their passwords and second factors.
 
 A password comes from a hidden prompt (asked twice) or, with `--password-stdin`, from the first
 line of standard input — the way scripts and containers, which have no terminal, give it.
@@ -68,10 +68,14 @@ def create(
 def list_users(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Every user: name, role, agency or borrower, and whether it is disabled."""
+    """Every user: name, role, agency or borrower, whether it is disabled, and whether its
+    second factor (TOTP) is on."""
     from fairdebt.cli._common import print_rows, services
+    from fairdebt.services.second_factor import enabled_users
     from fairdebt.services.users import list_users as all_users
 
+    wired = services()
+    with_factor = enabled_users(wired.uow())
     rows = [
         {
             "username": u.username,
@@ -80,10 +84,19 @@ def list_users(
             "agency_id": u.agency_id,
             "borrower_id": u.borrower_id,
             "disabled_at": u.disabled_at.isoformat() if u.disabled_at else None,
+            "second_factor": u.id in with_factor,
         }
-        for u in all_users(services().uow())
+        for u in all_users(wired.uow())
     ]
-    columns = ("username", "display_name", "role", "agency_id", "borrower_id", "disabled_at")
+    columns = (
+        "username",
+        "display_name",
+        "role",
+        "agency_id",
+        "borrower_id",
+        "disabled_at",
+        "second_factor",
+    )
     print_rows(rows, columns, as_json, title=f"{len(rows)} user(s)")
 
 
@@ -111,3 +124,20 @@ def reset_password(
     existing_user(wired.uow(), username)  # an unknown name is refused before the prompt
     user = reset_password(wired.uow(), username, read_password(password_stdin), wired.clock.now())
     out.print(f"new password set for {user.username}")
+
+
+@users_app.command("2fa-reset")
+def reset_second_factor(
+    username: str = typer.Argument(..., help="The user whose second factor to remove."),
+) -> None:
+    """Remove a user's second factor (a lost phone) and end its sessions: the next sign-in
+    sets one up again where the role requires it. Recorded as a factor event."""
+    from fairdebt.cli._common import out, services
+    from fairdebt.services.second_factor import reset
+    from fairdebt.services.users import existing_user
+
+    wired = services()
+    user = existing_user(wired.uow(), username)
+    had = reset(wired.uow(), user, wired.clock.now(), actor="cli")
+    done = "second factor removed" if had else "no second factor was set up"
+    out.print(f"{user.username}: {done}; its sessions ended", highlight=False)

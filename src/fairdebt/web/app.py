@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 API_MODULES: tuple[str, ...] = ("gate", "strategy", "inbound")
 PAGE_MODULES: tuple[str, ...] = (
     "auth_pages",
+    "second_factor",
     "console",
     "strategy",
     "queue",

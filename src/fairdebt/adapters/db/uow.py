@@ -22,6 +22,7 @@ from fairdebt.adapters.db.portal_repos import SqlPortalRepositories
 from fairdebt.adapters.db.record_repos import SqlRecordRepositories
 from fairdebt.adapters.db.repayment_repos import SqlRepaymentRepositories
 from fairdebt.adapters.db.repositories import SqlCaseRepository, SqlEventLog
+from fairdebt.adapters.db.second_factor_repos import SqlSecondFactorRepositories
 from fairdebt.adapters.db.session_repos import SqlSessionRepositories
 from fairdebt.adapters.db.template_repos import SqlTemplateRepositories
 from fairdebt.adapters.db.verify_repos import SqlVerifyRepositories
@@ -46,6 +47,7 @@ class SqlUnitOfWork(
     SqlVisitRepositories,
     SqlCheckpointRepositories,
     SqlFieldMediaRepositories,
+    SqlSecondFactorRepositories,
 ):
     """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()` — without commit, nothing stays."""
 

@@ -26,6 +26,7 @@ from fairdebt.services.ports.outbox import OutboxRepositories
 from fairdebt.services.ports.portal import PortalRepositories
 from fairdebt.services.ports.records import RecordRepositories
 from fairdebt.services.ports.repayment import RepaymentRepositories
+from fairdebt.services.ports.second_factor import SecondFactorRepositories
 from fairdebt.services.ports.sessions import SessionRepositories
 from fairdebt.services.ports.templates import TemplateRepositories
 from fairdebt.services.ports.verify import VerifyRepositories
@@ -47,6 +48,7 @@ __all__ = [
     "PortalRepositories",
     "RecordRepositories",
     "RepaymentRepositories",
+    "SecondFactorRepositories",
     "SessionRepositories",
     "TemplateRepositories",
     "UnitOfWork",
@@ -79,6 +81,7 @@ class UnitOfWork(
     VisitRepositories,
     CheckpointRepositories,
     FieldMediaRepositories,
+    SecondFactorRepositories,
     Protocol,
 ):
     """One transaction over every repository (module docstring: re-entrant, outermost commits)."""

@@ -1,4 +1,5 @@
-"""Sign in and out: /login, /logout, and / (which sends people to the console)."""
+"""Sign in and out: /login, /logout, and / (which sends people to the console). A user with a
+second factor on (or whose role requires one) goes on to its step (pages/second_factor.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.services.sign_ins import Throttle, attempt
 from fairdebt.services.users import Role
-from fairdebt.web.auth import PORTAL_HOME, safe_next, services_of, sign_in, sign_out, signed_in
+from fairdebt.web.auth import PORTAL_HOME, safe_next, services_of, sign_out, signed_in
+from fairdebt.web.pages.second_factor import after_password
 from fairdebt.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +55,7 @@ def login(
     if user is None:
         context = {"next": safe_next(next), "failed": True, "username": username}
         return render(request, "login.html", context, status_code=401)
-    sign_in(request, user)
-    return RedirectResponse(safe_next(next), status_code=303)
+    return after_password(request, user, next)
 
 
 def _locked(request: Request, next: str, username: str, until: datetime, now: datetime) -> Response:
