@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 
 TEST_DATA_KEYS = "t1:" + "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI="  # 32 bytes, tests only
 TEST_INDEX_KEY = "tx:" + "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXphYmNkZWY="
+# Set for the whole process too, not only per test: module- and session-scoped fixtures (a
+# console database built once per module) seal personal data before any per-test fixture runs,
+# and must seal it under the same keys the tests later read it with.
+os.environ["FAIRDEBT_DATA_KEYS"] = TEST_DATA_KEYS
+os.environ["FAIRDEBT_INDEX_KEY"] = TEST_INDEX_KEY
 
 
 @pytest.fixture(autouse=True)
