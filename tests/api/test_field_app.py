@@ -25,6 +25,7 @@ from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.evidence.fs import FileEvidenceStore
 from fairdebt.bootstrap import Services
+from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
 from fairdebt.web.app import create_app
 
@@ -434,3 +435,31 @@ def test_an_altered_report_is_refused_not_written(open_as, world, tmp_path) -> N
     assert not out.exists()
     fine = fairdebt("visits", "report", world.mine, "--locale", "en", "--out", str(out), env=env)
     assert fine.returncode == 0, fine.stderr
+
+
+def test_oversight_downloads_the_signed_report_from_the_console(open_as, world) -> None:
+    url = f"/console/visits/{world.mine}/report.pdf"
+    supervisor = open_as("supervisor")
+    assert supervisor.get(url).status_code == 404  # not reported yet
+    checked_out(open_as("fieldagent"), world)
+    (signed,) = events(world, "visit_report_signed")
+    engine = make_engine(world.url)
+    create_user(SqlUnitOfWork(engine), "compliance", password=console_data.PASSWORD,
+                display_name="Compliance 测试", role="compliance")  # fmt: skip
+    engine.dispose()
+    for persona in ("supervisor", "compliance", "fieldagent", "fieldagent2"):
+        for language in ("zh-CN", "en"):
+            got = open_as(persona).get(url, params={"lang": language})
+            assert got.status_code == 200, (persona, got.text)
+            assert got.headers["content-type"] == "application/pdf"
+            assert "attachment" in got.headers["content-disposition"]
+            digest = "sha256:" + hashlib.sha256(got.content).hexdigest()
+            assert digest == signed.data["reports"][language]
+    assert open_as("fieldagent3").get(url).status_code == 404  # another team's agent
+    assert open_as("collector").get(url).status_code == 403
+    assert open_as().get(url).status_code in (302, 303, 307)  # to the sign-in
+    assert supervisor.get(url, params={"lang": "fr"}).status_code == 422
+    assert supervisor.get(f"/console/visits/{world.theirs}/report.pdf").status_code == 404
+    page = supervisor.get("/console/visits/scheduled")
+    assert page.status_code == 200
+    assert f'{url}?lang=zh-CN"' in page.text and f'{url}?lang=en"' in page.text
