@@ -237,6 +237,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/console/visits/scheduled"): console(OVERSIGHT),
     ("GET", "/console/visits/teams"): console(OVERSIGHT),
     ("GET", "/console/visits/agents/{user_id}/photo"): console(OVERSIGHT, found=False),
+    # a visit's signed report: oversight any visit's, a field agent its own team's (404 else)
+    ("GET", "/console/visits/{visit_id}/report.pdf"): console(OVERSIGHT | FIELD, found=False),
     ("POST", "/console/visits/decide"): console(SUPERVISORS),
     ("POST", "/console/visits/plan"): console(SUPERVISORS),
     ("POST", "/console/visits/notices"): console(SUPERVISORS),

@@ -12,6 +12,7 @@ from fairdebt.adapters.db import tables as t
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.db.worklist_tables import tasks
+from fairdebt.compliance.pack import builtin_packs
 from fairdebt.services import complaints
 from fairdebt.services.users import create_user, get_user_by_name
 
@@ -188,3 +189,33 @@ def test_the_decisions_search_filters_and_charts(desk_db, open_as) -> None:
     )
     assert every.status_code == answered.status_code == nonsense.status_code == 200
     assert CASE in answered.text  # the answer's reply was asked of the gate (purpose respond)
+
+
+def test_an_answer_the_gate_refused_is_shown_and_sent_again(desk_db, open_as) -> None:
+    url, _ = desk_db
+    engine = make_engine(url)
+    uow = SqlUnitOfWork(engine)
+    borrower, officer = get_user_by_name(uow, "borrower"), get_user_by_name(uow, "compliance")
+    filed = complaints.file(
+        uow, CASE, "debt", "amount", "金额不对", None, borrower, console_data.NOW
+    )
+    midnight = console_data.NOW.replace(hour=16)  # 00:00 in Shanghai: the quiet hours refuse it
+    packs = builtin_packs()
+    complaints.answer(uow, filed.id, "已核实金额。", officer, midnight, packs)
+    desk = open_as("compliance")
+    page = f"/console/desk/complaints/{filed.id}"
+
+    refused = desk.get(page).text
+    assert 'data-state="not_sent"' in refused and 'data-testid="resend-answer"' in refused
+    assert "CBA26-TIME" in refused  # which rules said no
+    assert open_as("collector").post(f"{page}/resend").status_code == 403
+    assert desk.post(f"{page}/resend").status_code == 303  # by day: the gate allows it
+    queued = desk.get(page).text
+    assert 'data-state="queued"' in queued and 'data-testid="resend-answer"' not in queued
+    desk.post(f"{page}/resend")  # a second press: refused, nothing queued twice
+    assert 'data-testid="error"' in desk.get(page).text
+    with uow:
+        resent = [e for e in uow.events.events(CASE) if e.type == "complaint_answer_resent"]
+    complaints.release_hold(uow, filed.id, "answered", officer, console_data.NOW)
+    engine.dispose()
+    assert len(resent) == 1

@@ -23,7 +23,9 @@ from fastapi.testclient import TestClient
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.uow import SqlUnitOfWork
+from fairdebt.adapters.evidence.fs import FileEvidenceStore
 from fairdebt.bootstrap import Services
+from fairdebt.services.users import create_user
 from fairdebt.settings import load_settings
 from fairdebt.web.app import create_app
 
@@ -357,3 +359,107 @@ def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path) -> 
         and "no visit" in missing.stderr
         and "Traceback" not in missing.stderr
     )
+
+
+# --- the signed report in both languages ------------------------------------------------------
+
+
+def checked_out(browser: TestClient, world) -> dict:
+    """A visit checked in and out with both agents' signatures (the least a report needs)."""
+    checked_in(browser, world)
+    report = {
+        "outcome": "borrower_present",
+        "arrears_reason": "失业",
+        "ability": "partial",
+        "willingness": "willing",
+        "signature": data_url(png()),
+        "second_username": "fieldagent2",
+        "second_password": console_data.PASSWORD,
+        "second_signature": data_url(png()),
+    }
+    done = browser.post(f"/field/visits/{world.mine}/check-out", json=report)
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+def pdf_text(pdf: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return "".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+
+
+def test_the_report_is_kept_in_both_languages(open_as, world, tmp_path) -> None:
+    browser = open_as("fieldagent")  # the page in English
+    body = checked_out(browser, world)
+    (signed,) = events(world, "visit_report_signed")
+    reports = signed.data["reports"]
+    assert set(reports) == {"zh-CN", "en"} and reports["zh-CN"] != reports["en"]
+    assert signed.data["language"] == "en" and signed.data["report"] == reports["en"]
+    assert body["report"] == reports["en"]  # the old field: the page's language
+    page_pdf = browser.get(f"/field/visits/{world.mine}/report.pdf").content
+    assert "sha256:" + hashlib.sha256(page_pdf).hexdigest() == reports["en"]
+    env = {"FAIRDEBT_DATABASE_URL": world.url, "FAIRDEBT_DATA_DIR": str(tmp_path),
+           "FAIRDEBT_SECRET_KEY": "test-secret-key", "FAIRDEBT_TIMEZONE": world.zone}  # fmt: skip
+    headings = {"zh-CN": "上门催收外访报告", "en": "Field visit report"}
+    for language, heading in headings.items():
+        out = tmp_path / f"report-{language}.pdf"
+        got = fairdebt(
+            "visits", "report", world.mine, "--out", str(out), "--locale", language, env=env
+        )
+        assert got.returncode == 0, got.stderr
+        data = out.read_bytes()
+        assert "sha256:" + hashlib.sha256(data).hexdigest() == reports[language]
+        text = "".join(pdf_text(data).split())  # the title is letter-spaced
+        assert heading.replace(" ", "") in text and "FIELDAGENT2" in text
+        other = next(h for lang, h in headings.items() if lang != language)
+        assert other not in text
+    unknown = fairdebt("visits", "report", world.mine, "--locale", "fr", env=env)
+    assert unknown.returncode == 2 and "fr" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_an_altered_report_is_refused_not_written(open_as, world, tmp_path) -> None:
+    checked_out(open_as("fieldagent"), world)
+    (signed,) = events(world, "visit_report_signed")
+    stored = FileEvidenceStore(tmp_path / "evidence").path_of(signed.data["reports"]["zh-CN"])
+    stored.chmod(0o600)  # kept read-only
+    stored.write_bytes(b"%PDF-1.7 forged")
+    env = {"FAIRDEBT_DATABASE_URL": world.url, "FAIRDEBT_DATA_DIR": str(tmp_path),
+           "FAIRDEBT_SECRET_KEY": "test-secret-key", "FAIRDEBT_TIMEZONE": world.zone}  # fmt: skip
+    out = tmp_path / "forged.pdf"
+    got = fairdebt("visits", "report", world.mine, "--locale", "zh-CN", "--out", str(out), env=env)
+    assert got.returncode == 2 and "altered" in got.stderr and "Traceback" not in got.stderr
+    assert not out.exists()
+    fine = fairdebt("visits", "report", world.mine, "--locale", "en", "--out", str(out), env=env)
+    assert fine.returncode == 0, fine.stderr
+
+
+def test_oversight_downloads_the_signed_report_from_the_console(open_as, world) -> None:
+    url = f"/console/visits/{world.mine}/report.pdf"
+    supervisor = open_as("supervisor")
+    assert supervisor.get(url).status_code == 404  # not reported yet
+    checked_out(open_as("fieldagent"), world)
+    (signed,) = events(world, "visit_report_signed")
+    engine = make_engine(world.url)
+    create_user(SqlUnitOfWork(engine), "compliance", password=console_data.PASSWORD,
+                display_name="Compliance 测试", role="compliance")  # fmt: skip
+    engine.dispose()
+    for persona in ("supervisor", "compliance", "fieldagent", "fieldagent2"):
+        for language in ("zh-CN", "en"):
+            got = open_as(persona).get(url, params={"lang": language})
+            assert got.status_code == 200, (persona, got.text)
+            assert got.headers["content-type"] == "application/pdf"
+            assert "attachment" in got.headers["content-disposition"]
+            digest = "sha256:" + hashlib.sha256(got.content).hexdigest()
+            assert digest == signed.data["reports"][language]
+    assert open_as("fieldagent3").get(url).status_code == 404  # another team's agent
+    assert open_as("collector").get(url).status_code == 403
+    assert open_as().get(url).status_code in (302, 303, 307)  # to the sign-in
+    assert supervisor.get(url, params={"lang": "fr"}).status_code == 422
+    assert supervisor.get(f"/console/visits/{world.theirs}/report.pdf").status_code == 404
+    page = supervisor.get("/console/visits/scheduled")
+    assert page.status_code == 200
+    assert f'{url}?lang=zh-CN"' in page.text and f'{url}?lang=en"' in page.text

@@ -7,6 +7,7 @@ my case; an impostor report lands on the case."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import console_data
@@ -286,3 +287,43 @@ def test_guessing_codes_in_the_portal_is_limited_like_verify(app: FastAPI, open_
     locked = browser.post("/portal/collector", data={"query": real})
     assert locked.status_code == 429  # locked: not looked up, even for a real code
     assert 'data-status="valid"' not in locked.text
+
+
+def test_the_guide_names_the_day_window_and_agents_of_a_noticed_visit(
+    app: FastAPI, open_as: Opener
+) -> None:
+    services = app.state.services
+    browser = open_as("borrower")
+    before = browser.get("/portal/guide?lang=en").text
+    assert 'data-door="none"' in before  # no notice sent: the rules, as before
+    day = NOW.date() + timedelta(days=2)
+    a1, a2 = _agent(app, "guide_one", "CERT-G001"), _agent(app, "guide_two", "CERT-G002")
+    with services.uow() as uow:
+        uow.teams.add(
+            Team("T-G", "Guide team", (a1, a2), 31.2, 121.4, "base", 5, "09:00", "18:00", NOW)
+        )
+        planned = Visit(
+            "V-G1", "C-B0001", None, "scheduled", "addr", "city", NOW, NOW, visit_date=day,
+            team_id="T-G", window_start="10:00", window_end="12:00",
+        )  # fmt: skip
+        uow.visits.add(planned)
+        uow.commit()
+    assert 'data-door="none"' in browser.get("/portal/guide").text  # planned, not yet noticed
+    with services.uow() as uow:
+        noticed = replace(planned, status="noticed", notice_at=NOW)
+        assert uow.visits.update(noticed, "scheduled")
+        uow.commit()
+
+    english = browser.get("/portal/guide?lang=en").text
+    chinese = browser.get("/portal/guide?lang=zh-CN").text
+
+    for page in (english, chinese):
+        assert 'data-door="noticed"' in page and day.isoformat() in page
+        assert "10:00" in page and "12:00" in page
+        assert "Guide_One" in page and "Guide_Two" in page and 'href="' in page
+        assert 'data-testid="visit-verify"' in page and "/verify" in page
+    assert "will visit on" in english and "上门" in chinese
+    with services.uow() as uow:  # the visit over: the guide goes back to the rules
+        assert uow.visits.update(replace(noticed, status="reported"), "noticed")
+        uow.commit()
+    assert 'data-door="none"' in browser.get("/portal/guide").text

@@ -1,6 +1,7 @@
 """The compliance desk in a real browser: a complaint filed for the borrower is acknowledged,
-answered and its hold released by a supervisor, from the queue to its page; screenshots of the
-queue and the complaint go to docs/img/desk-*.png."""
+answered and its hold released by a supervisor, from the queue to its page, and the impostor a
+borrower reported shows on the Alerts tab; screenshots of the queue, the complaint and the alerts
+go to docs/img/desk-*.png."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.services import complaints
+    from fairdebt.services.portal_collectors import ImpostorReport, report_impostor
     from fairdebt.services.users import get_user_by_name
 
     folder = tmp_path_factory.mktemp("e2e-desk")
@@ -40,6 +42,11 @@ def server(chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         uow, "C-B0001", "debt", "amount", "金额比合同多了 300 元。", None, borrower,
         console_data.NOW,
     )  # fmt: skip
+    impostor = ImpostorReport(
+        "call", "昨天 15:00", "王经理", "某某资产管理公司", "ABCD-2345",
+        "对方自称催收员，要求我把钱转到他的个人账户。",
+    )  # fmt: skip
+    report_impostor(uow, "C-B0001", impostor, borrower, console_data.NOW)
     engine.dispose()
     with serving(folder, url) as served_url:
         yield DeskServer(served_url, filed.id)
@@ -66,3 +73,8 @@ def test_a_supervisor_works_a_complaint_to_release(page: Page, server: DeskServe
     expect(page.get_by_test_id("status")).to_have_text("已结案")
     expect(page.get_by_test_id("hold-reason")).to_contain_text("金额已核实并更正")
     page.screenshot(path=str(IMAGES / "desk-complaint.png"), full_page=True)
+
+    # the Alerts tab: the impostor the borrower reported in the portal
+    page.get_by_test_id("desk-tabs").get_by_role("link").last.click()
+    expect(page.locator("[data-testid=alerts] [data-case='C-B0001']")).to_have_count(1)
+    page.screenshot(path=str(IMAGES / "desk-alerts.png"), full_page=True)

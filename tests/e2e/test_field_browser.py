@@ -57,9 +57,39 @@ def phone(chromium, field_server) -> Iterator[object]:
     context.close()
 
 
-def shot(page: object, name: str, tmp_path: Path) -> None:
+def shot(page: object, name: str, tmp_path: Path, *, full_page: bool = False) -> None:
+    """docs/img/<name>.png with FAIRDEBT_UPDATE_SCREENSHOTS=1 (field-… unless named)."""
     folder = REPO / "docs" / "img" if os.environ.get("FAIRDEBT_UPDATE_SCREENSHOTS") else tmp_path
-    page.screenshot(path=str(folder / f"field-{name}.png"))  # type: ignore[attr-defined]
+    name = name if "-" in name else f"field-{name}"
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
+
+
+def at_the_door(chromium: object, url: str, code: str, tmp_path: Path) -> None:
+    """The borrower's own phone (no session, Chinese) checks the code the agents show: /verify
+    names both agents with their certificates and that they are checked in here; a made-up
+    code is refused with what to do about an impostor."""
+    borrower = chromium.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, base_url=url, locale="zh-CN",
+    )  # fmt: skip
+    try:
+        page = borrower.new_page()
+        page.goto("/verify")
+        page.fill("#code", code)
+        page.get_by_test_id("verify-submit").click()
+        result = page.get_by_test_id("verify-result")
+        result.wait_for(state="visible")
+        assert result.get_attribute("data-status") == "valid"
+        assert page.get_by_test_id("verify-agent").count() == 2
+        assert page.get_by_test_id("verify-here").get_attribute("data-here") == "true"
+        shot(page, "verify-valid", tmp_path, full_page=True)
+        page.fill("#code", "ABCD-2345")
+        page.get_by_test_id("verify-submit").click()
+        page.locator("[data-testid=verify-result][data-status=unknown]").wait_for()
+        assert page.get_by_test_id("impostor-help").is_visible()
+        shot(page, "verify-invalid", tmp_path, full_page=True)
+    finally:
+        borrower.close()
 
 
 def until(page: object, expression: str, seconds: float = 20) -> None:
@@ -86,8 +116,8 @@ def sign(page: object, testid: str) -> None:
     mouse.up()
 
 
-def test_a_visit_on_the_phone(phone, field_server, tmp_path: Path) -> None:
-    _url, world = field_server
+def test_a_visit_on_the_phone(chromium, phone, field_server, tmp_path: Path) -> None:
+    url, world = field_server
     page = phone.new_page()  # type: ignore[attr-defined]
     page.goto("/login?next=/field/")
     page.fill("input[name=username]", "fieldagent")
@@ -117,6 +147,7 @@ def test_a_visit_on_the_phone(phone, field_server, tmp_path: Path) -> None:
     page.get_by_test_id("verify-code").wait_for(state="visible")
     assert len(page.get_by_test_id("verify-code").inner_text()) == 9
     shot(page, "id", tmp_path)
+    at_the_door(chromium, url, page.get_by_test_id("verify-code").inner_text(), tmp_path)
     page.click("#close-id")
     page.locator("[data-step=show-id] [data-next=confirm]").click()
 

@@ -19,6 +19,7 @@ from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.events import NewEvent
+from fairdebt.errors import FairdebtError
 from fairdebt.services import complaints
 from fairdebt.services.complaints import ComplaintError
 from fairdebt.services.contact import ContactRequest, ask
@@ -126,3 +127,27 @@ def test_the_cli_files_lists_and_exports(engine, use_database, tmp_path) -> None
     assert "13912345678" not in rows[0]["text"]  # masked
     assert rows[0]["contact_type"] == "contact_recorded" and rows[0]["contact_channel"] == "sms"
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_answer_the_gate_refused_is_sent_again_from_the_cli(engine, use_database) -> None:
+    uow, seq = prepared(engine)
+    borrower, officer = get_user_by_name(uow, "b1"), get_user_by_name(uow, "cmp1")
+    filed = complaints.file(uow, "C-B1", "contact", "conduct", "辱骂", seq, borrower, NOW)
+    midnight = NOW.replace(hour=16)  # 00:00 in Shanghai: the quiet hours refuse it
+    answered = complaints.answer(uow, filed.id, "已处理", officer, midnight, PACKS)
+    assert complaints.answer_state(uow, answered).state == "not_sent"
+    from fairdebt.cli import app
+
+    runner = CliRunner()
+    neither = runner.invoke(app, ["complaints", "answer", filed.id, "--as", "cmp1"])
+    both = runner.invoke(
+        app, ["complaints", "answer", filed.id, "--text", "x", "--resend", "--as", "cmp1"]
+    )
+    for refused in (neither, both):  # the entry point turns these into one line and exit 2
+        assert isinstance(refused.exception, FairdebtError) and "--resend" in str(refused.exception)
+    again = runner.invoke(app, ["complaints", "answer", filed.id, "--resend", "--as", "cmp1"])
+    assert again.exit_code == 0, again.output
+    assert "answer sent again" in again.output  # queued, or refused again by the hour now
+    with uow:
+        kinds = [e.type for e in uow.events.events("C-B1")]
+    assert kinds.count("complaint_answer_resent") == 1

@@ -146,23 +146,32 @@ def assign(
 @complaints_app.command()
 def answer(
     complaint: str = typer.Argument(...),
-    text: str = typer.Option(..., "--text", help="The answer, sent to the borrower."),
+    text: str | None = typer.Option(None, "--text", help="The answer, sent to the borrower."),
+    resend: bool = typer.Option(
+        False,
+        "--resend",
+        help="Send the stored answer again (it was not sent, cancelled or failed).",
+    ),
     who: str = AS,
 ) -> None:
-    """Answer a complaint: the answer goes to the borrower through the outbox (purpose respond)."""
+    """Answer a complaint: the answer goes to the borrower through the outbox (purpose respond).
+    With --resend, the answer already given is sent again when it did not reach the borrower."""
     from fairdebt.cli._common import out, services
+    from fairdebt.errors import FairdebtError
     from fairdebt.services import complaints
 
+    if resend == (text is not None):
+        raise FairdebtError(
+            "give either --text (the answer) or --resend (send the stored answer again)",
+            hint="fairdebt complaints answer ID --text '...'  |  --resend",
+        )
     wired = services()
-    done = complaints.answer(
-        wired.uow(),
-        complaint,
-        text,
-        _user(who),
-        wired.clock.now(),
-        wired.packs,
-        wired.settings.default_pack,
-    )
+    gate = (wired.clock.now(), wired.packs, wired.settings.default_pack)
+    if resend:
+        done = complaints.resend_answer(wired.uow(), complaint, _user(who), *gate)
+        out.print(f"{complaint}: answer sent again; reply {done.reply}")
+        return
+    done = complaints.answer(wired.uow(), complaint, text or "", _user(who), *gate)
     out.print(f"{complaint}: answered; reply {done.reply}")
 
 

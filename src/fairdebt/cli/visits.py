@@ -334,40 +334,36 @@ def notice(
 def report(
     visit: str = typer.Argument(..., help="The visit (V-17)."),
     out: Path | None = typer.Option(None, "--out", help="Where to write the PDF."),
+    locale: str | None = typer.Option(
+        None, "--locale", help="zh-CN or en (default: the language the agents signed in)."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Write the visit report both agents signed at check-out (the PDF kept as evidence),
-    after checking its bytes against the hash the case log recorded."""
+    """Write the visit report both agents signed at check-out (kept as evidence in zh-CN and
+    en), after checking its bytes against the hash the case log recorded."""
     from fairdebt.adapters.files import write_atomically
     from fairdebt.cli._common import console, services
+    from fairdebt.letters.visit_report import LANGUAGES
+    from fairdebt.services import field_app
 
+    if locale is not None and locale not in LANGUAGES:
+        raise FairdebtError(f"unknown locale {locale[:20]!r}", hint=", ".join(LANGUAGES))
     wired = services()
-    with wired.uow() as uow:
-        if uow.visits.get(visit) is None:
-            raise FairdebtError(f"no visit {visit[:40]!r}", hint="see `fairdebt visits list`")
-        reports = uow.visit_media.listing(visit, "visit_report")
-    if not reports:
-        raise FairdebtError(
-            f"visit {visit} has no signed report yet",
-            hint="the field app makes it when both agents sign at check-out",
-        )
-    latest = reports[-1]
-    store = wired.evidence
-    if store.check(latest.ref) != "ok":
-        raise FairdebtError(
-            f"the report {latest.ref} is missing or altered in the evidence store",
-            hint="run `fairdebt audit verify` and restore the evidence store from a backup",
-        )
-    data = store.get(latest.ref)
-    target = out or Path(f"{visit}-report.pdf")
+    signed = field_app.signed_report(wired.uow(), wired.evidence, visit, locale)
+    target = out or Path(f"{visit}-report-{locale}.pdf" if locale else f"{visit}-report.pdf")
     try:
-        write_atomically(target, data)
+        write_atomically(target, signed.data)
     except OSError as exc:
         raise FairdebtError(
             f"cannot write {target}: {exc.strerror}", hint="check the directory exists"
         ) from None
-    row = {"visit_id": visit, "ref": latest.ref, "bytes": len(data), "out": str(target)}
+    size = len(signed.data)
+    row = {"visit_id": visit, "language": signed.language, "ref": signed.ref, "bytes": size,
+           "out": str(target)}  # fmt: skip
     if as_json:
         typer.echo(_dump(row))
         return
-    console.print(f"{visit}: report {latest.ref} ({len(data):,} bytes) written to {target}")
+    console.print(
+        f"{visit}: report {signed.ref} ({signed.language}, {size:,} bytes) written to {target}",
+        highlight=False,
+    )

@@ -68,6 +68,14 @@ CONTACT_EVENTS = frozenset(
 PACK_BY_CURRENCY = {"USD": "us-regf"}  # as services.worklist_execute: others, the default pack
 LANGUAGE_BY_PACK = {"us-regf": "en"}
 IN_HOUSE = "in-house"  # the gate's collector for a reply: the lender itself answers
+# What every message of a pack must say that an answer typed at the desk may not: under Reg F
+# the answer is still a communication about the debt, so it says it is from a debt collector
+# (15 U.S.C. 1692e(11), 12 CFR 1006.18(e): US-MINIMIRANDA) and how to opt out of texts and
+# e-mails (12 CFR 1006.6(e): US-OPTOUT.notice). The stored answer stays as the desk wrote it.
+FOOTER = {
+    "us-regf": "\n\nThis communication is from a debt collector. Reply STOP to opt out of "
+    "messages to this number or address."
+}
 
 
 class ComplaintError(FairdebtError):
@@ -309,7 +317,7 @@ def answer(
         _desk(by)
         if old.answered_at is not None:
             raise ComplaintError(f"complaint {complaint_id} was answered already")
-        reply = _send_answer(uow, old, text, by, now, (packs, default_pack))
+        reply, key = _send_answer(uow, old, text, by, now, (packs, default_pack))
         new = replace(
             old,
             status="answered",
@@ -321,7 +329,97 @@ def answer(
             reply=reply,
         )
         _save(uow, old, new, now)
-        _log(uow, new, "complaint_answered", by, now, {"answer": text, "reply": reply})
+        data: dict[str, object] = {"answer": text, "reply": reply}
+        _log(uow, new, "complaint_answered", by, now, data | ({"key": key} if key else {}))
+        uow.commit()
+    return _get_fresh(uow, complaint_id)
+
+
+# What became of the answer's message, as the desk shows it: `not_sent` (the gate said no, or
+# no address), `queued` (in the outbox, or deferred), `sent`, `cancelled` (the gate refused it
+# when the worker asked again), `failed` (the provider gave up). The first, the two last may be
+# sent again: the borrower asked for the answer, and a refusal at 23:00 is no reason to drop it.
+RESENDABLE = frozenset({"not_sent", "cancelled", "failed"})
+_OUTBOX_ID = re.compile(r"\(outbox (\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerState:
+    state: str  # "" (not answered), not_sent, queued, sent, cancelled, failed
+    detail: str  # the reply's words, or the worker's reason
+
+    @property
+    def resendable(self) -> bool:
+        return self.state in RESENDABLE
+
+
+def answer_state(uow: UnitOfWork, c: Complaint) -> AnswerState:
+    """What became of the complaint's answer, read from the case log: the newest answer or
+    resend names its message by key (older answers by outbox id); the worker's events for that
+    key say whether it went."""
+    if c.answered_at is None:
+        return AnswerState("", "")
+    reply = c.reply or ""
+    if reply.startswith("not sent"):
+        return AnswerState("not_sent", reply)
+    with uow:
+        events = uow.events.events(c.case_id)
+    key = _answer_key(events, c)
+    outcomes = [e for e in events if key and e.data.get("key") == key]
+    for event in reversed(outcomes):
+        if event.type == "contact_failed":
+            return AnswerState("failed", str(event.data.get("detail", "")))
+        if event.type == "contact_cancelled":
+            return AnswerState("cancelled", str(event.data.get("why", "")))
+        if event.type == "contact_recorded" and event.data.get("outcome") != "failed":
+            return AnswerState("sent", str(event.data.get("outcome", "")))
+    return AnswerState("queued", reply)
+
+
+def _answer_key(events: list[CaseEvent], c: Complaint) -> str:
+    """The outbox key of the complaint's newest answer message ("" when none was queued)."""
+    kinds = ("complaint_answered", "complaint_answer_resent")
+    mine = [e for e in events if e.type in kinds and e.data.get("complaint") == c.id]
+    if not mine:
+        return ""
+    newest = mine[-1].data
+    if newest.get("key"):
+        return str(newest["key"])
+    found = _OUTBOX_ID.search(str(newest.get("reply", "")))
+    if found is None:
+        return ""
+    outbox_id = int(found.group(1))
+    queued = (e for e in events if e.type == "contact_queued")
+    return next((str(e.data["key"]) for e in queued if e.data.get("outbox_id") == outbox_id), "")
+
+
+def resend_answer(
+    uow: UnitOfWork,
+    complaint_id: str,
+    by: User,
+    now: datetime,
+    packs: Packs,
+    default_pack: str = "cn",
+) -> Complaint:
+    """Send the stored answer again when it did not reach the borrower (RESENDABLE): the gate
+    is asked afresh (purpose `respond`) and, if it allows, the message is queued; either way the
+    new `reply` is kept and a `complaint_answer_resent` event logged. An answer queued or sent
+    is refused: the borrower gets it once."""
+    with uow:
+        old = _get(uow, complaint_id)
+        _desk(by)
+        _answered(old)
+        state = answer_state(uow, old)
+        if not state.resendable:
+            raise ComplaintError(
+                f"the answer to complaint {old.id} is {state.state}: nothing to send again",
+                hint="an answer is sent again only when it was not sent, cancelled or failed",
+            )
+        reply, key = _send_answer(uow, old, old.answer or "", by, now, (packs, default_pack))
+        new = replace(old, reply=reply)
+        _save(uow, old, new, now)
+        data: dict[str, object] = {"reply": reply, "was": state.state}
+        _log(uow, new, "complaint_answer_resent", by, now, data | ({"key": key} if key else {}))
         uow.commit()
     return _get_fresh(uow, complaint_id)
 
@@ -333,22 +431,24 @@ def _send_answer(
     by: User,
     now: datetime,
     gate: tuple[Packs, str],
-) -> str:
-    """Ask the gate for the reply and queue it if allowed; what happened, in words."""
+) -> tuple[str, str | None]:
+    """Ask the gate for the reply and queue it if allowed: what happened, in words, and the
+    queued message's outbox key (None when nothing was queued)."""
     packs, default_pack = gate
     address = uow.complaints.reply_to(c.case_id)
     if address is None or not (address.email or address.phone):
-        return "not sent: no phone or e-mail on record"
+        return "not sent: no phone or e-mail on record", None
     channel, to = ("email", address.email) if address.email else ("sms", address.phone)
     pack = PACK_BY_CURRENCY.get(address.currency, default_pack)
     language = LANGUAGE_BY_PACK.get(pack, "zh-CN")
+    text = text + FOOTER.get(pack, "")
     request = ContactRequest(
         c.case_id, channel, "debtor", "respond", str(to), IN_HOUSE, _actor(by), text
     )
     decision = ask(uow, request, now, packs, pack).decision
     if decision.decision is not Verdict.ALLOW:
         rules = ", ".join(r.id for r in decision.rules)
-        return f"not sent: the gate said {decision.decision.value} ({rules})"
+        return f"not sent: the gate said {decision.decision.value} ({rules})", None
     subject = f"Your complaint {c.id}" if language == "en" else f"关于您的投诉 {c.id}"
     message = NewMessage(
         key=new_key(),
@@ -369,7 +469,7 @@ def _send_answer(
         due_at=now,
         created_at=now,
     )
-    return f"queued {channel} (outbox {enqueue(uow, message)})"
+    return f"queued {channel} (outbox {enqueue(uow, message)})", message.key
 
 
 def release_hold(

@@ -31,7 +31,8 @@ import binascii
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -460,6 +461,7 @@ class Finished:
     manifest_ref: str
     money_words: tuple[str, ...]
     gaps: tuple[int, ...]  # chunk numbers missing from the recording
+    reports: Mapping[str, str] = field(default_factory=dict)  # language -> report reference
 
 
 def finish(
@@ -494,10 +496,14 @@ def finish(
     manifest, gaps = _manifest(visit, media)
     manifest_ref = evidence.put(manifest, "application/json")
     signed = _agent_signatures(certs, agent, sign_off, now)
-    pdf = _report_pdf(
-        visit, task, agents, report, media, evidence, signed, (now, manifest_ref, language)
-    )
-    pdf_ref = evidence.put(pdf, "application/pdf")
+    pdfs = {
+        lang: _report_pdf(
+            visit, task, agents, report, media, evidence, signed, (now, manifest_ref, lang)
+        )
+        for lang in report_languages(language)
+    }
+    refs = {lang: evidence.put(pdf, "application/pdf") for lang, pdf in pdfs.items()}
+    pdf_ref = refs[language]
     sig_refs = [evidence.put(png, "image/png") for _user, png, _cert in signed]
     words = tuple(money_mentions("\n".join((report.notes, report.plan_proposal))))
     with uow:
@@ -509,10 +515,11 @@ def finish(
                 {"username": user.username},
             )  # fmt: skip
             uow.visit_media.add(row)
-        uow.visit_media.add(
-            VisitMedia(visit.id, "visit_report", 0, pdf_ref, len(pdf), "application/pdf", now,
-                       agent.id, {"language": language})
-        )  # fmt: skip
+        for n, (lang, pdf) in enumerate(pdfs.items()):  # seq 0: the page's language
+            uow.visit_media.add(
+                VisitMedia(visit.id, "visit_report", n, refs[lang], len(pdf), "application/pdf",
+                           now, agent.id, {"language": lang})
+            )  # fmt: skip
         chunks = [m for m in media if m.kind == "audio_chunk"]
         _event(uow, visit, "visit_media_manifest", agent, {
             "manifest": manifest_ref,
@@ -525,10 +532,77 @@ def finish(
             "report": pdf_ref,
             "sha256": pdf_ref.removeprefix("sha256:"),
             "language": language,
+            "reports": refs,
             "signed_by": [agent.username, second.username],
         }, now)  # fmt: skip
         uow.commit()
-    return Finished(moved, pdf_ref, manifest_ref, words, gaps)
+    return Finished(moved, pdf_ref, manifest_ref, words, gaps, refs)
+
+
+def report_languages(language: str) -> tuple[str, ...]:
+    """The languages a visit report is printed in: the page's first, then the others. Both
+    are kept, signed by the same two agents, so the borrower and an auditor each read one in
+    their own language (docs/visit-report.md)."""
+    from fairdebt.letters.visit_report import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise _refuse(f"unknown language {language[:20]!r}", ", ".join(LANGUAGES))
+    return (language, *(other for other in LANGUAGES if other != language))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedReport:
+    """A visit's signed report in one language, its bytes checked against the case log."""
+
+    visit_id: str
+    language: str
+    ref: str
+    data: bytes
+
+
+def signed_report(
+    uow: UnitOfWork, evidence: EvidenceStore, visit_id: str, language: str | None = None
+) -> SignedReport:
+    """The report both agents signed at check-out, in `language` (None: the one printed in
+    the page's language). Its bytes are read from the evidence store and hashed against the
+    reference the `visit_report_signed` event recorded: altered or missing bytes are refused,
+    never handed out. Reports signed before both languages were kept have the page's only."""
+    with uow:
+        visit = uow.visits.get(visit_id)
+        if visit is None:
+            raise _refuse(f"no visit {visit_id[:40]!r}", "see `fairdebt visits list`")
+        signed = [
+            e for e in uow.events.events(visit.case_id)
+            if e.type == "visit_report_signed" and e.data.get("visit_id") == visit.id
+        ]  # fmt: skip
+    if not signed:
+        raise NotYours(
+            f"visit {visit.id} has no signed report yet",
+            hint="the field app makes it when both agents sign at check-out",
+        )
+    data = signed[-1].data
+    refs = dict(data.get("reports") or {data.get("language", ""): data.get("report", "")})
+    chosen = language or str(data.get("language", ""))
+    ref = str(refs.get(chosen, ""))
+    if not ref:
+        kept = ", ".join(sorted(refs))
+        raise _refuse(f"visit {visit.id} has no report in {chosen[:20]!r}", f"kept: {kept}")
+    return SignedReport(visit.id, chosen, ref, _checked(evidence, ref))
+
+
+def _checked(evidence: EvidenceStore, ref: str) -> bytes:
+    """The bytes behind `ref`, refused unless they hash to it."""
+    missing = FairdebtError(
+        f"the report {ref} is missing or altered in the evidence store",
+        hint="run `fairdebt audit verify` and restore the evidence store from a backup",
+    )
+    try:
+        data = evidence.get(ref)
+    except FairdebtError:
+        raise missing from None
+    if "sha256:" + hashlib.sha256(data).hexdigest() != ref:
+        raise missing
+    return data
 
 
 def _manifest(visit: Visit, media: list[VisitMedia]) -> tuple[bytes, tuple[int, ...]]:

@@ -286,3 +286,38 @@ def sign_plan(
         uow.events.append(record.case_id, NewEvent("plan_signed", actor_of(user), data), now)
         uow.commit()
     return record
+
+
+# --- the guide: will someone come to my door -----------------------------------------------
+
+NOTICED = ("noticed", "checked_in")  # a visit whose prior notice went out, not yet over
+
+
+@dataclass(frozen=True, slots=True)
+class DoorVisit:
+    """A visit of my case I was told about: the day and window the notice gave, and the agents
+    once a team is assigned (the names /verify shows at the door)."""
+
+    visit_date: date
+    window: tuple[str, str]  # local "HH:MM"
+    agents: tuple[str, ...]
+
+
+def door_visit(uow: UnitOfWork, case_id: str, today: date) -> DoorVisit | None:
+    """The next visit of the case whose notice was sent (NOTICED, on `today` or later), else
+    None: the guide then answers with the rules. A visit only approved or planned is not shown:
+    the borrower hears of a visit from its notice first (FD-VISIT.notice), not from the portal."""
+    with uow:
+        found = [
+            v
+            for v in uow.visits.listing(NOTICED, case_id=case_id)
+            if v.notice_at is not None and v.visit_date is not None and v.visit_date >= today
+        ]
+        if not found:
+            return None
+        visit = min(found, key=lambda v: (v.visit_date or today, v.window_start or "", v.id))
+        team = uow.teams.get(visit.team_id) if visit.team_id else None
+        members = [uow.users.get(m) for m in team.members] if team else []
+    names = tuple(u.display_name for u in members if u is not None)
+    window = (visit.window_start or "", visit.window_end or "")
+    return DoorVisit(visit.visit_date or today, window, names)

@@ -239,3 +239,76 @@ def test_an_answer_the_gate_does_not_allow_is_recorded_not_sent() -> None:
     answered = complaints.answer(uow, complaint.id, "答复", OFFICER, midnight, PACKS)
     assert answered.reply.startswith("not sent: the gate said deny")
     assert uow.outbox.rows == {}
+
+
+def test_an_answer_refused_at_night_is_shown_and_sent_again_by_day() -> None:
+    uow = complaint_world()
+    complaint = filed(uow)
+    midnight = NOW.replace(hour=16)  # 00:00 in Shanghai
+    answered = complaints.answer(uow, complaint.id, "答复", OFFICER, midnight, PACKS)
+    # the quiet hours refused it, not the hold the complaint placed (it allows `respond`)
+    assert answered.reply == "not sent: the gate said deny (CBA26-TIME, NIFA25-TIME)"
+    state = complaints.answer_state(uow, answered)
+    assert state.state == "not_sent" and state.resendable
+    with pytest.raises(ComplaintError, match="may not work complaints"):
+        complaints.resend_answer(uow, complaint.id, COLLECTOR, AT_NOON, PACKS)
+
+    again = complaints.resend_answer(uow, complaint.id, OFFICER, AT_NOON, PACKS)
+
+    assert again.reply.startswith("queued sms (outbox") and again.answer == "答复"
+    (queued,) = uow.outbox.rows.values()
+    assert (queued.message.purpose, queued.message.body) == ("respond", "答复")
+    assert complaints.answer_state(uow, again).state == "queued"
+    resent = [e for e in uow.events.events(CASE) if e.type == "complaint_answer_resent"]
+    assert [e.data["was"] for e in resent] == ["not_sent"]
+    assert resent[0].data["key"] == queued.message.key
+    with pytest.raises(ComplaintError, match="queued: nothing to send again"):
+        complaints.resend_answer(uow, complaint.id, OFFICER, AT_NOON, PACKS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "state"),
+    [
+        ("contact_cancelled", {"status": "cancelled", "why": "CBA26-TIME"}, "cancelled"),
+        ("contact_failed", {"tries": 5, "detail": "provider down"}, "failed"),
+        ("contact_recorded", {"outcome": "delivered"}, "sent"),
+    ],
+)
+def test_what_the_worker_did_with_the_answer_decides_whether_it_goes_again(
+    kind: str, data: dict, state: str
+) -> None:
+    uow = complaint_world()
+    complaint = filed(uow)
+    answered = complaints.answer(uow, complaint.id, "答复", OFFICER, AT_NOON, PACKS)
+    (queued,) = uow.outbox.rows.values()
+    with uow:
+        uow.events.append(CASE, NewEvent(kind, "worker", {"key": queued.message.key} | data), NOW)
+        uow.commit()
+    shown = complaints.answer_state(uow, answered)
+    assert shown.state == state and shown.resendable == (state != "sent")
+    if state == "sent":
+        with pytest.raises(ComplaintError, match="sent: nothing to send again"):
+            complaints.resend_answer(uow, complaint.id, OFFICER, AT_NOON, PACKS)
+        return
+    complaints.resend_answer(uow, complaint.id, OFFICER, AT_NOON, PACKS)
+    assert len(uow.outbox.rows) == 2
+    assert complaints.answer_state(uow, complaints.get(uow, complaint.id)).state == "queued"
+
+
+def test_an_answer_under_reg_f_says_it_is_from_a_debt_collector_and_how_to_opt_out() -> None:
+    uow = complaint_world()
+    with uow:
+        uow.complaints.addresses[CASE] = ReplyTo(PHONE, None, "USD")
+        uow.commit()
+    complaint = filed(uow, about="debt", kind="amount")  # a dispute hold: it allows `respond`
+
+    answered = complaints.answer(
+        uow, complaint.id, "We checked the amount.", OFFICER, AT_NOON, PACKS
+    )
+
+    assert answered.reply.startswith("queued sms"), answered.reply  # not US-MINIMIRANDA/OPTOUT
+    (queued,) = uow.outbox.rows.values()
+    assert queued.message.pack == "us-regf"
+    assert queued.message.body.startswith("We checked the amount.")
+    assert "from a debt collector" in queued.message.body and "Reply STOP" in queued.message.body
+    assert answered.answer == "We checked the amount."  # kept as the desk wrote it

@@ -57,6 +57,12 @@ WORDS = {
     "held": N_("held"),
     "kept": N_("kept"),
     "released": N_("released"),
+    # what became of the answer's message (services.complaints.answer_state)
+    "not_sent": N_("not sent"),
+    "queued": N_("queued"),
+    "sent": N_("sent"),
+    "cancelled": N_("cancelled by the gate"),
+    "failed": N_("failed"),
 }
 SESSION_NOTICE = "desk_notice"
 SESSION_ERROR = "desk_error"
@@ -145,6 +151,7 @@ def complaint_page(request: Request, complaint_id: ComplaintId, user: DeskUser) 
             raise HTTPException(status_code=404, detail=detail)
         events = uow.events.events(found.case_id)
         officers = sorted(u.username for u in uow.users.all() if u.role in DESK_ROLES and u.active)
+        delivery = service.answer_state(uow, found)
     contact = next((e for e in events if e.seq == found.contact_seq), None)
     trail = [e for e in events if e.data.get("complaint") == found.id]
     context = {
@@ -153,6 +160,7 @@ def complaint_page(request: Request, complaint_id: ComplaintId, user: DeskUser) 
         "trail": [_event(e, reveal) for e in trail],
         "officers": officers,
         "answer": found.answer if reveal or found.answer is None else f"•••• ({len(found.answer)})",
+        "delivery": delivery,
     }
     return _page(request, "console/desk/complaint.html", context)
 
@@ -172,7 +180,7 @@ def _event(event: Any, reveal: bool) -> dict[str, Any]:
 async def complaint_action(
     request: Request,
     complaint_id: ComplaintId,
-    action: Annotated[str, Path(pattern="^(acknowledge|assign|answer|release|keep)$")],
+    action: Annotated[str, Path(pattern="^(acknowledge|assign|answer|resend|release|keep)$")],
     user: DeskUser,
 ) -> Response:
     form = await request.form()
@@ -187,6 +195,9 @@ async def complaint_action(
             text = _form_text(form, "answer", service.MAX_TEXT)
             pack = services.settings.default_pack
             service.answer(uow, complaint_id, text, user, now, services.packs, pack)
+        elif action == "resend":
+            pack = services.settings.default_pack
+            service.resend_answer(uow, complaint_id, user, now, services.packs, pack)
         elif action == "release":
             reason = _form_text(form, "reason", service.MAX_REASON)
             service.release_hold(uow, complaint_id, reason, user, now)

@@ -707,7 +707,8 @@ def guide(request: Request, user: PortalUser) -> Response:
 
     locale = locale_of(request)
     said = [(m.id, plain_message(m.messages, dict(m.params), locale)) for m in rules]
-    context = {"detail": detail, "rules": said, "visit_dpd": visit_dpd, "dpd": dpd}
+    door = portal_service.door_visit(services.uow(), case_id, _today(request))
+    context = {"detail": detail, "rules": said, "visit_dpd": visit_dpd, "dpd": dpd, "door": door}
     return render(request, "portal/guide.html", context | routes_context(request, case_id))
 
 

@@ -11,7 +11,8 @@ token (web.security) and goes through services.visits, which checks the role aga
   (web.rule_text) and nothing is written for it.
 - Visits: the approved and scheduled visits by day, with team, window and order; "Plan the day"
   runs services.visits.plan_day and shows each team's ordered stops and what no team serves,
-  with why; the prior notices of scheduled visits are queued from here (outbox).
+  with why; the prior notices of scheduled visits are queued from here (outbox). A reported
+  visit links to its signed report in zh-CN and in en (checked against its hash).
 - Teams: the certified agents (certificate number, issuer, expiry — an expired one is marked —
   and photo) and the teams (members, base, capacity, hours), with the forms to register an
   agent and to form a team; each refusal of the service is shown as it says it.
@@ -27,11 +28,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.domain.borrower import mask_address, mask_name
 from fairdebt.errors import FairdebtError
+from fairdebt.services import field_app
 from fairdebt.services import visits as service
 from fairdebt.services.ports.visits import FieldAgent, Team, Visit
 from fairdebt.services.users import Role, User
@@ -54,6 +56,7 @@ SHOWN_STATUSES = ("approved", "scheduled", "noticed", "checked_in", "checked_out
 MAX_IDS = 500
 PLAN_SECONDS = 2.0
 UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+VisitId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _RULE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{1,63}): (.*)$", re.DOTALL)
 # The plan's reasons for an unassigned visit (services.visits.plan_day), in the page's language.
 WHY = {
@@ -420,6 +423,41 @@ def agent_photo(request: Request, user_id: UserId) -> Response:
     media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     headers = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
     return Response(data, media_type=media, headers=headers)
+
+
+# --- the signed report ----------------------------------------------------------------------
+
+REPORT_ROLES = VIEW_ROLES | {Role.FIELD_AGENT}
+NO_REPORT = N_("This visit has no signed report.")
+ReportLanguage = Annotated[str, Query(pattern=r"^(zh-CN|en)$")]
+
+
+@router.get("/{visit_id}/report.pdf", name="visits_report")
+def report_pdf(
+    request: Request, visit_id: VisitId, user: ConsoleUser, lang: ReportLanguage = "zh-CN"
+) -> Response:
+    """The visit report both agents signed at check-out, in `lang`, streamed from the evidence
+    store after its bytes are hashed against the reference the case log recorded
+    (services.field_app.signed_report). Supervisors, administrators and compliance officers
+    open any visit's; a field agent only their own team's (as in the field app): another
+    team's visit, or one without a report, is 404, so an agent cannot learn which exist."""
+    services = services_of(request)
+    gettext = gettext_for(locale_of(request))
+    if user.role not in REPORT_ROLES:
+        raise HTTPException(status_code=403, detail=gettext(NOT_FOR_YOU))
+    try:
+        if user.role is Role.FIELD_AGENT:
+            field_app.visit_of(services.uow(), user, visit_id)  # NotYours: another team's
+        signed = field_app.signed_report(services.uow(), services.evidence, visit_id, lang)
+    except FairdebtError:
+        raise HTTPException(status_code=404, detail=gettext(NO_REPORT)) from None
+    name = f"{signed.visit_id}-report-{signed.language}.pdf"
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
+    return Response(signed.data, media_type="application/pdf", headers=headers)
 
 
 @router.post("/agents", name="visits_agent_add")
