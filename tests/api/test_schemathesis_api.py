@@ -13,6 +13,7 @@ database, so CI runs the same requests every time in well under a minute.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import console_data
@@ -20,6 +21,8 @@ import pytest
 import requests
 import schemathesis
 from bearer import token_for
+from fastapi.exceptions import RequestValidationError
+from fastapi.testclient import TestClient
 from fixed_clock import FixedClock
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -31,7 +34,9 @@ from fairdebt.bootstrap import Services
 from fairdebt.services.api_tokens import SCOPES
 from fairdebt.settings import load_settings
 from fairdebt.web.api.gate import GateFastPath
+from fairdebt.web.api.shapes import SECURITY_SCHEMES
 from fairdebt.web.app import create_app
+from fairdebt.web.rendering import api_invalid_request
 
 NOW = console_data.NOW
 GATEWAY = "gateway"
@@ -150,3 +155,43 @@ def test_every_api_operation_answers_as_documented(
         case.call_and_validate(session=client, checks=CHECKS)
 
     run()
+
+
+def test_the_openapi_document_is_public_and_the_interactive_docs_are_off(served) -> None:
+    """/openapi.json is what any caller may read (it says what the API takes, never data), with
+    no token or session; /docs and /redoc stay off (they load scripts from a CDN)."""
+    with TestClient(served[0]) as anonymous:
+        document = anonymous.get("/openapi.json")
+        assert document.status_code == 200
+        assert document.json()["components"]["securitySchemes"] == SECURITY_SCHEMES
+        for off in ("/docs", "/redoc"):
+            assert anonymous.get(off).status_code == 404
+
+
+def test_api_errors_keep_the_one_error_shape(served) -> None:
+    """FastAPI's own refusals under /api/ (no such route, a method the route does not take)
+    answer like the API's others: {"error", "hint"}, with their headers."""
+    with TestClient(served[0]) as anonymous:
+        missing = anonymous.get("/api/v1/no-such-route")
+        wrong = anonymous.delete("/api/v1/strategy/runs")
+
+    assert missing.status_code == 404 and missing.json() == {"error": "Not Found", "hint": ""}
+    assert wrong.status_code == 405 and wrong.json() == {
+        "error": "Method Not Allowed",
+        "hint": "",
+    }
+    assert wrong.headers["allow"] == "GET"
+
+
+def test_a_request_fastapi_cannot_read_is_422_in_the_error_shape() -> None:
+    exc = RequestValidationError(
+        [{"loc": ("query", "t"), "msg": "Field required", "type": "missing"}]
+    )
+
+    answer = json.loads(api_invalid_request(exc).body)
+
+    assert answer == {
+        "error": "the request is not valid: /query/t: Field required",
+        "hint": "",
+        "errors": [{"pointer": "/query/t", "message": "Field required"}],
+    }
