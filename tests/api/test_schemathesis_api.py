@@ -30,6 +30,8 @@ from schemathesis.python.asgi import ASGIClient
 
 from fairdebt.adapters.channels import unsubscribe as links
 from fairdebt.adapters.channels.signing import signed_headers
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.bootstrap import Services
 from fairdebt.services.api_tokens import SCOPES
 from fairdebt.settings import load_settings
@@ -70,9 +72,22 @@ class SigningClient(ASGIClient):
 
 
 @pytest.fixture(scope="module")
-def served(console_db: tuple[str, console_data.Portfolio]) -> tuple[Any, str]:
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The console portfolio (so replies and receipts can match cases), without the staff
+    personas: the API needs none, and hashing their passwords is most of the set-up time."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'api.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        console_data.build(conn)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def served(database: str) -> tuple[Any, str]:
     settings_ = load_settings(
-        database_url=console_db[0],
+        database_url=database,
         secret_key=SECRET_KEY,
         env="test",
         sms_gateway_secret=GATEWAY_SECRET,
