@@ -47,8 +47,9 @@ class Refused(Exception):
         self.response = response
 
 
-_TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}
-_OPTIONAL_TEXT = {"type": ["string", "null"]}
+_NO_NUL = "^[^\\u0000]*$"
+_TEXT = {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+_OPTIONAL_TEXT = {"type": ["string", "null"], "pattern": _NO_NUL}
 _AT = {
     "type": ["string", "null"],
     "format": "date-time",
@@ -166,6 +167,10 @@ def _text(found: dict[str, Any], key: str, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise Refused(_error(422, f"`{key}` must be a non-empty string"))
+    if "\x00" in value:
+        # No text a provider sends has one, and PostgreSQL cannot store it: refused here, the
+        # same on every database, before anything is looked up or recorded.
+        raise Refused(_error(422, f"`{key}` must not contain a NUL character"))
     return value
 
 
@@ -235,7 +240,7 @@ async def sms_receipt(request: Request, provider: str) -> Response:
         [],
         {
             "client_ref": _TEXT,
-            "message_id": {"type": "string", "pattern": "^\\s*<?.+@fairdebt>?\\s*$"},
+            "message_id": {"type": "string", "pattern": "^\\s*<?[^\\u0000]+@fairdebt>?\\s*$"},
             "detail": _OPTIONAL_TEXT,
             "at": _AT,
         },
