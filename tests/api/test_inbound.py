@@ -320,3 +320,36 @@ def test_a_body_nested_thousands_deep_is_422_not_a_crash(client: TestClient) -> 
     )
     assert answer.status_code == 422
     assert "nested 5000 levels deep" in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "secret", "payload", "field"),
+    [
+        (
+            "/api/v1/inbound/sms/gateway",
+            GATEWAY_SECRET,
+            {"from": "+86138\x0000", "text": "x"},
+            "from",
+        ),
+        ("/api/v1/inbound/sms/gateway", GATEWAY_SECRET, {"from": "1", "text": "STOP\x00"}, "text"),
+        (
+            "/api/v1/inbound/sms/gateway/receipts",
+            GATEWAY_SECRET,
+            {"client_ref": "r\x00", "status": "delivered"},
+            "client_ref",
+        ),
+        ("/api/v1/inbound/email/bounces", MAIL_SECRET, {"client_ref": "%\x00"}, "client_ref"),
+    ],
+)
+def test_a_nul_character_in_a_field_is_422_and_records_nothing(
+    client: TestClient, engine, path: str, secret: str, payload: dict[str, Any], field: str
+) -> None:
+    """PostgreSQL cannot store NUL, SQLite can: the webhook refuses it the same on both,
+    before any lookup (on PostgreSQL it was a 400 naming the database's error)."""
+    before = _all_events(engine)
+
+    answer = _post(client, path, payload, secret=secret)
+
+    assert answer.status_code == 422
+    assert answer.json() == {"error": f"`{field}` must not contain a NUL character"}
+    assert _all_events(engine) == before

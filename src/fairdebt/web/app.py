@@ -50,6 +50,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     """Build the app around `services` (fairdebt.bootstrap.Services; one built from the
     environment when None, on a database `fairdebt serve` has already migrated)."""
     from fairdebt.bootstrap import Services
+    from fairdebt.web.api.gate import document_packs
+    from fairdebt.web.api.shapes import install as install_openapi
     from fairdebt.web.api_auth import install as install_api_auth
     from fairdebt.web.rendering import install_error_pages
     from fairdebt.web.security import csrf_protect
@@ -82,6 +84,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     _install_web(app, config)
     install_error_pages(app)
     install_api_auth(app)
+    install_openapi(app, document_packs)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -14,10 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -215,6 +211,28 @@ def error_page(request: Request, status: int, cause: str, hint: str = "") -> Res
     )
 
 
+def api_http_error(exc: StarletteHTTPException) -> Response:
+    """An HTTP error of /api/ in the API's one error shape (web/api/shapes.py), with the
+    exception's headers (a 405's Allow); a status without a body (204, 304) keeps none."""
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    payload = {"error": str(exc.detail), "hint": ""}
+    return JSONResponse(payload, status_code=exc.status_code, headers=exc.headers)
+
+
+def api_invalid_request(exc: RequestValidationError) -> Response:
+    """A request FastAPI could not read, in the API's error shape: each problem's pointer
+    (`/query/t`, `/path/run_id`) and message."""
+    errors = [
+        {"pointer": "".join(f"/{part}" for part in e.get("loc", ())), "message": str(e["msg"])}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"pointer": "", "message": "invalid request"}
+    cause = f"the request is not valid: {first['pointer'] or '/'}: {first['message']}"
+    payload = {"error": cause, "hint": "", "errors": errors}
+    return JSONResponse(payload, status_code=422)
+
+
 def install_error_pages(app: FastAPI) -> None:
     """HTML routes get a page with cause and hint; /api/ keeps JSON; anonymous go to /login."""
     from fairdebt.web.auth import LoginRequired, Redirect
@@ -235,13 +253,13 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
-            return await http_exception_handler(request, exc)
+            return api_http_error(exc)
         return error_page(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return await request_validation_exception_handler(request, exc)
+            return api_invalid_request(exc)
         first = exc.errors()[0] if exc.errors() else {}
         return error_page(request, 422, str(first.get("msg", "invalid request")))
 

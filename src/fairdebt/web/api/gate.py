@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
+import zoneinfo
 from typing import Any
 
 import anyio
@@ -34,6 +35,7 @@ from fairdebt.compliance.engine import decide_body
 from fairdebt.compliance.errors import GateRequestError, UnknownPackError
 from fairdebt.compliance.pack import Packs
 from fairdebt.compliance.request import NotJsonError, load_schema
+from fairdebt.web.api import shapes
 from fairdebt.web.api_auth import scoped, token_gate
 
 router = APIRouter(tags=["gate"])
@@ -49,6 +51,38 @@ def _openapi_schema(name: str) -> dict[str, Any]:
     return {k: v for k, v in load_schema(name).items() if k not in ("$schema", "$id")}
 
 
+# The years the gate reads (docs/gate.md, "Supported dates"): a date outside them is 422.
+_SUPPORTED_YEARS = "^(19[0-9]{2}|[2-8][0-9]{3}|9000)-"
+
+
+def _as_read(schema: Any) -> Any:
+    """The request schema as the gate reads it, for the OpenAPI document: dates within the
+    supported years, time zones among the IANA names the server knows. The packaged schema
+    stays the portable contract; these are what this server adds to it."""
+    if isinstance(schema, list):
+        return [_as_read(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    found = {key: _as_read(value) for key, value in schema.items()}
+    if found.get("format") in ("date-time", "date"):
+        found["pattern"] = _SUPPORTED_YEARS
+    timezones = found.get("properties", {}).get("timezones")
+    if timezones is not None:
+        timezones["items"] = {"enum": sorted(zoneinfo.available_timezones())}
+    return found
+
+
+def document_packs(document: dict[str, Any], services: Any) -> None:
+    """Name this server's packs in the documented request (an unknown one is 422 at /pack)."""
+    packs: Packs = services.packs
+    operation = document.get("paths", {}).get("/api/v1/gate/check", {}).get("post")
+    if operation is None:
+        return
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    names = sorted({*packs.latest, *packs.by_ref})
+    schema["properties"]["pack"] = schema["properties"]["pack"] | {"enum": names}
+
+
 class _SchemasWhenAsked(dict[str, Any]):
     """The contract schemas for the OpenAPI document, read only when /openapi.json is built
     (nothing is read at import time)."""
@@ -57,7 +91,9 @@ class _SchemasWhenAsked(dict[str, Any]):
         if not super().__len__():
             self["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": _openapi_schema("gate-request")}},
+                "content": {
+                    "application/json": {"schema": _as_read(_openapi_schema("gate-request"))}
+                },
             }
             self["responses"] = {
                 "200": {
@@ -65,6 +101,7 @@ class _SchemasWhenAsked(dict[str, Any]):
                     "content": {"application/json": {"schema": _openapi_schema("gate-decision")}},
                 }
             }
+            self["security"] = shapes.security(SCOPE)
 
     def __len__(self) -> int:
         self._fill()
@@ -75,14 +112,20 @@ class _SchemasWhenAsked(dict[str, Any]):
         return super().items()
 
 
+# A request with fifty history events is ~10 KB; a megabyte is room for any real one. A bigger
+# body is refused before it is read whole, so it cannot tie up a worker's memory and CPU.
+MAX_BODY_BYTES = 1 << 20
+
+
 ERRORS = {
     "description": "The request is not JSON or not a gate request; every error's JSON pointer.",
     "content": {
         "application/json": {
+            "schema": shapes.ERROR_SCHEMA,
             "example": {
                 "error": "the gate request does not match the schema: /now: … (and 1 more)",
                 "errors": [{"pointer": "/now", "message": "'2026-03-02' is not a 'date-time'"}],
-            }
+            },
         }
     },
 }
@@ -92,7 +135,11 @@ ERRORS = {
     "/gate/check",
     summary="Ask the contact gate before a contact: allow, deny or review, with citations.",
     response_class=Response,
-    responses={422: ERRORS},
+    responses={
+        **shapes.token_responses(),
+        413: shapes.too_large(MAX_BODY_BYTES),
+        422: ERRORS,
+    },
     openapi_extra=_SchemasWhenAsked(),
 )
 @scoped(SCOPE)
@@ -100,11 +147,6 @@ async def check(request: Request) -> Response:
     """Decide one contact attempt (the same answer as `fairdebt gate`); the token is checked
     by `serve_check`."""
     return await serve_check(request)
-
-
-# A request with fifty history events is ~10 KB; a megabyte is room for any real one. A bigger
-# body is refused before it is read whole, so it cannot tie up a worker's memory and CPU.
-MAX_BODY_BYTES = 1 << 20
 
 
 class BodyTooLarge(Exception):

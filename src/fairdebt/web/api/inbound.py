@@ -21,7 +21,7 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +30,7 @@ from fairdebt.adapters.channels import unsubscribe as links
 from fairdebt.adapters.channels.signing import verify
 from fairdebt.domain.borrower import mask_email
 from fairdebt.services import inbound
+from fairdebt.web.api import shapes
 from fairdebt.web.auth import services_of
 
 router = APIRouter(prefix="/inbound", tags=["inbound"])
@@ -44,6 +45,83 @@ class Refused(Exception):
 
     def __init__(self, response: Response) -> None:
         self.response = response
+
+
+_NO_NUL = "^[^\\u0000]*$"
+_TEXT = {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+_OPTIONAL_TEXT = {"type": ["string", "null"], "pattern": _NO_NUL}
+_AT = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "When the provider saw it (ISO 8601; UTC when it names no offset).",
+}
+_SIGNATURE = [
+    {
+        "name": header,
+        "in": "header",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    for header, description in (
+        ("X-Fairdebt-Key", "Which key signed the request."),
+        ("X-Fairdebt-Timestamp", "Unix seconds; at most five minutes from the server's clock."),
+        ("X-Fairdebt-Signature", "hex HMAC-SHA256 of `timestamp + '.' + body` (docs/channels.md)."),
+    )
+]
+
+
+def _signed_body(required: list[str], properties: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The OpenAPI of a signed webhook: its headers and its JSON object (read by `_text` and
+    `_instant`, not by a model: the signature is checked over the raw bytes first)."""
+    schema = {"type": "object", "required": required, "properties": properties, **more}
+    return {
+        "parameters": _SIGNATURE,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+    }
+
+
+RECORDED = {
+    "description": "Recorded: the event type and the number of cases it went to.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["recorded", "matched"],
+                "properties": {
+                    "recorded": {"type": "string"},
+                    "matched": {"type": "integer", "minimum": 0},
+                },
+            }
+        }
+    },
+}
+SIGNED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: RECORDED,
+    401: shapes.error("Not signed with this provider's secret, or more than five minutes old."),
+    413: shapes.too_large(MAX_BODY),
+    422: shapes.error("The body is not a JSON object with the fields this webhook reads."),
+}
+_BAD_LINK = {
+    "description": "The link's token is not ours (altered or incomplete).",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
+_PAGE = {"text/html": {"schema": {"type": "string"}}}
+UNSUBSCRIBE_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The page with the confirm button.", "content": _PAGE},
+    400: _BAD_LINK,
+    422: shapes.UNREADABLE,
+}
+UNSUBSCRIBED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Unsubscribed: `unsubscribed` for RFC 8058 one-click, else a page.",
+        "content": {"text/plain": {"schema": {"type": "string"}}, **_PAGE},
+    },
+    400: _BAD_LINK,
+    413: shapes.too_large(MAX_BODY),
+    422: shapes.UNREADABLE,
+}
+_TOKEN = "The signed token of the e-mail's unsubscribe link."
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -89,6 +167,10 @@ def _text(found: dict[str, Any], key: str, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise Refused(_error(422, f"`{key}` must be a non-empty string"))
+    if "\x00" in value:
+        # No text a provider sends has one, and PostgreSQL cannot store it: refused here, the
+        # same on every database, before anything is looked up or recorded.
+        raise Refused(_error(422, f"`{key}` must not contain a NUL character"))
     return value
 
 
@@ -108,7 +190,14 @@ def _answer(done: inbound.Recorded) -> JSONResponse:
     return JSONResponse({"recorded": done.kind, "matched": done.matched})
 
 
-@router.post("/sms/{provider}", summary="An SMS reply: STOP/退订/TD opt out; others are kept.")
+@router.post(
+    "/sms/{provider}",
+    summary="An SMS reply: STOP/退订/TD opt out; others are kept.",
+    responses=SIGNED_RESPONSES,
+    openapi_extra=_signed_body(
+        ["from"], {"from": _TEXT, "to": _OPTIONAL_TEXT, "text": _OPTIONAL_TEXT, "at": _AT}
+    ),
+)
 async def sms_reply(request: Request, provider: str) -> Response:
     try:
         found = await _signed_json(request, provider)
@@ -124,7 +213,15 @@ async def sms_reply(request: Request, provider: str) -> Response:
     return _answer(done)
 
 
-@router.post("/sms/{provider}/receipts", summary="A delivery receipt for an SMS we sent.")
+@router.post(
+    "/sms/{provider}/receipts",
+    summary="A delivery receipt for an SMS we sent.",
+    responses=SIGNED_RESPONSES,
+    openapi_extra=_signed_body(
+        ["client_ref", "status"],
+        {"client_ref": _TEXT, "status": _TEXT, "detail": _OPTIONAL_TEXT, "at": _AT},
+    ),
+)
 async def sms_receipt(request: Request, provider: str) -> Response:
     try:
         found = await _signed_json(request, provider)
@@ -135,7 +232,21 @@ async def sms_receipt(request: Request, provider: str) -> Response:
     return await _receipt(request, provider, "sms", ref, status[:32], at, detail)
 
 
-@router.post("/email/bounces", summary="A bounce of an e-mail we sent (signed as `email`).")
+@router.post(
+    "/email/bounces",
+    summary="A bounce of an e-mail we sent (signed as `email`).",
+    responses=SIGNED_RESPONSES,
+    openapi_extra=_signed_body(
+        [],
+        {
+            "client_ref": _TEXT,
+            "message_id": {"type": "string", "pattern": "^\\s*<?[^\\u0000]+@fairdebt>?\\s*$"},
+            "detail": _OPTIONAL_TEXT,
+            "at": _AT,
+        },
+        anyOf=[{"required": ["client_ref"]}, {"required": ["message_id"]}],
+    ),
+)
 async def email_bounce(request: Request) -> Response:
     try:
         found = await _signed_json(request, EMAIL_PROVIDER)
@@ -173,8 +284,13 @@ async def _receipt(
     return _answer(done)
 
 
-@router.get("/email/unsubscribe", summary="The unsubscribe page (changes nothing).")
-def unsubscribe_page(request: Request, t: str = "") -> Response:
+@router.get(
+    "/email/unsubscribe",
+    summary="The unsubscribe page (changes nothing).",
+    response_class=HTMLResponse,
+    responses=UNSUBSCRIBE_PAGE,
+)
+def unsubscribe_page(request: Request, t: str = Query("", description=_TOKEN)) -> Response:
     named = links.read(services_of(request).settings.secret_key.get_secret_value(), t)
     if named is None:
         return _bad_link()
@@ -187,8 +303,27 @@ def unsubscribe_page(request: Request, t: str = "") -> Response:
     )
 
 
-@router.post("/email/unsubscribe", summary="Unsubscribe (the page's button, or RFC 8058).")
-async def unsubscribe_post(request: Request, t: str = "") -> Response:
+@router.post(
+    "/email/unsubscribe",
+    summary="Unsubscribe (the page's button, or RFC 8058).",
+    response_class=HTMLResponse,
+    responses=UNSUBSCRIBED,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "description": f"`{ONE_CLICK}`: an RFC 8058 one-click unsubscribe.",
+                        "properties": {"List-Unsubscribe": {"const": "One-Click"}},
+                    }
+                }
+            },
+        }
+    },
+)
+async def unsubscribe_post(request: Request, t: str = Query("", description=_TOKEN)) -> Response:
     services = services_of(request)
     named = links.read(services.settings.secret_key.get_secret_value(), t)
     if named is None:

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from fairdebt.bootstrap import Services
 from fairdebt.services.users import Role, User
+from fairdebt.web.api import shapes
 from fairdebt.web.api_auth import require_scope
 from fairdebt.web.auth import services_of
 from fairdebt.web.i18n import N_, gettext_for, locale_of
@@ -156,10 +157,88 @@ ONLY_REPORT_ROLES = [
 ]
 
 
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+RUN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": list(RUN_COLUMNS),
+    "properties": {
+        **dict.fromkeys(RUN_COLUMNS, _NULLABLE_TEXT),
+        "id": {"type": "string"},
+        "as_of": {"type": "string", "format": "date"},
+        "status": {"type": "string"},
+        "accounts": {"type": ["integer", "null"]},
+    },
+}
+_INTERVAL = {
+    "type": ["object", "null"],
+    "description": "A rate or mean with its 95 % interval; null when there is nothing to measure.",
+    "required": ["value", "low", "high"],
+    "properties": {k: {"type": "number"} for k in ("value", "low", "high")},
+}
+_ROWS = {"type": "array", "items": {"type": "object"}}
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["run", "previous_run", "bucket_order", "buckets", "treatments", "segments"],
+    "properties": {
+        "run": RUN_SCHEMA,
+        "previous_run": _NULLABLE_TEXT,
+        "bucket_order": {"type": "array", "items": {"type": "string"}},
+        "buckets": _ROWS,
+        "treatments": _ROWS,
+        "segments": _ROWS,
+        "rolls": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+        "cure_rate": _INTERVAL,
+        "arms": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "arm": {"type": "string"},
+                    "accounts": {"type": "integer"},
+                    "cured": {"type": "integer"},
+                    "cure_rate": _INTERVAL,
+                    "collected_per_account_yuan": _INTERVAL,
+                    "complaint_rate": _INTERVAL,
+                },
+            },
+        },
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+RUNS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(
+        {
+            "type": "object",
+            "required": ["runs"],
+            "properties": {"runs": {"type": "array", "items": RUN_SCHEMA}},
+        },
+        "The latest runs (at most 100), newest as_of first.",
+    ),
+    **shapes.token_responses(),
+}
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json(REPORT_SCHEMA, "The run's report (the keys of `strategy report --json`)."),
+    **shapes.token_responses(),
+    404: shapes.error("There is no run with this id."),
+    422: shapes.UNREADABLE,
+}
+SECURITY = {"security": shapes.security("strategy:read")}
+
+
 @router.get(
     "/strategy/runs",
     summary="The latest strategy runs, newest as_of first.",
     dependencies=ONLY_REPORT_ROLES,
+    responses=RUNS_RESPONSES,
+    openapi_extra=SECURITY,
 )
 def runs(request: Request) -> dict[str, Any]:
     return {"runs": list_runs(services_of(request))}
@@ -169,6 +248,8 @@ def runs(request: Request) -> dict[str, Any]:
     "/strategy/runs/{run_id}/report",
     summary="A run's report: buckets, roll rates, cure rate, arms with 95 % intervals, segments.",
     dependencies=ONLY_REPORT_ROLES,
+    responses=REPORT_RESPONSES,
+    openapi_extra=SECURITY,
 )
 def report(request: Request, run_id: str) -> dict[str, Any]:
     data = report_data(services_of(request), run_id)
