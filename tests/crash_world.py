@@ -48,7 +48,9 @@ def plan_sms_tasks(engine: Engine, cases: int) -> list[int]:
     run_strategy(SqlUnitOfWork(engine), RunOptions(as_of=console_data.AS_OF))
     worklist.dispatch(SqlUnitOfWork(engine), None, PLANNED_AT, actor="crash test")
     with engine.connect() as conn:
-        ids = conn.execute(select(worklist_tables.tasks.c.id).where(worklist_tables.tasks.c.kind == "sms")).scalars()
+        ids = conn.execute(
+            select(worklist_tables.tasks.c.id).where(worklist_tables.tasks.c.kind == "sms")
+        ).scalars()
         return sorted(ids)
 
 
@@ -73,8 +75,21 @@ def progress_of(engine: Engine) -> tuple[int, ...]:
     with engine.connect() as conn:
         return (
             conn.execute(select(func.count()).select_from(t.case_events)).scalar_one(),
-            conn.execute(select(func.count()).select_from(worklist_tables.contact_attempts)).scalar_one(),
+            conn.execute(
+                select(func.count()).select_from(worklist_tables.contact_attempts)
+            ).scalar_one(),
         )
+
+
+def unfinished(engine: Engine, planned: Sequence[int]) -> int:
+    """Planned tasks not yet done and texts not yet sent: 0 when there is nothing left to kill."""
+    tasks, outbox = worklist_tables.tasks.c, outbox_tables.outbox.c
+    with engine.connect() as conn:
+        open_tasks = conn.execute(
+            select(func.count()).where(tasks.id.in_(planned), tasks.status != "done")
+        ).scalar_one()
+        unsent = conn.execute(select(func.count()).where(outbox.status != "sent")).scalar_one()
+    return int(open_tasks + unsent)
 
 
 @dataclass
@@ -87,9 +102,15 @@ class Killer:
     folder: Path
     rng: random.Random
     window: tuple[float, float] = (0.0, 1.5)  # seconds after its first write
-    start_seconds: float = 45.0  # a process that wrote nothing by then is not working
+    start_seconds: float = 120.0  # a process that wrote nothing by then is not working
     kills: int = 0
     exits: list[int] = field(default_factory=list)
+
+    def kill_times(self, times: int, planned: Sequence[int], command: Callable[[int], list[str]]):
+        """Up to `times` kills, the k-th of `command(k)`; fewer when the work is done first."""
+        for step in range(times):
+            if not unfinished(self.engine, planned) or not self.kill_once(command(step)):
+                return
 
     def kill_once(self, command: Sequence[str]) -> bool:
         """Run `command` until its working phase, then SIGKILL it at a random instant. False if
@@ -141,17 +162,17 @@ def shifted_fairdebt(to: datetime, *args: str) -> list[str]:
     return [sys.executable, str(TESTS / "crash_clock.py"), to.isoformat(), *args]
 
 
-def later(now: datetime, step: int) -> Callable[[], datetime]:
+def later(now: datetime, step: int) -> datetime:
     """The k-th restart's instant: each one past every claim the killed process held (a task's
     claim lasts 5 minutes, an outbox row's 2)."""
-    return lambda: now + timedelta(minutes=6 * step)
+    return now + timedelta(minutes=6 * step)
 
 
 @dataclass(frozen=True)
 class Outcome:
     planned: int
     accepted: int
-    by_key: dict[str, int]  # the gateway's messages per client_ref (always 1)
+    handed_again: int  # hand-overs the gateway dropped as repeats (after a kill: allowed)
     outbox: dict[str, int]  # outbox rows per status
     tasks: dict[str, int]  # SMS tasks per status
     claimed_tasks: int
@@ -165,10 +186,16 @@ def outcome(engine: Engine, gateway: ReferenceGateway, planned: Sequence[int]) -
     """What the database and the gateway hold after the kills."""
     with engine.connect() as conn:
         out_rows = conn.execute(
-            select(outbox_tables.outbox.c.key, outbox_tables.outbox.c.status, outbox_tables.outbox.c.recipient)
+            select(
+                outbox_tables.outbox.c.key,
+                outbox_tables.outbox.c.status,
+                outbox_tables.outbox.c.recipient,
+            )
         ).all()
         tasks = conn.execute(
-            select(worklist_tables.tasks.c.status, worklist_tables.tasks.c.claimed_by).where(worklist_tables.tasks.c.id.in_(planned))
+            select(worklist_tables.tasks.c.status, worklist_tables.tasks.c.claimed_by).where(
+                worklist_tables.tasks.c.id.in_(planned)
+            )
         ).all()
         attempts = conn.execute(select(worklist_tables.contact_attempts.c.status)).scalars().all()
         recorded = conn.execute(
@@ -176,12 +203,13 @@ def outcome(engine: Engine, gateway: ReferenceGateway, planned: Sequence[int]) -
             .select_from(t.case_events)
             .where(t.case_events.c.type == "contact_recorded")
         ).scalar_one()
-    with gateway._lock:  # noqa: SLF001 - the ground truth, read while nothing else writes
+    with gateway._lock:  # the ground truth, read while nothing else writes
         sent = dict(gateway.messages)
+        again = gateway.duplicates
     return Outcome(
         planned=len(planned),
         accepted=len(sent),
-        by_key={k: 1 for k in sent},
+        handed_again=again,
         outbox=_count(r.status for r in out_rows),
         tasks=_count(r.status for r in tasks),
         claimed_tasks=sum(1 for r in tasks if r.claimed_by is not None),

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 
 from fairdebt.adapters.channels.gateway_server import ReferenceGateway
 
-CASES = 200  # about 40 SMS tasks: enough work for several kills, done in seconds
-KILLS = 4
+CASES = 100  # about 20 SMS tasks: enough work for several kills, done in seconds
+KILLS = 3
 
 
 @pytest.fixture
@@ -61,11 +61,12 @@ def test_tasks_run_killed_at_random_loses_and_doubles_nothing(
     url = engine.url.render_as_string(hide_password=False)
     killer = Killer(engine, environment(url, tmp_path, gateway), tmp_path, random.Random(20261207))
 
-    for step in range(KILLS):
-        now = later(MORNING, step)()
-        if not killer.kill_once(fairdebt("tasks", "run", "--now", now.isoformat(), "-q")):
-            break
-    final = killer.run(fairdebt("tasks", "run", "--now", later(MORNING, KILLS)().isoformat(), "-q"))
+    killer.kill_times(
+        KILLS,
+        planned,
+        lambda k: fairdebt("tasks", "run", "--now", later(MORNING, k).isoformat(), "-q"),
+    )
+    final = killer.run(fairdebt("tasks", "run", "--now", later(MORNING, KILLS).isoformat(), "-q"))
 
     assert final.returncode == 0, final.stderr[-3000:]
     assert killer.kills >= 2, (killer.kills, killer.exits)
@@ -84,10 +85,10 @@ def test_the_worker_killed_at_random_loses_and_doubles_nothing(
     _queue(engine, planned)
     worker = ("worker", "--lease", "1", "--batch", "4", "--poll", "0.05", "--name")
 
-    for step in range(KILLS):
-        if not killer.kill_once(shifted_fairdebt(later(MORNING, step)(), *worker, f"w{step}")):
-            break
-    final = killer.run(shifted_fairdebt(later(MORNING, KILLS)(), "worker", "--once"))
+    killer.kill_times(
+        KILLS, planned, lambda k: shifted_fairdebt(later(MORNING, k), *worker, f"w{k}")
+    )
+    final = killer.run(shifted_fairdebt(later(MORNING, KILLS), "worker", "--once"))
 
     assert final.returncode == 0, final.stderr[-3000:]
     assert killer.kills >= 2, (killer.kills, killer.exits)
