@@ -4,8 +4,8 @@ killed at any instant").
 
 The instants are random (a seeded RNG) but the verdict is not: whatever instant a kill lands
 on, every planned message reaches the gateway exactly once, every log verifies and nothing is
-left claimed or unconfirmed. A kill is aimed at the working phase: once the process has changed
-the database (a row it wrote), it is killed after a random further delay.
+left claimed or unconfirmed. A kill is aimed at the working phase: once the process has logged
+a random number of events, it is killed a random instant later.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Killer:
     env: dict[str, str]
     folder: Path
     rng: random.Random
-    window: tuple[float, float] = (0.0, 1.5)  # seconds after its first write
+    window: tuple[float, float] = (0.0, 0.05)  # seconds after its aimed-at write
     start_seconds: float = 120.0  # a process that wrote nothing by then is not working
     kills: int = 0
     exits: list[int] = field(default_factory=list)
@@ -109,20 +109,27 @@ class Killer:
     def kill_times(self, times: int, planned: Sequence[int], command: Callable[[int], list[str]]):
         """Up to `times` kills, the k-th of `command(k)`; fewer when the work is done first."""
         for step in range(times):
-            if not unfinished(self.engine, planned) or not self.kill_once(command(step)):
+            left = unfinished(self.engine, planned)
+            if not left or not self.kill_once(command(step), planned, left):
                 return
 
-    def kill_once(self, command: Sequence[str]) -> bool:
-        """Run `command` until its working phase, then SIGKILL it at a random instant. False if
-        it finished on its own first (its exit status is in `exits`)."""
-        before = progress_of(self.engine)
+    def kill_once(self, command: Sequence[str], planned: Sequence[int], left: int) -> bool:
+        """Run `command` until it has logged a random number of events (1 to `left` / 2, where
+        its remaining work logs about `left`: the kill lands early or midway), then
+        SIGKILL it a random instant later. False if it finished on its own first (its exit
+        status is in `exits`) or finished the work (a worker then waits for more)."""
+        target = progress_of(self.engine)[0] + self.rng.randint(1, max(1, left // 2))
         process = self._start(command)
         deadline = time.monotonic() + self.start_seconds
-        while process.poll() is None and progress_of(self.engine) == before:
+        while process.poll() is None and progress_of(self.engine)[0] < target:
+            if not unfinished(self.engine, planned):
+                process.kill()
+                process.wait(timeout=10)
+                return False
             if time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError(f"{command} wrote nothing in {self.start_seconds} s")
-            time.sleep(0.02)
+                raise AssertionError(f"{command} did not get on in {self.start_seconds} s")
+            time.sleep(0.01)
         time.sleep(self.rng.uniform(*self.window))
         if process.poll() is not None:
             self.exits.append(process.returncode)

@@ -83,7 +83,7 @@ def test_the_worker_killed_at_random_loses_and_doubles_nothing(
     url = engine.url.render_as_string(hide_password=False)
     killer = Killer(engine, environment(url, tmp_path, gateway), tmp_path, random.Random(7))
     _queue(engine, planned)
-    worker = ("worker", "--lease", "1", "--batch", "4", "--poll", "0.05", "--name")
+    worker = ("worker", "--lease", "1", "--batch", "2", "--poll", "0.05", "--name")
 
     killer.kill_times(
         KILLS, planned, lambda k: shifted_fairdebt(later(MORNING, k), *worker, f"w{k}")
