@@ -60,7 +60,7 @@ class Work:
             self.cut += page is None
             self.server.up()
             return None
-        assert posted.status_code == 303, posted.text[-2000:]
+        assert posted.status_code == 303, (name, posted.text[-2000:])
         return f"{posted.headers['location']}\n{page}"
 
     def call(self, case_id: str) -> None:
