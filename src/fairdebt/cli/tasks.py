@@ -148,10 +148,21 @@ def run(
     now = _now(now_text, wired)
     counts = _execute_due(wired, kinds, now, limit, quiet)
     _print_outcomes(counts)
-    if counts.get("queued"):  # deliver them now, as `fairdebt worker --once` would
-        from fairdebt.cli._common import console
+    _deliver(wired, now)
 
-        summary = wired.outbox_worker("cli:tasks run").drain(lambda: now)
+
+def _deliver(wired: Services, now: datetime) -> None:
+    """Deliver what is due, as `fairdebt worker --once` would: the texts just queued and those an
+    earlier run left behind (killed after queuing them, its claims since run out), even when
+    this run queued nothing. The worker's name is this process's alone: a claim names the one
+    process that may record its row's outcome (services.outbox)."""
+    import uuid
+
+    from fairdebt.cli._common import console
+
+    worker = wired.outbox_worker(f"cli:tasks run#{uuid.uuid4().hex[:12]}")
+    summary = worker.drain(lambda: now)
+    if summary.handled:
         console.print(f"outbox: {summary.line()}")
 
 

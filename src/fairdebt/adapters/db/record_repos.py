@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fairdebt.adapters.db.portfolio_store import SqlPortfolioStore
 from fairdebt.adapters.db.strategy_repos import SqlStrategyInputs, SqlStrategyRunRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from fairdebt.adapters.db.portfolio_store import SqlPortfolioStore
 
 
 class SqlRecordRepositories:
@@ -21,6 +22,10 @@ class SqlRecordRepositories:
 
     @property
     def portfolio(self) -> SqlPortfolioStore:
+        # Imported here: the bulk loader's DuckDB (and with it pandas) costs every command
+        # seconds of start-up, and only imports need it.
+        from fairdebt.adapters.db.portfolio_store import SqlPortfolioStore
+
         return SqlPortfolioStore(self.conn)
 
     @property
