@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import console_data
@@ -254,3 +254,17 @@ def test_a_row_taken_over_between_the_check_and_the_change_is_never_counted_held
     assert all(rows[i].status == "sent" for i in held)
     assert all(rows[i].claimed_by == "b" for i in set(ids) - held)
     assert held == set(ids) or tried == ["yes"]  # the other worker got it, or was kept out
+
+
+def test_a_started_batch_is_held_a_whole_lease_from_its_start_not_from_its_claim(
+    engine, queued
+) -> None:
+    """Asking the gate for a big batch can use much of a short lease; the rows going `sending`
+    are held for a whole lease from then, so no other worker takes them over mid-hand-over."""
+    started = SOON + timedelta(seconds=40)
+    with pytest.raises(SystemExit):
+        _worker(engine, DiesAfterHandingOver(), clock=lambda: started).deliver_due(SOON)
+    with engine.connect() as conn:
+        query = select(outbox.c.claim_expires).where(outbox.c.status == "sending")
+        expires = set(conn.execute(query).scalars())
+    assert expires == {(started + LEASE).astimezone(UTC).isoformat()}
