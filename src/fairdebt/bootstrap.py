@@ -129,6 +129,7 @@ class Services:
             order=self.allocation_order,
             name=name,
             lease=lease or LEASE,
+            clock=self.clock.now,
         )
 
     def _letter_pdf(self, uow: UnitOfWork, message: NewMessage, now: datetime) -> bytes:

@@ -56,6 +56,8 @@ class FakeOutboxRepository:
         if change.due_at is not None:
             message = replace(message, due_at=change.due_at)
         claimed = worker if change.status == "sending" else None
+        if claimed is not None and change.held_until is not None:
+            self.expires[message_id] = change.held_until
         self.rows[message_id] = replace(
             row, status=change.status, message=message, claimed_by=claimed, **fields
         )

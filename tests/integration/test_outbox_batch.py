@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import console_data
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import DBAPIError
 
 from fairdebt.adapters.channels.base import ChannelError, Delivery, OutboundMessage
 from fairdebt.adapters.channels.console import ConsoleChannel
 from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.services.contact import ContactRequest, ask
 from fairdebt.services.outbox import LEASE, Worker, enqueue, new_key
-from fairdebt.services.ports.outbox import NewMessage
+from fairdebt.services.ports.outbox import Change, NewMessage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
@@ -210,3 +213,58 @@ def test_a_batch_refused_in_part_by_the_provider_fails_those_and_sends_the_rest(
     statuses = _statuses(engine)
     assert statuses[refused] == "failed"
     assert sum(1 for s in statuses.values() if s == "sent") == total - 1
+
+
+def test_a_row_taken_over_between_the_check_and_the_change_is_never_counted_held(
+    engine, queued, database_url
+) -> None:
+    """`change_many` decides which rows the worker still holds under the lock its changes are
+    made under: another worker taking a row over in between either waits (and fails here) or
+    the row is not counted. Counting it held would record its outcome twice."""
+    with SqlUnitOfWork(engine) as uow:
+        ids = [r.id for r in uow.outbox.claim_due(SOON, "a", SOON + LEASE, 100)]
+        uow.commit()
+    other = make_engine(database_url, timeout=0.1)
+    tried: list[str] = []
+
+    def take_over(*_args: object) -> None:  # another worker, right after the first statement
+        if tried:
+            return
+        tried.append("yes")
+        try:
+            with other.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
+                conn.execute(update(outbox).where(outbox.c.id == ids[0]).values(claimed_by="b"))
+        except DBAPIError:
+            tried.append("blocked")
+
+    sent = Change("sent", provider_ref="p", outcome="delivered", at=SOON)
+    event.listen(engine, "after_cursor_execute", take_over)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            held = uow.outbox.change_many("a", [(i, sent) for i in ids])
+            uow.commit()
+    finally:
+        event.remove(engine, "after_cursor_execute", take_over)
+        other.dispose()
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(outbox))}
+    assert tried[0] == "yes"
+    assert all(rows[i].status == "sent" for i in held)
+    assert all(rows[i].claimed_by == "b" for i in set(ids) - held)
+    assert held == set(ids) or tried == ["yes"]  # the other worker got it, or was kept out
+
+
+def test_a_started_batch_is_held_a_whole_lease_from_its_start_not_from_its_claim(
+    engine, queued
+) -> None:
+    """Asking the gate for a big batch can use much of a short lease; the rows going `sending`
+    are held for a whole lease from then, so no other worker takes them over mid-hand-over."""
+    started = SOON + timedelta(seconds=40)
+    with pytest.raises(SystemExit):
+        _worker(engine, DiesAfterHandingOver(), clock=lambda: started).deliver_due(SOON)
+    with engine.connect() as conn:
+        query = select(outbox.c.claim_expires).where(outbox.c.status == "sending")
+        expires = set(conn.execute(query).scalars())
+    assert expires == {(started + LEASE).astimezone(UTC).isoformat()}

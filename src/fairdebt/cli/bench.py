@@ -69,7 +69,7 @@ def outbox(
         "(default FAIRDEBT_TEST_POSTGRES_URL).",
     ),
     kill_every: float = typer.Option(
-        0.5,
+        1.0,
         "--kill-every",
         min=0,
         help="Mean seconds between SIGKILLs of a random worker (restarted at once); 0: none.",
@@ -81,6 +81,9 @@ def outbox(
     ),
     profile: str = typer.Option(
         None, "--profile", help="Write worker 0's cProfile stats here (use with --kill-every 0)."
+    ),
+    seed: int = typer.Option(
+        1, "--seed", min=0, max=2**32 - 1, help="Seed of the killer's intervals and victims."
     ),
 ) -> None:
     """Outbox texts/s with workers killed at random, and proof none was lost or doubled.
@@ -107,6 +110,7 @@ def outbox(
         batch=batch,
         baseline=baseline,
         profile_to=profile,
+        seed=seed,
     )
     result = run(size=None, quiet=json_out, options=options)
     _show("outbox", result, json_out)

@@ -184,6 +184,7 @@ class Worker:
         order: Order = DEFAULT_ORDER,
         name: str | None = None,
         lease: timedelta = LEASE,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.uow = uow
         self.channels = channels
@@ -193,6 +194,7 @@ class Worker:
         self.order = order
         self.name = name or f"worker#{uuid.uuid4().hex[:12]}"
         self.lease = lease
+        self.clock = clock  # renews a batch's claims as it starts them (_renewed)
 
     def deliver_due(self, now: datetime, limit: int = 50) -> Summary:
         """Claim up to `limit` due rows and deliver them; what happened to each."""
@@ -338,7 +340,7 @@ class Worker:
         worker that took it over; nothing of it is written."""
         with self.uow as uow:
             moved = uow.outbox.change_many(
-                self.name, [(a.item.id, a.change) for a in acts if a.change is not None]
+                self.name, [(a.item.id, self._renewed(a.change)) for a in acts if a.change]
             )
             held = [a for a in acts if a.change is None or a.item.id in moved]
             if not uow.attempts.start_many([a.attempt for a in held if a.attempt is not None]):
@@ -352,6 +354,15 @@ class Worker:
                     self._settle_task(uow, a.item, *a.task, now, decision_id)
             uow.commit()
         return held
+
+    def _renewed(self, change: Change) -> Change:
+        """A row going `sending` held for a whole lease from now, not from its claim: asking
+        the gate for a big batch on a busy machine can take a good part of a short lease, and
+        a claim that ran out before the hand-over lets another worker take the row over and
+        send it again under its key (wasted, never doubled) while this one records nothing."""
+        if self.clock is None or change.status != "sending":
+            return change
+        return replace(change, held_until=self.clock() + self.lease)
 
     def _hand_all(self, started: list[_Ready], now: datetime) -> list[str]:
         """Step 3 for the started rows of idempotent providers: handed over (a batch at once
@@ -405,7 +416,9 @@ class Worker:
         `contact_attempted` event on the record, in one transaction, before anything leaves.
         A row whose claim ran out is left to the worker that took it over."""
         with self.uow as uow:
-            ours = [r for r in ready if uow.outbox.change(r.item.id, self.name, r.change)]
+            ours = [
+                r for r in ready if uow.outbox.change(r.item.id, self.name, self._renewed(r.change))
+            ]
             for r in ours:
                 m = r.item.message
                 decision_id = str(r.attempt["decision_id"])

@@ -92,20 +92,27 @@ class SqlOutboxRepository:
         return self.conn.execute(statement).rowcount == 1
 
     def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
-        """The rows still held are found (and locked, on PostgreSQL) in one query, then each
-        group of changes setting the same columns is one executemany UPDATE."""
+        """The rows still held are found by an UPDATE that touches them (RETURNING their
+        ids), then each group of changes setting the same columns is one executemany UPDATE.
+
+        The first statement writes so that the answer holds until the commit: on SQLite it
+        takes the database's write lock (a SELECT would run before the transaction begins,
+        so another worker could take a row over between it and the changes, and a change that
+        then matched nothing would still be counted as held: its outcome recorded twice); on
+        PostgreSQL it locks the rows."""
         if len(changes) < 2:
             return {i for i, change in changes if self.change(i, worker, change)}
         o = outbox.c
         held: set[int] = set()
         ids = [i for i, _change in changes]
         for start in range(0, len(ids), _AT_ONCE):
-            query = select(o.id).where(
-                o.id.in_(ids[start : start + _AT_ONCE]), o.claimed_by == worker
+            touch = (
+                update(outbox)
+                .where(o.id.in_(ids[start : start + _AT_ONCE]), o.claimed_by == worker)
+                .values(claimed_by=worker)
+                .returning(o.id)
             )
-            if self.conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            held.update(self.conn.scalars(query))
+            held.update(self.conn.scalars(touch))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for i, change in changes:
             if i in held:
@@ -139,6 +146,8 @@ def _values(change: Change) -> dict[str, Any]:
     values: dict[str, Any] = {"status": change.status}
     if change.status != "sending":
         values |= {"claimed_by": None, "claim_expires": None}
+    elif change.held_until is not None:
+        values["claim_expires"] = _iso(change.held_until)
     for name in ("tries", "decision_id", "evidence", "media_type", "provider_ref", "outcome"):
         value = getattr(change, name)
         if value is not None:

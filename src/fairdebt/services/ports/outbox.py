@@ -70,6 +70,7 @@ class Change:
     outcome: str | None = None
     last_error: str | None = None
     at: datetime | None = None  # when it reached a final state
+    held_until: datetime | None = None  # `sending`: the worker's claim renewed until then
 
 
 class OutboxRepository(Protocol):
@@ -91,7 +92,9 @@ class OutboxRepository(Protocol):
 
     def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
         """`change` for many rows at once; the ids of those this worker still held (the others
-        are left as they are)."""
+        are left as they are). Which rows are held is decided under the write lock (or the
+        rows' locks) that the changes are made under, so a row taken over in between is never
+        counted as held."""
         ...
 
     def counts(self) -> Mapping[str, int]:
