@@ -29,3 +29,8 @@ class DatabaseError(FairdebtError):
 
 class InputFileError(FairdebtError):
     """An input file is missing, unreadable, or not in the documented format."""
+
+
+class StorageFull(FairdebtError):
+    """No room left where evidence is kept: nothing was stored, and the same action can be
+    retried once there is room (a client keeps what it was sending instead of dropping it)."""

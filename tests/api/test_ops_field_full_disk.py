@@ -81,7 +81,8 @@ def test_a_chunk_on_a_full_disk_is_refused_cleanly_and_accepted_again(
     refused = _chunk(browser, world.mine, data)
     monkeypatch.setattr(files, "_write", real)
 
-    assert refused.status_code == 400
+    assert refused.status_code == 507  # the app keeps the chunk and sends it again
+    assert refused.headers["retry-after"] == "30"
     body = refused.json()
     assert body["error"].startswith(f"the disk is full at {tmp_path / 'evidence'}")
     assert "free space" in body["hint"] and "retried" in body["hint"]

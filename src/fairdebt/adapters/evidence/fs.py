@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fairdebt.adapters.evidence.refs import digest_of, matches, ref_of
 from fairdebt.adapters.files import fsync_directory, write_atomically
-from fairdebt.errors import FairdebtError
+from fairdebt.errors import FairdebtError, StorageFull
 from fairdebt.services.ports.evidence import Check
 
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # no room left, or the user's quota is used up
@@ -44,7 +44,7 @@ class FileEvidenceStore:
             write_atomically(target, data, mode=READ_ONLY)
         except OSError as exc:
             if exc.errno in FULL:
-                raise FairdebtError(
+                raise StorageFull(
                     f"the disk is full at {self.root}: evidence object {ref} "
                     f"({len(data):,} bytes) was not stored ({exc.strerror})",
                     hint=f"free space or grow the filesystem under {self.root}; nothing was "

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from fairdebt.errors import FairdebtError
+from fairdebt.errors import FairdebtError, StorageFull
 from fairdebt.services import field_app, visits
 from fairdebt.services.users import Role, User
 from fairdebt.web.auth import CurrentUser, services_of
@@ -52,6 +52,10 @@ def _refusal(request: Request, exc: FairdebtError) -> JSONResponse:
     if isinstance(exc, field_app.NotYours):
         text = gettext_for(locale_of(request))(NOT_FOUND)
         return JSONResponse({"error": text, "hint": ""}, status_code=404)
+    if isinstance(exc, StorageFull):  # 507: the app keeps the chunk and sends it again later
+        return JSONResponse(
+            {"error": exc.cause, "hint": exc.hint}, status_code=507, headers={"Retry-After": "30"}
+        )
     return JSONResponse({"error": exc.cause, "hint": exc.hint}, status_code=400)
 
 

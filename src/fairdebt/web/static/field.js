@@ -98,6 +98,12 @@
         queue.shift();
         sent += 1;
       } catch (problem) {
+        if (problem.status === 507 || problem.status === 503) {
+          // no room on the server (or it is busy): keep the recording, say so, try again later
+          refusal(problem);
+          await new Promise((r) => setTimeout(r, 30000));
+          continue;
+        }
         if (problem.status && problem.status !== 400) { refusal(problem); queue.shift(); continue; }
         if (problem.status === 400 && ++chunk.tries > 3) { refusal(problem); queue.shift(); continue; }
         await new Promise((r) => setTimeout(r, 2000)); // offline or a dropped connection: again
