@@ -1,5 +1,5 @@
-"""PostgreSQL loses every connection of a `fairdebt strategy run` mid-run (what a restart of the
-cluster does to it): the run ends with one line of cause and one of hint, exit 2; no run is left
+"""PostgreSQL loses every connection of a `fairdebt strategy run` mid-run — cut on the shared
+cluster, and restarted for real (`pg_ctl restart`) on a private one: the run ends with one line of cause and one of hint, exit 2; no run is left
 half-written; a re-run succeeds and stores the same plan as a clean run."""
 
 from __future__ import annotations
@@ -8,20 +8,24 @@ import os
 import random
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 import strategy_portfolio
+from crash_cluster import PrivateCluster
 from crash_postgres import Cutter
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from fairdebt.adapters.db.engine import make_engine
+from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.strategy_tables import strategy_current, strategy_plans, strategy_runs
 
 AS_OF = date(2026, 11, 24)
 ACCOUNTS = 3_000
-SEEDS = (11, 12, 13)  # three cut instants, each a different point of the run
+SEEDS = (11,)  # the cut instant (the real restart below is a second one)
 
 
 def _run(url: str, portfolio: Path, *more: str) -> subprocess.CompletedProcess[str]:
@@ -88,3 +92,46 @@ def test_connections_cut_mid_run_fail_clearly_and_half_write_nothing(
     clean = _run(url, portfolio, "--replace")
     assert clean.returncode == 0, clean.stderr[-3000:]
     assert len(after_cut) == ACCOUNTS and _plan(engine) == after_cut
+
+
+def test_postgresql_restarted_for_real_mid_run_fails_clearly_and_half_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """A private cluster (the shared one must not go down under other tests) is restarted with
+    `pg_ctl restart` again and again while `strategy run` works: the run ends cleanly (exit 2,
+    cause and hint) or, had it slipped between two restarts, whole; never half-written."""
+    with PrivateCluster() as cluster:
+        engine = make_engine(cluster.url)
+        upgrade(engine)
+        engine.dispose()
+        portfolio = strategy_portfolio.write(tmp_path / "portfolio", ACCOUNTS, AS_OF)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "fairdebt", "strategy", "run", "--as-of", AS_OF.isoformat(),
+             "--portfolio", str(portfolio), "-q"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=portfolio.parent,
+            env={**os.environ, "FAIRDEBT_DATABASE_URL": cluster.url, "COLUMNS": "200"},
+        )  # fmt: skip
+        restarts = 0
+        deadline = time.monotonic() + 120
+        while run.poll() is None and time.monotonic() < deadline:
+            time.sleep(random.Random(7 + restarts).uniform(0.1, 0.6))
+            if run.poll() is None:
+                cluster.restart()
+                restarts += 1
+        stdout, stderr = run.communicate(timeout=60)
+
+        assert restarts > 0
+        assert run.returncode in (0, 2), (run.returncode, stdout[-2000:], stderr[-3000:])
+        assert "Traceback" not in stderr, stderr[-3000:]
+        if run.returncode == 2:
+            assert "error: " in stderr and "hint: " in stderr, stderr[-3000:]
+        engine = make_engine(cluster.url)
+        try:
+            _no_half_run(engine)
+            if run.returncode == 2:
+                again = _run(cluster.url, portfolio)
+                assert again.returncode == 0, again.stderr[-3000:]
+                _no_half_run(engine)
+            assert len(_plan(engine)) == ACCOUNTS
+        finally:
+            engine.dispose()
