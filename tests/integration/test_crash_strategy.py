@@ -1,6 +1,7 @@
 """PostgreSQL loses every connection of a `fairdebt strategy run` mid-run — cut on the shared
 cluster, and restarted for real (`pg_ctl restart`) on a private one: the run ends with one
-line of cause and one of hint, exit 2; no run is left half-written; a re-run succeeds and stores the same plan as a clean run."""
+line of cause and one of hint, exit 2; no run is left half-written; a re-run succeeds and
+stores the same plan as a clean run."""
 
 from __future__ import annotations
 
