@@ -57,6 +57,7 @@ class Context:
         self.zone = self.zones[0]
         history = request.history
         if isinstance(history, WireHistory):  # read from JSON: events typed as rules reach them
+            # (its times keep their written offsets: they order and compare as instants)
             if sorted(history.times) != history.times:  # the usual history is in order already
                 history = history.in_order()
             history = history.head(bisect_right(history.times, self.now))  # none after now

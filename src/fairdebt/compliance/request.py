@@ -475,22 +475,18 @@ _CONSENT_OR_NOT: dict[Any, bool] = {UNSET: False, True: True, False: False}
 
 
 def _history(events: tuple[WireEvent, ...]) -> WireHistory:
-    """The history as the rules read it: every instant validated and moved to UTC now (an
-    impossible one refuses the request), each event typed only when a rule reaches it."""
-    return WireHistory(events, utc_instants(list(map(_AT, events))))
-
-
-def utc_instants(texts: list[str]) -> list[datetime]:
-    """`instants`, moved to UTC: aware datetimes sharing one tzinfo compare several times
-    faster, and the history is kept in UTC (see context.Context)."""
-    return list(map(datetime.astimezone, instants(texts), repeat(UTC)))
+    """The history as the rules read it: every instant read and checked now (an impossible one
+    refuses the request), each event typed — its instant moved to UTC — when a rule reaches it.
+    """
+    return WireHistory(events, instants(list(map(_AT, events))))
 
 
 def typed_events(
     events: Sequence[WireEvent], times: Sequence[datetime]
 ) -> tuple[HistoryEvent, ...]:
     """The events typed a column at a time, each column a C loop: `times` are their instants
-    in UTC (`utc_instants`)."""
+    (`instants`), each event's `at` the same instant in UTC."""
+    times = list(map(datetime.astimezone, times, repeat(UTC)))
     to = list(map(_NONE_FOR_UNSET.get, map(_TO, events), map(_TO, events)))
     # An empty address is no address (None), as the slow reading has it.
     addresses = {a: normalise_address(a) if a else None for a in set(to)}
@@ -513,7 +509,7 @@ def typed_events(
 def typed_history(events: tuple[WireEvent, ...]) -> tuple[HistoryEvent, ...]:
     """Every event typed at once: the reading before WireHistory, kept as the tests' oracle
     (the same decisions, byte for byte) and for callers that want a plain tuple."""
-    return typed_events(events, utc_instants(list(map(_AT, events))))
+    return typed_events(events, instants(list(map(_AT, events))))
 
 
 _CHUNK = 8  # events typed at a time by a scan: most scans stop within the first few
@@ -527,7 +523,7 @@ def _event(e: WireEvent, at: datetime) -> HistoryEvent:
     return _NEW_EVENT(
         HistoryEvent,
         (
-            at,
+            at.astimezone(UTC),
             e.channel,
             e.direction,
             e.outcome,
@@ -549,7 +545,10 @@ class WireHistory(Sequence[HistoryEvent]):
     up front was most of a JSON request's cost. What is typed is remembered. Reading an
     event gives exactly what `typed_history` gives for it, so decisions do not change; the
     instants themselves are read and checked for the whole history before the request is
-    accepted (`times`, in UTC), as before.
+    accepted, as before. `times` keeps each instant in the offset it was written in: moving
+    all of them to UTC cost more than reading them, and aware datetimes order and compare as
+    instants whatever their offsets (so sorting and bisecting on them find what the same on
+    UTC times finds); an event's `at`, which rules read and messages show, is in UTC.
     """
 
     __slots__ = ("_typed", "_wire", "times")
@@ -578,9 +577,7 @@ class WireHistory(Sequence[HistoryEvent]):
         if None in part:
             wire, times = self._wire[start:stop], self.times[start:stop]
             # a column pass has a fixed cost of a dozen C loops: a few events go one by one
-            part[:] = (
-                typed_events(wire, times) if stop - start > _FEW else map(_event, wire, times)
-            )
+            part[:] = typed_events(wire, times) if stop - start > _FEW else map(_event, wire, times)
             typed[start:stop] = part
         return part  # type: ignore[return-value]  # no None left
 

@@ -26,10 +26,10 @@ from fairdebt.compliance.request import (
     WireHistory,
     WireRequest,
     _event,
+    instants,
     read_body,
     typed_events,
     typed_history,
-    utc_instants,
 )
 from fairdebt.compliance.types import GateRequest
 
@@ -146,7 +146,7 @@ def test_an_event_typed_alone_is_the_event_typed_in_a_column(body: bytes) -> Non
     wire = msgspec.json.decode(body, type=WireRequest)
     if wire.history is msgspec.UNSET:
         return
-    times = utc_instants([e.at for e in wire.history])
+    times = instants([e.at for e in wire.history])
     assert list(map(_event, wire.history, times)) == list(typed_events(wire.history, times))
 
 
