@@ -15,6 +15,7 @@ from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from fairdebt.compliance.localtime import day_start, local_date
+from fairdebt.compliance.request import WireHistory
 from fairdebt.compliance.types import (
     LIABLE_PARTIES,
     Attempt,
@@ -54,15 +55,23 @@ class Context:
         self.borrower: Borrower = request.borrower
         self.zones = tuple(map(ZoneInfo, request.borrower.timezones))
         self.zone = self.zones[0]
-        history: Sequence[HistoryEvent] = request.history
-        times = list(map(_BY_TIME, history))  # each event's `at`, at C speed
-        ordered = sorted(times)  # C-speed; the history usually comes in order already
-        if ordered != times:
-            history = sorted(history, key=_BY_TIME)
-            times = ordered
-        cut = bisect_right(times, self.now)  # only events at or before now
-        self.history = history[:cut]
-        self.times = times[:cut]
+        history = request.history
+        if isinstance(history, WireHistory):  # read from JSON: events typed as rules reach them
+            # (its times keep their written offsets: they order and compare as instants)
+            if sorted(history.times) != history.times:  # the usual history is in order already
+                history = history.in_order()
+            history = history.head(bisect_right(history.times, self.now))  # none after now
+            self.history: Sequence[HistoryEvent] = history
+            self.times = history.times
+        else:
+            times = list(map(_BY_TIME, history))  # each event's `at`, at C speed
+            ordered = sorted(times)  # C-speed; the history usually comes in order already
+            if ordered != times:
+                history = sorted(history, key=_BY_TIME)
+                times = ordered
+            cut = bisect_right(times, self.now)  # only events at or before now
+            self.history = history[:cut]
+            self.times = times[:cut]
         self.debts = {d.id: d for d in request.borrower.debts}
         self._attempt_debts = tuple(self.debts.get(d) for d in self.attempt.debts)
         # the facts of the attempt's debts that the request describes (several rules ask)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -460,9 +461,9 @@ def _debt(d: WireDebt) -> DebtState:
     )
 
 
-# The history is most of a request (fifty events in the benchmark's mix): it is typed a column
-# at a time, each step a C loop (map over attrgetter, dict lookups) rather than Python bytecode
-# per event. Times go to UTC: aware datetimes sharing one tzinfo compare several times faster.
+# The history is most of a request (fifty events in the benchmark's mix): its events are typed
+# a column at a time, each step a C loop (map over attrgetter, dict lookups) rather than Python
+# bytecode per event, and only those a rule reaches (WireHistory).
 _AT, _DEBTS, _PARTY, _TO, _COLLECTOR, _CONSENT = map(
     attrgetter, ("at", "debts", "party", "to", "collector", "consent_given")
 )
@@ -473,8 +474,19 @@ _PARTY_OR_DEBTOR: dict[Any, Party] = {UNSET: Party.DEBTOR, **{p: p for p in Part
 _CONSENT_OR_NOT: dict[Any, bool] = {UNSET: False, True: True, False: False}
 
 
-def _history(events: tuple[WireEvent, ...]) -> tuple[HistoryEvent, ...]:
-    times = list(map(datetime.astimezone, instants(list(map(_AT, events))), repeat(UTC)))
+def _history(events: tuple[WireEvent, ...]) -> WireHistory:
+    """The history as the rules read it: every instant read and checked now (an impossible one
+    refuses the request), each event typed — its instant moved to UTC — when a rule reaches it.
+    """
+    return WireHistory(events, instants(list(map(_AT, events))))
+
+
+def typed_events(
+    events: Sequence[WireEvent], times: Sequence[datetime]
+) -> tuple[HistoryEvent, ...]:
+    """The events typed a column at a time, each column a C loop: `times` are their instants
+    (`instants`), each event's `at` the same instant in UTC."""
+    times = list(map(datetime.astimezone, times, repeat(UTC)))
     to = list(map(_NONE_FOR_UNSET.get, map(_TO, events), map(_TO, events)))
     # An empty address is no address (None), as the slow reading has it.
     addresses = {a: normalise_address(a) if a else None for a in set(to)}
@@ -492,6 +504,120 @@ def _history(events: tuple[WireEvent, ...]) -> tuple[HistoryEvent, ...]:
         map(addresses.__getitem__, to),
     )
     return tuple(map(tuple.__new__, repeat(HistoryEvent), zip(*columns, strict=True)))
+
+
+def typed_history(events: tuple[WireEvent, ...]) -> tuple[HistoryEvent, ...]:
+    """Every event typed at once: the reading before WireHistory, kept as the tests' oracle
+    (the same decisions, byte for byte) and for callers that want a plain tuple."""
+    return typed_events(events, instants(list(map(_AT, events))))
+
+
+_CHUNK = 8  # events typed at a time by a scan: most scans stop within the first few
+_FEW = 4  # up to this many events are typed one by one (`_event`), more a column at a time
+_NEW_EVENT = tuple.__new__
+
+
+def _event(e: WireEvent, at: datetime) -> HistoryEvent:
+    """One event, typed as `typed_events` types it (a test holds the two equal)."""
+    to = None if e.to is UNSET else e.to
+    return _NEW_EVENT(
+        HistoryEvent,
+        (
+            at.astimezone(UTC),
+            e.channel,
+            e.direction,
+            e.outcome,
+            () if e.debts is UNSET else e.debts,
+            Party.DEBTOR if e.party is UNSET else e.party,
+            to,
+            None if e.collector is UNSET else e.collector,
+            e.consent_given is True,
+            normalise_address(to) if to else None,
+        ),
+    )
+
+
+class WireHistory(Sequence[HistoryEvent]):
+    """A request's history as decoded, typed event by event as the rules reach it.
+
+    A request carries dozens of events, and most rules look at a window of a day or a week
+    (found by bisection on `times`) or scan from one end and stop early: typing every event
+    up front was most of a JSON request's cost. What is typed is remembered. Reading an
+    event gives exactly what `typed_history` gives for it, so decisions do not change; the
+    instants themselves are read and checked for the whole history before the request is
+    accepted, as before. `times` keeps each instant in the offset it was written in: moving
+    all of them to UTC cost more than reading them, and aware datetimes order and compare as
+    instants whatever their offsets (so sorting and bisecting on them find what the same on
+    UTC times finds); an event's `at`, which rules read and messages show, is in UTC.
+    """
+
+    __slots__ = ("_typed", "_wire", "times")
+
+    def __init__(self, wire: Sequence[WireEvent], times: list[datetime]) -> None:
+        self._wire = wire
+        self.times = times
+        self._typed: list[HistoryEvent | None] = [None] * len(times)
+
+    def in_order(self) -> WireHistory:
+        """The same events sorted by time, the stable way (equal instants keep their order)."""
+        times = self.times
+        order = sorted(range(len(times)), key=times.__getitem__)
+        wire = self._wire
+        return WireHistory([wire[i] for i in order], [times[i] for i in order])
+
+    def head(self, count: int) -> WireHistory:
+        """The first `count` events (those up to now, once sorted)."""
+        if count >= len(self.times):
+            return self
+        return WireHistory(self._wire[:count], self.times[:count])
+
+    def _type(self, start: int, stop: int) -> list[HistoryEvent]:
+        typed = self._typed
+        part = typed[start:stop]
+        if None in part:
+            wire, times = self._wire[start:stop], self.times[start:stop]
+            # a column pass has a fixed cost of a dozen C loops: a few events go one by one
+            part[:] = typed_events(wire, times) if stop - start > _FEW else map(_event, wire, times)
+            typed[start:stop] = part
+        return part  # type: ignore[return-value]  # no None left
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> HistoryEvent | list[HistoryEvent]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self.times))
+            if step != 1:
+                return self._type(0, len(self.times))[index]
+            return self._type(start, stop) if start < stop else []
+        position = range(len(self.times))[index]  # IndexError as a list's
+        return self._type(position, position + 1)[0]
+
+    def __iter__(self) -> Iterator[HistoryEvent]:
+        count = len(self.times)
+        for start in range(0, count, _CHUNK):
+            yield from self._type(start, min(start + _CHUNK, count))
+
+    def __reversed__(self) -> Iterator[HistoryEvent]:
+        for stop in range(len(self.times), 0, -_CHUNK):
+            yield from reversed(self._type(max(0, stop - _CHUNK), stop))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, WireHistory | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"WireHistory({tuple(self)!r})"
 
 
 # --- back to JSON (for requests built in code, and for round-trip tests) -----------------------

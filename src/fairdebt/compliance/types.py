@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -209,7 +210,7 @@ class GateRequest:
     now: datetime
     attempt: Attempt
     borrower: Borrower
-    history: tuple[HistoryEvent, ...] = ()
+    history: Sequence[HistoryEvent] = ()  # a tuple, or request.WireHistory when read from JSON
     locale: str = "en"
     digest: str = ""
 
