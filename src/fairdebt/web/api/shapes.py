@@ -1,5 +1,5 @@
 """What the JSON API's OpenAPI document says about answers every route shares: the error shape,
-the refusals, and the API token (docs/api.md).
+the refusals, and the API token (docs/gate.md, "The OpenAPI document").
 
 Every error of /api/ is one JSON object: `error` (the cause, one line), `hint` (what to do, may
 be empty) and, for a request the API could not read, `errors`: each problem's JSON pointer and
