@@ -8,7 +8,8 @@ FAIRDEBT_REQUIRE_POSTGRES=1 (set by .ci/run), which turns the skip into a failur
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import make_url, text
@@ -92,3 +93,27 @@ def _empty(engine: Engine) -> None:
     names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+@pytest.fixture
+def fairdebt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`fairdebt(*args, env=...)` -> CompletedProcess: the CLI run in this process (fast, and
+    measured by coverage), `env` set for that one call."""
+    from fairdebt.cli import main
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patched:
+            for name, value in (env or {}).items():
+                patched.setenv(name, value)
+            capsys.readouterr()
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            captured = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
+
+    return run

@@ -28,27 +28,6 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "fairdebt" / "audit_verifier
 
 
 @pytest.fixture
-def fairdebt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """`fairdebt(*args, env=...)` -> CompletedProcess, run in-process."""
-    from fairdebt.cli import main
-
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        with monkeypatch.context() as patched:
-            for name, value in (env or {}).items():
-                patched.setenv(name, value)
-            capsys.readouterr()
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
 def world(engine, database_url: str, tmp_path: Path, fairdebt) -> dict[str, str]:
     """Three cases of 5 events each, a signing key, one checkpoint; the environment to run in."""
     with engine.begin() as conn:

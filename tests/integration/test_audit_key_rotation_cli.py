@@ -24,26 +24,6 @@ AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SRC = Path(__file__).resolve().parents[2] / "src" / "fairdebt" / "audit_verifier.py"
 
 
-@pytest.fixture
-def fairdebt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    from fairdebt.cli import main
-
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        with monkeypatch.context() as patched:
-            for name, value in (env or {}).items():
-                patched.setenv(name, value)
-            capsys.readouterr()
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
-
-
 def _note(engine, case: str) -> None:  # type: ignore[no-untyped-def]
     with SqlUnitOfWork(engine) as uow:
         uow.events.append(case, NewEvent("note_added", "collector:u1", {}), AT)

@@ -29,27 +29,6 @@ AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CASES = ("C-B1", "C-B2", "C-B3")
 
 
-@pytest.fixture
-def fairdebt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """`fairdebt(*args, env=...)` -> CompletedProcess, run in-process."""
-    from fairdebt.cli import main
-
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        with monkeypatch.context() as patched:
-            for name, value in (env or {}).items():
-                patched.setenv(name, value)
-            capsys.readouterr()
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
-
-
 def _add_cases(engine, cases: tuple[str, ...], store: FileEvidenceStore) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         for case in cases:
