@@ -273,6 +273,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/portal/guide"): portal(),
     ("POST", "/portal/preferences/remove"): portal(),
     ("GET", "/portal/record.pdf"): portal(),
+    ("GET", "/portal/record.bundle"): portal(),
     ("GET", "/portal/complaints"): portal(),
     ("POST", "/portal/complaints"): portal(),
     ("GET", "/portal/collector"): portal(),

@@ -100,6 +100,36 @@ def test_every_page_answers_for_the_borrower(open_as: Opener) -> None:
     assert body["case"] == "C-B0001" and len(body["event_hashes"]) == body["events"]
 
 
+def test_the_signed_record_is_a_bundle_anyone_can_check(open_as: Opener, app: FastAPI) -> None:
+    """Before the case's first checkpoint the page says so (409); after it, the download is the
+    case's signed bundle, which verifies with the institution's public key alone."""
+    from fairdebt.adapters.signing import generate_key_file
+    from fairdebt.services.anchor import make_checkpoint
+    from fairdebt.services.bundle import verify_bundle
+
+    services = app.state.services
+    browser = open_as("borrower")
+    with services.uow() as uow:
+        anchored = uow.checkpoints.latest() is not None
+    if not anchored:  # the module's database is shared: another test may have signed one
+        pending = browser.get("/portal/record.bundle")
+        assert pending.status_code == 409
+        assert 'data-testid="bundle-notice"' in pending.text
+    signer = generate_key_file(services.settings.signing_key_path)
+    make_checkpoint(services.uow(), signer, console_data.NOW)
+
+    got = browser.get("/portal/record.bundle")
+
+    assert got.status_code == 200
+    assert "attachment" in got.headers["content-disposition"]
+    report = verify_bundle(got.content, signer)
+    assert report.ok, report.problems
+    assert report.case == "C-B0001" and report.events > 0
+    assert signer.key_id in browser.get("/portal/record").text
+    tampered = got.content.replace(b'"C-B0001"', b'"C-B0002"', 1)
+    assert not verify_bundle(tampered, signer).ok
+
+
 def test_borrower_at_the_console_goes_to_the_portal(open_as: Opener) -> None:
     browser = open_as("borrower")
     for path in ("/", "/console/", "/console/cases/C-B0001"):

@@ -46,6 +46,10 @@ SIGN_TEXT = {
     "If you did not ask for it, ignore this message.",
 }
 NOT_FOUND = N_("Nothing of yours was found here.")
+NOT_ANCHORED = N_(
+    "Your signed record is not ready yet: the institution signs every case's log at its next "
+    "checkpoint (usually daily). The JSON and PDF downloads are available now."
+)
 
 
 def _client(request: Request) -> str:
@@ -320,10 +324,50 @@ def _record(request: Request, user: User) -> tuple[str, list[Any], list[Contact]
 
 @router.get("/record", name="portal_record")
 def my_record(request: Request, user: PortalUser) -> Response:
+    return _record_page(request, user)
+
+
+def _record_page(request: Request, user: User, notice: str = "", status: int = 200) -> Response:
     _case_id, events, contacts = _record(request, user)
     head = events[-1].hash if events else ""
-    context = {"contacts": list(reversed(contacts)), "head": head, "count": len(events)}
-    return render(request, "portal/record.html", context)
+    context = {
+        "contacts": list(reversed(contacts)),
+        "head": head,
+        "count": len(events),
+        "notice": notice,
+        "key_id": _public_key_id(request),
+    }
+    return render(request, "portal/record.html", context, status_code=status)
+
+
+def _public_key_id(request: Request) -> str:
+    """The id of the key that signs checkpoints, for the borrower to compare with the one the
+    institution publishes; empty when this server has no signing key."""
+    from fairdebt.adapters.signing import load_signing_key
+
+    try:
+        return load_signing_key(services_of(request).settings.signing_key_path).key_id
+    except FairdebtError:
+        return ""
+
+
+@router.get("/record.bundle", name="portal_record_bundle")
+def my_record_bundle(request: Request, user: PortalUser) -> Response:
+    """The signed evidence bundle of the borrower's case: every event, the latest signed
+    checkpoint and the proof that the case's log is in it, which anyone holding the
+    institution's public key can check without trusting this server (docs/audit.md). Before the
+    case's first checkpoint: the record page saying so (409), nothing half-made."""
+    from fairdebt.services.bundle import make_bundle
+
+    services = services_of(request)
+    case_id = _case(request, user)
+    try:
+        data, _under = make_bundle(services.uow(), case_id)
+    except FairdebtError:
+        notice = gettext_for(locale_of(request))(NOT_ANCHORED)
+        return _record_page(request, user, notice=notice, status=409)
+    headers = {"Content-Disposition": f'attachment; filename="record-{case_id}.bundle.json"'}
+    return Response(data, media_type="application/json", headers=headers)
 
 
 @router.get("/record.json", name="portal_record_json")
