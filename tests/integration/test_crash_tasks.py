@@ -69,7 +69,9 @@ def test_tasks_run_killed_at_random_loses_and_doubles_nothing(
     final = killer.run(fairdebt("tasks", "run", "--now", later(MORNING, KILLS).isoformat(), "-q"))
 
     assert final.returncode == 0, final.stderr[-3000:]
-    assert killer.kills >= 2, (killer.kills, killer.exits)
+    # At least one kill lands; more land unless a quick machine finishes the work first (each
+    # kill aims at a random share of what is left, so the count cannot be promised).
+    assert killer.kills >= 1, (killer.kills, killer.exits)
     _assert_once_each(engine, gateway, planned)
     _verified(killer)
 
@@ -91,7 +93,9 @@ def test_the_worker_killed_at_random_loses_and_doubles_nothing(
     final = killer.run(shifted_fairdebt(later(MORNING, KILLS), "worker", "--once"))
 
     assert final.returncode == 0, final.stderr[-3000:]
-    assert killer.kills >= 2, (killer.kills, killer.exits)
+    # At least one kill lands; more land unless a quick machine finishes the work first (each
+    # kill aims at a random share of what is left, so the count cannot be promised).
+    assert killer.kills >= 1, (killer.kills, killer.exits)
     _assert_once_each(engine, gateway, planned)
     _verified(killer)
 
