@@ -26,7 +26,7 @@ from fairdebt.adapters.db.repayment_tables import promises
 from fairdebt.adapters.db.worklist_tables import contact_attempts
 
 MORNING = datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-CASES = 16
+CASES = 10
 KILLS = 4
 PROMISE = {"outcome": "promise_to_pay", "amount": "100.00", "due_on": "2026-07-10",
            "channel": "payment_link", "notes": "承诺还款"}  # fmt: skip

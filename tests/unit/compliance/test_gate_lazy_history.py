@@ -133,7 +133,7 @@ def _bodies(draw: st.DrawFn) -> bytes:
     return json.dumps(req, ensure_ascii=False).encode()
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_bodies())
 def test_generated_requests_decide_byte_for_byte_as_typing_every_event(body: bytes) -> None:
     new, old = _decisions(body)

@@ -20,7 +20,7 @@ PHONE, OTHER = "+1 212 555 0100", "+1 212 555 0199"
 START = datetime(2026, 3, 1, tzinfo=UTC)  # spans a daylight-saving change in the US and UK
 OUTCOMES = ["no_answer", "busy", "voicemail", "conversation", "delivered", "failed"]
 PROPERTY_SETTINGS = settings(
-    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
