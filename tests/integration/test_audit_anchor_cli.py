@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from noted_cases import add_noted_cases
 from sqlalchemy import text
 
 from fairdebt.adapters.db.repositories import event_row
 from fairdebt.adapters.db.uow import SqlUnitOfWork
-from fairdebt.domain.case import Case
 from fairdebt.domain.events import NewEvent, chain
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -30,21 +30,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "fairdebt" / "audit_verifier
 @pytest.fixture
 def world(engine, database_url: str, tmp_path: Path, fairdebt) -> dict[str, str]:
     """Three cases of 5 events each, a signing key, one checkpoint; the environment to run in."""
-    with engine.begin() as conn:
-        for case in CASES:
-            conn.execute(
-                text(
-                    "INSERT INTO borrowers (id, name, phones, timezone) "
-                    "VALUES (:b, '张伟', '', 'Asia/Shanghai')"
-                ),
-                {"b": case[2:]},
-            )
-    with SqlUnitOfWork(engine) as uow:
-        for case in CASES:
-            uow.cases.add(Case(case, case[2:], (), AT.date()))
-            for i in range(5):
-                uow.events.append(case, NewEvent("note_added", "collector:u1", {"n": i}), AT)
-        uow.commit()
+    add_noted_cases(engine, CASES, AT, notes=5)
     env = {
         "FAIRDEBT_DATABASE_URL": database_url,
         "FAIRDEBT_DATA_DIR": str(tmp_path),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from noted_cases import add_noted_cases
 from sqlalchemy import func, select, text
 
 from fairdebt.adapters.db.engine import make_engine
@@ -22,31 +23,10 @@ from fairdebt.adapters.db.migrate import upgrade
 from fairdebt.adapters.db.tables import case_events
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.adapters.evidence.fs import FileEvidenceStore
-from fairdebt.domain.case import Case
 from fairdebt.domain.events import NewEvent
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CASES = ("C-B1", "C-B2", "C-B3")
-
-
-def _add_cases(engine, cases: tuple[str, ...], store: FileEvidenceStore) -> None:  # type: ignore[no-untyped-def]
-    with engine.begin() as conn:
-        for case in cases:
-            conn.execute(
-                text(
-                    "INSERT INTO borrowers (id, name, phones, timezone) "
-                    "VALUES (:b, '张伟', '', 'Asia/Shanghai')"
-                ),
-                {"b": case[2:]},
-            )
-    with SqlUnitOfWork(engine) as uow:
-        for case in cases:
-            uow.cases.add(Case(case, case[2:], (), AT.date()))
-            for i in range(4):
-                uow.events.append(case, NewEvent("note_added", "collector:u1", {"n": i}), AT)
-            ref = store.put(f"短信正文 {case}".encode(), "text/plain")
-            uow.events.append(case, NewEvent("contact_sent", "system", {"evidence": ref}), AT)
-        uow.commit()
 
 
 @pytest.fixture
@@ -54,7 +34,7 @@ def world(engine, database_url: str, tmp_path: Path, fairdebt) -> dict[str, str]
     """Three cases with evidence, a signing key, a data-encryption key file, a checkpoint."""
     data = tmp_path / "source"
     data.mkdir()
-    _add_cases(engine, CASES, FileEvidenceStore(data / "evidence"))
+    add_noted_cases(engine, CASES, AT, notes=4, store=FileEvidenceStore(data / "evidence"))
     env = {
         "FAIRDEBT_DATABASE_URL": database_url,
         "FAIRDEBT_DATA_DIR": str(data),
