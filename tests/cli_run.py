@@ -15,15 +15,21 @@ def fairdebt(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 300,
+    replace_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m fairdebt ARGS`; `env` is added to this process's environment; a wide COLUMNS
-    so Rich tables do not wrap in what the tests read."""
+    """`python -m fairdebt ARGS`; `env` is added to this process's environment (or to
+    `replace_env`, which stands in for it); a wide COLUMNS so Rich tables do not wrap in what
+    the tests read."""
     return subprocess.run(
         [sys.executable, "-m", "fairdebt", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        env={
+            **(os.environ if replace_env is None else replace_env),
+            "COLUMNS": "200",
+            **(env or {}),
+        },
         cwd=cwd,
         check=False,
         timeout=timeout,

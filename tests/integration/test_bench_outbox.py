@@ -6,6 +6,7 @@ Speed is never asserted: the figures depend on the machine."""
 from __future__ import annotations
 
 import json
+import os
 
 from cli_run import fairdebt
 
@@ -32,10 +33,16 @@ def test_killed_workers_lose_nothing_and_double_nothing() -> None:
     assert all(guarantees.values()), guarantees
 
 
-def test_the_command_prints_its_figures_as_json() -> None:
+def test_the_command_prints_its_figures_as_json(tmp_path) -> None:
+    """As a new user runs it: no keys in the environment, so the benchmark's workers make and
+    read a key file of their own, and the queued cases must be sealed with it."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("FAIRDEBT_DATA_KEYS", "FAIRDEBT_INDEX_KEY")
+    }
+    env["FAIRDEBT_DATA_DIR"] = str(tmp_path)
     done = fairdebt(
-        "bench", "outbox", "--messages", "20", "--workers", "1", "--kill-every", "0",
-        "--no-baseline", "--json", timeout=120,
+        "bench", "outbox", "--messages", "20", "--workers", "2", "--kill-every", "0",
+        "--no-baseline", "--json", timeout=120, replace_env=env,
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr[-2000:]

@@ -7,10 +7,12 @@ database and its downgrade opens it again."""
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -226,6 +228,37 @@ def test_with_no_setting_a_key_file_is_made_once_mode_0600(monkeypatch, data_dir
     path.write_text("data k1 not-base64\nindex x1 AAAA\n", encoding="utf-8")
     with pytest.raises(FairdebtError):
         crypto.load_keyring(load_settings())
+
+
+def _first_use(path: str, start: Any, keys: Any) -> None:
+    """One process starting on a fresh data directory: load (make) the key file."""
+    start.wait()
+    ring = crypto.load_keyring(load_settings(data_dir=Path(path)))
+    keys.put((ring.data, ring.index))
+
+
+def test_processes_starting_together_on_a_fresh_folder_share_one_key(monkeypatch, tmp_path) -> None:
+    """Six processes make the key file at the same instant: all of them must seal with the
+    key the file keeps. (A check-then-replace let each keep its own, and every value sealed
+    by the losers was unreadable after a restart.)"""
+    monkeypatch.delenv("FAIRDEBT_DATA_KEYS")
+    monkeypatch.delenv("FAIRDEBT_INDEX_KEY")
+    context = multiprocessing.get_context("fork")
+    for attempt in range(5):
+        folder = tmp_path / f"fresh-{attempt}"
+        start, keys = context.Barrier(6), context.Queue()
+        workers = [
+            context.Process(target=_first_use, args=(str(folder), start, keys)) for _ in range(6)
+        ]
+        for worker in workers:
+            worker.start()
+        got = [keys.get(timeout=30) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+            assert worker.exitcode == 0
+        on_file = crypto.read_key_file(folder / "data-keys")
+        assert set(got) == {(on_file.data, on_file.index)}
+        assert sorted(p.name for p in folder.iterdir()) == ["data-keys"]  # no temporary left
 
 
 def test_the_migration_encrypts_a_populated_database_and_downgrades(engine, tmp_path) -> None:

@@ -163,16 +163,21 @@ def _say(message: str) -> None:
 
 def _phase(options: Options, rng: random.Random, say: Callable[[str], None]) -> dict[str, Any]:
     from fairdebt.adapters.channels.gateway_server import ReferenceGateway
+    from fairdebt.adapters.db.crypto import load_keyring, use_keyring
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.adapters.db.migrate import upgrade
     from fairdebt.bench import outbox_data
     from fairdebt.bench.outbox_child import ChildConfig, ShiftedClock
     from fairdebt.compliance.pack import builtin_packs
+    from fairdebt.settings import load_settings
 
     with (
         tempfile.TemporaryDirectory(prefix="fairdebt-bench-outbox-") as folder,
         _database(options, Path(folder)) as url,
     ):
+        # The workers read their keys from this folder's key file (or FAIRDEBT_DATA_KEYS): the
+        # cases queued here must be sealed with the same keys, not the user's own.
+        use_keyring(load_keyring(load_settings(data_dir=Path(folder))))
         engine = make_engine(url, timeout=30.0)
         try:
             upgrade(engine)
@@ -204,6 +209,7 @@ def _phase(options: Options, rng: random.Random, say: Callable[[str], None]) -> 
             figures = _verify(engine, options.messages, stored, stats)
         finally:
             engine.dispose()
+            use_keyring(None)  # the next user of the process loads its own settings' keys
     seconds = driven.pop("seconds")
     say(f"{figures['sent']:,} sent in {seconds:.2f} s, {driven['kills']} kills")
     return {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os
@@ -189,26 +190,60 @@ def read_key_file(path: Path) -> Keyring:
 
 
 def write_key_file(path: Path, ring: Keyring, *, new: bool = False) -> None:
-    """Write the keyring to `path` (mode 0600), atomically: a crash leaves the old file."""
+    """Write the keyring to `path` (mode 0600), atomically: a crash leaves the old file.
+
+    `new`: make the file only if there is none, in one step (a hard link of a complete
+    temporary file): two processes starting at once on a fresh data directory cannot both
+    make one, each then sealing with its own key while the file keeps only the other's
+    (what a check-then-replace did). The loser raises KeyExists and reads the winner's."""
     lines = [FILE_HEADER]
     lines += [f"data {kid} {base64.b64encode(key).decode()}\n" for kid, key in ring.data]
     lines.append(f"index {ring.index[0]} {base64.b64encode(ring.index[1]).decode()}\n")
-    tmp = path.with_name(path.name + ".new")
+    # A name of this writer's own: two writers never write into one temporary file.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if new and path.exists():
-            raise KeyringError(f"{path} exists; a key file is never overwritten", hint=KEY_HINT)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("".join(lines))
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if new:
+            try:
+                os.link(tmp, path)  # fails if the file exists: create-if-absent, whole
+            except FileExistsError:
+                raise KeyExists(f"{path} exists; a key file is never overwritten") from None
+        else:
+            os.replace(tmp, path)
+        _sync_folder(path.parent)
     except OSError as exc:
         raise KeyringError(
             f"cannot write the key file {path}: {exc.strerror}",
             hint="check that the data directory is writable",
         ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class KeyExists(KeyringError):
+    """A new key file was asked for where one exists already."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint=KEY_HINT)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the file's new name durable (its folder's entry), where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load_keyring(settings: Settings) -> Keyring:
@@ -228,7 +263,8 @@ def load_keyring(settings: Settings) -> Keyring:
     path = settings.data_key_path
     if not path.exists():
         ring = Keyring((("k1", secrets.token_bytes(KEY_BYTES)),), ("x1", secrets.token_bytes(32)))
-        write_key_file(path, ring, new=True)
+        with contextlib.suppress(KeyExists):  # another process made it first: use its keys
+            write_key_file(path, ring, new=True)
     return read_key_file(path)
 
 
