@@ -130,7 +130,22 @@ def backup(
     return written
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
 def _target(out: Path, now: datetime) -> Path:
+    """A folder (made if missing) gets an archive named by the time; a name ending in .tar.gz
+    or .tgz is the archive itself. A missing path without that ending is a folder: the nightly
+    `--out /var/backups/fairdebt` of the first night must not become a file named `fairdebt`
+    that every later night refuses to overwrite."""
+    if not out.exists() and not out.name.endswith(ARCHIVE_SUFFIXES):
+        try:
+            out.mkdir(parents=True)
+        except OSError as exc:
+            raise FairdebtError(
+                f"cannot create the folder {out}: {exc.strerror}",
+                hint="choose a writable --out folder, or an archive name ending in .tar.gz",
+            ) from None
     if out.is_dir():
         return out / f"fairdebt-backup-{now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
     if out.exists():
