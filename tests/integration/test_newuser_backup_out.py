@@ -41,3 +41,22 @@ def test_a_name_ending_in_tar_gz_is_the_archive_itself(tmp_path: Path) -> None:
 
     assert made.returncode == 0, made.stderr
     assert tarfile.is_tarfile(tmp_path / "b.tgz")
+
+
+def test_a_restore_onto_a_machine_that_ran_init_names_the_key_in_the_way(tmp_path: Path) -> None:
+    """The other machine made its own key file on its first command: the refusal says what
+    that key file is for, not what a signing key is for."""
+    source = _new_user(tmp_path / "source")
+    assert fairdebt("init", replace_env=source).returncode == 0
+    made = fairdebt("backup", "--out", str(tmp_path / "b.tar.gz"), "-q", replace_env=source)
+    assert made.returncode == 0, made.stderr
+    other = _new_user(tmp_path / "other")
+    assert fairdebt("init", replace_env=other).returncode == 0
+
+    refused = fairdebt("restore", str(tmp_path / "b.tar.gz"), "-q", replace_env=other)
+
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "data-keys exists and differs" in refused.stderr
+    assert "personal data" in refused.stderr and "checkpoints" not in refused.stderr
+    forced = fairdebt("restore", str(tmp_path / "b.tar.gz"), "-q", "--force", replace_env=other)
+    assert forced.returncode == 0, forced.stdout + forced.stderr

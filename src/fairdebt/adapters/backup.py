@@ -472,9 +472,20 @@ def _refusals(
         if not force and place.exists() and place.read_bytes() != (staged / name).read_bytes():
             raise FairdebtError(
                 f"{place} exists and differs from the archive's key; nothing was restored",
-                hint="move it away (keep it: checkpoints it signed need its public key), or "
-                "pass --force",
+                hint=_keep_hint(place),
             )
+
+
+def _keep_hint(place: Path) -> str:
+    """What the key in the way is still good for: a signing key verifies the checkpoints it
+    signed; the personal-data key file (`fairdebt init` makes one on a new machine) alone
+    reads the phones and addresses of the database it was made with."""
+    if place.suffix == ".pem" or place.name.endswith(".keys.json"):
+        return "move it away (keep it: checkpoints it signed need its public key), or pass --force"
+    return (
+        "move it away (keep it if its own database holds personal data: only it can read them), "
+        "or pass --force"
+    )
 
 
 def _secret_place(name: str, target: Target) -> Path:
