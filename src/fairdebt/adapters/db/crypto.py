@@ -267,7 +267,14 @@ def load_keyring(settings: Settings) -> Keyring:
         ring = Keyring((("k1", secrets.token_bytes(KEY_BYTES)),), ("x1", secrets.token_bytes(32)))
         with contextlib.suppress(KeyExists):  # another process made it first: use its keys
             write_key_file(path, ring, new=True)
+            _MADE_HERE.append(path)
     return read_key_file(path)
+
+
+# Key files this process made on first use: if the database turns out to hold values sealed
+# with other keys (a database copied without its key file), the new file is a wrong key, and
+# check_keyring removes it again instead of leaving it where the right one must be put.
+_MADE_HERE: list[Path] = []
 
 
 # --- the process's keyring ----------------------------------------------------------------
@@ -343,9 +350,22 @@ def check_keyring(engine: Engine) -> None:
     from fairdebt.adapters.db import tables as t
 
     b = t.borrowers.c
-    with engine.connect() as conn:
-        for column in (b.national_id, b.phones, b.email, b.address):
-            conn.execute(select(column).where(column != "").limit(1)).first()
+    try:
+        with engine.connect() as conn:
+            for column in (b.national_id, b.phones, b.email, b.address):
+                conn.execute(select(column).where(column != "").limit(1)).first()
+    except KeyringError as exc:
+        made = keyring().file
+        if made is None or made not in _MADE_HERE:
+            raise
+        made.unlink(missing_ok=True)  # a key of today for a database of yesterday: wrong
+        _MADE_HERE.remove(made)
+        raise KeyringError(
+            f"no key file at {made}, and the database holds personal data encrypted with "
+            f"another key ({exc.cause})",
+            hint=f"copy the key file that belongs with this database to {made} (every "
+            "`fairdebt backup` archive holds it), or set FAIRDEBT_DATA_KEYS / FAIRDEBT_INDEX_KEY",
+        ) from None
 
 
 class Sealed(TypeDecorator[str]):
