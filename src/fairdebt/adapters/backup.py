@@ -130,7 +130,22 @@ def backup(
     return written
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
 def _target(out: Path, now: datetime) -> Path:
+    """A folder (made if missing) gets an archive named by the time; a name ending in .tar.gz
+    or .tgz is the archive itself. A missing path without that ending is a folder: the nightly
+    `--out /var/backups/fairdebt` of the first night must not become a file named `fairdebt`
+    that every later night refuses to overwrite."""
+    if not out.exists() and not out.name.endswith(ARCHIVE_SUFFIXES):
+        try:
+            out.mkdir(parents=True)
+        except OSError as exc:
+            raise FairdebtError(
+                f"cannot create the folder {out}: {exc.strerror}",
+                hint="choose a writable --out folder, or an archive name ending in .tar.gz",
+            ) from None
     if out.is_dir():
         return out / f"fairdebt-backup-{now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
     if out.exists():
@@ -457,9 +472,20 @@ def _refusals(
         if not force and place.exists() and place.read_bytes() != (staged / name).read_bytes():
             raise FairdebtError(
                 f"{place} exists and differs from the archive's key; nothing was restored",
-                hint="move it away (keep it: checkpoints it signed need its public key), or "
-                "pass --force",
+                hint=_keep_hint(place),
             )
+
+
+def _keep_hint(place: Path) -> str:
+    """What the key in the way is still good for: a signing key verifies the checkpoints it
+    signed; the personal-data key file (`fairdebt init` makes one on a new machine) alone
+    reads the phones and addresses of the database it was made with."""
+    if place.suffix == ".pem" or place.name.endswith(".keys.json"):
+        return "move it away (keep it: checkpoints it signed need its public key), or pass --force"
+    return (
+        "move it away (keep it if its own database holds personal data: only it can read them), "
+        "or pass --force"
+    )
 
 
 def _secret_place(name: str, target: Target) -> Path:

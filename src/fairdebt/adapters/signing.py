@@ -99,7 +99,11 @@ def load_signing_key(path: Path | None) -> SigningKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SettingsError(f"no signing key at {path}", hint=GENERATE_HINT) from None
+        raise SettingsError(
+            f"no signing key at {path}",
+            hint=f"create it with `fairdebt audit key --generate --out {path}`, or point "
+            "FAIRDEBT_SIGNING_KEY_FILE at the key you have (docs/audit.md)",
+        ) from None
     except OSError as exc:
         raise SettingsError(
             f"cannot read the signing key {path}: {exc.strerror}",

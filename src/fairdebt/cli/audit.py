@@ -260,16 +260,22 @@ def key_command(
 
 
 def _generate(out_file: Path | None) -> None:
+    import contextlib
+
     from fairdebt.adapters.signing import generate_key_file
-    from fairdebt.cli._common import console
+    from fairdebt.cli._common import console, settings
     from fairdebt.errors import InputFileError
 
     if out_file is None:
         raise InputFileError("--generate needs --out FILE", hint="e.g. --out signing-key.pem")
+    same = settings().signing_key_path.resolve() == out_file.resolve()
+    if same:  # the default place, in the data folder: made on first use like the database's
+        with contextlib.suppress(OSError):  # generate_key_file says what is wrong
+            out_file.parent.mkdir(parents=True, exist_ok=True)
     made = generate_key_file(out_file)
+    where = "" if same else f"set FAIRDEBT_SIGNING_KEY_FILE={out_file} and "
     console.print(
-        f"wrote {out_file} (mode 0600), key id {made.key_id}; set "
-        f"FAIRDEBT_SIGNING_KEY_FILE={out_file} and publish the public key "
+        f"wrote {out_file} (mode 0600), key id {made.key_id}; {where}publish the public key "
         "(`fairdebt audit key --public`)",
         markup=False,
     )

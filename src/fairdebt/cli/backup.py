@@ -20,7 +20,10 @@ def register(app: typer.Typer) -> None:
 
 def backup(
     out: Path = typer.Option(
-        ..., "--out", help="A folder (the archive is named by the time) or a new file."
+        ...,
+        "--out",
+        help="A folder, made if missing (the archive is named by the time), or a new file "
+        "ending in .tar.gz.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
 ) -> None:

@@ -172,6 +172,22 @@ def _end_session(request: Request) -> None:
     request.session.clear()
 
 
+def home_of(user: User) -> str:
+    """Where a user starts: staff at the console, a field agent at the field app (the phone
+    app of visits), a borrower at the portal."""
+    if not user.is_staff:
+        return PORTAL_HOME
+    return "/field/" if user.role is Role.FIELD_AGENT else "/console/"
+
+
+def landing(user: User, next_url: str | None) -> str:
+    """Where a sign-in goes: the page asked for, or the user's own start page when none was
+    (the login form's default is the console, which would leave a field agent on an empty
+    case list instead of the field app)."""
+    wanted = safe_next(next_url)
+    return home_of(user) if wanted in ("/", "/console/") else wanted
+
+
 def safe_next(value: str | None) -> str:
     """Only a local path may follow a login (no open redirect to another site)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:

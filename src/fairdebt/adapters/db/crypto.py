@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,7 @@ class Keyring:
     data: tuple[tuple[str, bytes], ...] = field(repr=False)  # never in a log or traceback
     index: tuple[str, bytes] = field(repr=False)
     source: str = "settings"
+    file: Path | None = field(default=None, compare=False)  # a key file: read again on change
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, compare=False, repr=False)
     _mac: Any = field(default=None, compare=False, repr=False)
 
@@ -186,7 +188,7 @@ def read_key_file(path: Path) -> Keyring:
         )
     if not data or len(index) != 1:
         raise KeyringError(f"{path} lacks a data key or its one index key", hint=KEY_HINT)
-    return Keyring(tuple(data), index[0], source=str(path))
+    return Keyring(tuple(data), index[0], source=str(path), file=path)
 
 
 def write_key_file(path: Path, ring: Keyring, *, new: bool = False) -> None:
@@ -265,12 +267,36 @@ def load_keyring(settings: Settings) -> Keyring:
         ring = Keyring((("k1", secrets.token_bytes(KEY_BYTES)),), ("x1", secrets.token_bytes(32)))
         with contextlib.suppress(KeyExists):  # another process made it first: use its keys
             write_key_file(path, ring, new=True)
+            _MADE_HERE.append(path)
     return read_key_file(path)
+
+
+# Key files this process made on first use: if the database turns out to hold values sealed
+# with other keys (a database copied without its key file), the new file is a wrong key, and
+# check_keyring removes it again instead of leaving it where the right one must be put.
+_MADE_HERE: list[Path] = []
 
 
 # --- the process's keyring ----------------------------------------------------------------
 
+# A long-running process (serve, worker) reads its key file again when the file changes, at
+# most this often: `fairdebt keys rotate`, `--retire` and `reindex` rewrite the file while it
+# runs, and a process kept on its first keys could not read the values re-encrypted with the
+# new key, would go on sealing with a key about to be retired (values nobody could read once
+# it is), and would index phones with the old index key.
+RELOAD_SECONDS = 1.0
+
 _RING: list[Keyring] = []
+_FILE_STATE: dict[str, Any] = {"stamp": None, "next": 0.0}
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the key file is replaced (it always is, whole: write_key_file)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def use_keyring(ring: Keyring | None) -> None:
@@ -278,15 +304,42 @@ def use_keyring(ring: Keyring | None) -> None:
     _RING.clear()
     if ring is not None:
         _RING.append(ring)
+        _FILE_STATE["stamp"] = _stamp(ring.file) if ring.file is not None else None
+        _FILE_STATE["next"] = time.monotonic() + RELOAD_SECONDS
 
 
 def keyring() -> Keyring:
-    """The process's keyring; loaded from the settings on first use when none was set."""
+    """The process's keyring; loaded from the settings on first use when none was set, and
+    read again from its key file when that changed (checked at most every RELOAD_SECONDS)."""
     if not _RING:
         from fairdebt.settings import load_settings
 
-        _RING.append(load_keyring(load_settings()))
-    return _RING[0]
+        use_keyring(load_keyring(load_settings()))
+    ring = _RING[0]
+    if ring.file is not None and time.monotonic() >= _FILE_STATE["next"]:
+        ring = reload_keyring()
+    return ring
+
+
+def reload_keyring() -> Keyring:
+    """Read the key file again now if it changed since it was read; the keyring in use.
+
+    A file that cannot be read any more (removed, half-edited by hand) leaves the keys in use:
+    a running process never loses keys it has, and the next start reports the file."""
+    ring = _RING[0]
+    _FILE_STATE["next"] = time.monotonic() + RELOAD_SECONDS
+    if ring.file is None:
+        return ring
+    stamp = _stamp(ring.file)
+    if stamp is None or stamp == _FILE_STATE["stamp"]:
+        return ring
+    try:
+        fresh = read_key_file(ring.file)
+    except KeyringError:
+        return ring
+    _RING[:] = [fresh]
+    _FILE_STATE["stamp"] = stamp
+    return fresh
 
 
 def check_keyring(engine: Engine) -> None:
@@ -297,9 +350,22 @@ def check_keyring(engine: Engine) -> None:
     from fairdebt.adapters.db import tables as t
 
     b = t.borrowers.c
-    with engine.connect() as conn:
-        for column in (b.national_id, b.phones, b.email, b.address):
-            conn.execute(select(column).where(column != "").limit(1)).first()
+    try:
+        with engine.connect() as conn:
+            for column in (b.national_id, b.phones, b.email, b.address):
+                conn.execute(select(column).where(column != "").limit(1)).first()
+    except KeyringError as exc:
+        made = keyring().file
+        if made is None or made not in _MADE_HERE:
+            raise
+        made.unlink(missing_ok=True)  # a key of today for a database of yesterday: wrong
+        _MADE_HERE.remove(made)
+        raise KeyringError(
+            f"no key file at {made}, and the database holds personal data encrypted with "
+            f"another key ({exc.cause})",
+            hint=f"copy the key file that belongs with this database to {made} (every "
+            "`fairdebt backup` archive holds it), or set FAIRDEBT_DATA_KEYS / FAIRDEBT_INDEX_KEY",
+        ) from None
 
 
 class Sealed(TypeDecorator[str]):
@@ -323,7 +389,14 @@ class Sealed(TypeDecorator[str]):
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None or value == "":
             return value  # type: ignore[no-any-return]
-        return keyring().open(str(value), self.where)
+        ring = keyring()
+        try:
+            return ring.open(str(value), self.where)
+        except KeyringError:
+            fresh = reload_keyring()  # sealed by a key made since this process read its file
+            if fresh is ring:
+                raise
+            return fresh.open(str(value), self.where)
 
     def copy(self, **kw: Any) -> Sealed:
         return Sealed(self.where)

@@ -10,6 +10,7 @@ Rotating the index key is a re-index: every digest in borrower_lookup recomputed
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from fairdebt.adapters.db.crypto import (
     KEY_BYTES,
+    RELOAD_SECONDS,
     Keyring,
     KeyringError,
     read_key_file,
@@ -91,11 +93,15 @@ def _resealed(ring: Keyring, name: str, stored: str | None) -> str | None:
 
 
 def next_kid(ring: Keyring, prefix: str) -> str:
-    used = {kid for kid, _ in ring.data} | {ring.index[0]}
-    n = 1
-    while f"{prefix}{n}" in used:
-        n += 1
-    return f"{prefix}{n}"
+    """One more than the highest id of that prefix, never the lowest free one: a retired key's
+    id is not given to a new key, so a value sealed with the old one (an older backup, a
+    process not yet on the new file) is named as sealed with an unknown key, not misread as
+    altered under a new key of the same name."""
+    used = [kid for kid, _ in ring.data] + [ring.index[0]]
+    numbers = [
+        int(k[len(prefix) :]) for k in used if k.startswith(prefix) and k[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1}"
 
 
 def add_data_key(ring: Keyring) -> Keyring:
@@ -122,6 +128,9 @@ def rotate_file(engine: Engine, path_ring: Keyring, progress: Progress | None = 
     ring = add_data_key(read_key_file(path))
     write_key_file(path, ring)
     use_keyring(ring)
+    # Running processes (serve, worker) take the new file within RELOAD_SECONDS; once they
+    # seal with the new key, the sweep below leaves no value under the old one behind it.
+    time.sleep(RELOAD_SECONDS)
     reencrypt(engine, ring, progress)
     return ring
 

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fairdebt.services.sign_ins import Throttle, attempt
-from fairdebt.services.users import Role
-from fairdebt.web.auth import PORTAL_HOME, safe_next, services_of, sign_out, signed_in
+from fairdebt.web.auth import home_of, safe_next, services_of, sign_out, signed_in
 from fairdebt.web.pages.second_factor import after_password
 from fairdebt.web.rendering import render
 
@@ -25,10 +24,7 @@ def home(request: Request) -> RedirectResponse:
     """Staff to the console, a field agent to the field app, a signed-in borrower to the
     portal."""
     user = signed_in(request)
-    borrower = user is not None and not user.is_staff
-    field = user is not None and user.role is Role.FIELD_AGENT
-    target = PORTAL_HOME if borrower else "/field/" if field else "/console/"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse("/console/" if user is None else home_of(user), status_code=303)
 
 
 @router.get("/login", name="login_form")

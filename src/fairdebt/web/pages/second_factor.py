@@ -23,7 +23,7 @@ from fairdebt.services.ports.second_factor import FactorEventKind
 from fairdebt.services.second_factor import Enrolment, Sealer, SecondFactorError
 from fairdebt.services.sign_ins import Throttle
 from fairdebt.services.users import Role, User
-from fairdebt.web.auth import ConsoleUser, safe_next, services_of, sign_in, sign_out
+from fairdebt.web.auth import ConsoleUser, landing, safe_next, services_of, sign_in, sign_out
 from fairdebt.web.i18n import N_
 from fairdebt.web.rendering import render
 from fairdebt.web.security import client_address
@@ -62,9 +62,10 @@ def after_password(request: Request, user: User, next_url: str) -> Response:
     services = services_of(request)
     enabled = factor.is_enabled(services.uow(), user.id)
     purpose = "code" if enabled else "enrol" if user.role in required_roles(request) else None
+    next_url = landing(user, next_url)
     if purpose is None:
         sign_in(request, user)
-        return RedirectResponse(safe_next(next_url), status_code=303)
+        return RedirectResponse(next_url, status_code=303)
     sign_out(request)  # whatever session the browser had ends; only the challenge is held
     now = services.clock.now()
     if purpose == "enrol":  # a new secret for each password step: one seen before is void
