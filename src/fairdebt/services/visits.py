@@ -542,6 +542,26 @@ def _clock(seconds: int) -> str:
 # --- planning the day -----------------------------------------------------------------------
 
 
+OUT_OF_REACH = "no team can get there and back within its hours"
+
+
+def _reachable(stop: Any, fleet: Sequence[Any]) -> bool:
+    """Could some team, on an empty day, leave its base, serve `stop` and be back within its
+    hours? If none could, "no team is free" would send a planner looking for a free team
+    when the address is simply too far from every team's base (another city)."""
+    from fairdebt.visits import routing
+
+    if stop is None:
+        return True
+    reach = routing.Haversine()
+    for team in fleet:
+        _metres, seconds = reach.matrix([team.base, stop.place])
+        start, end = team.shift
+        if seconds[0][1] + stop.service + seconds[1][0] <= end - start:
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class TeamDay:
     team_id: str
@@ -595,7 +615,9 @@ def plan_day(
     plan = routing.plan_routes(stops, fleet, seconds=seconds)
     by_id = {v.id: v for v in visits}
     why = "no team is free" + (f" ({'; '.join(unfit)})" if unfit else "")
-    unassigned |= dict.fromkeys(plan.unassigned, why)
+    by_stop = {stop.key: stop for stop in stops}
+    for key in plan.unassigned:
+        unassigned[key] = why if _reachable(by_stop.get(key), fleet) else OUT_OF_REACH
     team_days = _write_plan(uow, plan, by_id, teams, shifts, (day, now, window_hours * 3600, actor))
     _write_unassigned(uow, [by_id[k] for k in unassigned if k in by_id], unassigned, now, actor)
     return DayPlan(day, team_days, unassigned, plan.distance_m)

@@ -237,6 +237,22 @@ def test_without_a_team_the_visit_is_reported_unassigned_not_dropped() -> None:
     assert events(uow, "visit_unassigned")
 
 
+def test_a_visit_too_far_from_every_team_says_so_not_that_no_team_is_free() -> None:
+    """A team based in Urumqi cannot reach Beijing and come back within 09:00-18:00: the
+    planner is told the address is out of every team's reach, not to look for a free team."""
+    uow = visit_world()
+    certified(uow, A1, A2)
+    far = (43.83, 87.62, "乌鲁木齐基地")
+    visits.form_team(
+        uow, "西部组", ("field1", "field2"), far, 6, ("09:00", "18:00"), NOW, packs=PACKS
+    )
+    visits.approve(uow, ["V-7"], "DPD 64, 电话失联", BOSS, NOW, packs=PACKS)
+    plan = visits.plan_day(uow, DAY, NOW, seconds=0.2)
+    assert plan.unassigned == {"V-7": visits.OUT_OF_REACH}
+    near = approved_world()  # the same visit with a team in Beijing is planned
+    assert not visits.plan_day(near, DAY, NOW, seconds=0.2).unassigned
+
+
 def test_the_notice_names_the_agents_and_a_verify_code_and_goes_through_the_outbox() -> None:
     uow, notice = noticed_world()
     assert notice.channel == "sms"

@@ -61,6 +61,9 @@ _RULE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{1,63}): (.*)$", re.DOTALL)
 # The plan's reasons for an unassigned visit (services.visits.plan_day), in the page's language.
 WHY = {
     "no team is free": N_("no team is free"),
+    "no team can get there and back within its hours": N_(
+        "no team can get there and back within its hours"
+    ),
     "a certificate has expired": N_("a certificate has expired"),
     "no coordinates for the approved address": N_("no coordinates for the approved address"),
 }
