@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import cheap_hashes
 import pytest
 
 TEST_DATA_KEYS = "t1:" + "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI="  # 32 bytes, tests only
@@ -15,6 +16,8 @@ TEST_INDEX_KEY = "tx:" + "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXphYmNkZWY="
 # and must seal it under the same keys the tests later read it with.
 os.environ["FAIRDEBT_DATA_KEYS"] = TEST_DATA_KEYS
 os.environ["FAIRDEBT_INDEX_KEY"] = TEST_INDEX_KEY
+
+cheap_hashes.install()  # passwords hashed at small Argon2id costs (see tests/cheap_hashes.py)
 
 
 @pytest.fixture(autouse=True)
