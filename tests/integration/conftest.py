@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,27 +124,3 @@ def _empty(engine: Engine) -> None:
         for table in tables:
             if table.name in holding:
                 conn.execute(table.delete())
-
-
-@pytest.fixture
-def fairdebt(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """`fairdebt(*args, env=...)` -> CompletedProcess: the CLI run in this process (fast, and
-    measured by coverage), `env` set for that one call."""
-    from fairdebt.cli import main
-
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        with monkeypatch.context() as patched:
-            for name, value in (env or {}).items():
-                patched.setenv(name, value)
-            capsys.readouterr()
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            captured = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
-
-    return run
