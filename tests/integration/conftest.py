@@ -8,13 +8,13 @@ FAIRDEBT_REQUIRE_POSTGRES=1 (set by .ci/run), which turns the skip into a failur
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
+from sqlite_files import copy_database
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -73,21 +73,13 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """SQLite's own online backup: a consistent copy whatever is still in the source's WAL."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database URL of each kind (SQLite: a copy of a migrated template;
     PostgreSQL: one migrated database per session, emptied around each test)."""
     if request.param == "sqlite":
         target = tmp_path / "test.db"
-        _copy_sqlite(request.getfixturevalue("_migrated_sqlite"), target)
+        copy_database(request.getfixturevalue("_migrated_sqlite"), target)
         yield f"sqlite:///{target}"
         return
     engine = request.getfixturevalue("_migrated_postgres")
