@@ -59,7 +59,7 @@ def fairdebt(
     tests/cli_run.py runs the real process, for what only a process shows (start-up, signals,
     the interpreter's exit)."""
     from fairdebt.adapters.db import crypto
-    from fairdebt.cli import main
+    from fairdebt.cli import _common, main
 
     def run(
         *args: str,
@@ -69,6 +69,9 @@ def fairdebt(
     ) -> subprocess.CompletedProcess[str]:
         ring = list(crypto._RING)
         with monkeypatch.context() as patched:
+            # Consoles made for this call, as a new process makes them: one cached by an earlier
+            # call or test may have measured another stream and cut lines at its width.
+            patched.setattr(_common, "_consoles", {})
             if cwd is not None:
                 patched.chdir(cwd)
             for name, value in (env or {}).items():
