@@ -69,9 +69,11 @@ def fairdebt(
     ) -> subprocess.CompletedProcess[str]:
         ring = list(crypto._RING)
         with monkeypatch.context() as patched:
-            # Consoles made for this call, as a new process makes them: one cached by an earlier
-            # call or test may have measured another stream and cut lines at its width.
+            # Consoles made for this call, as a new process with its output piped makes them
+            # (no COLUMNS: lines are never cut): pytest-xdist sets COLUMNS=80 in its workers, and
+            # a console cached by an earlier call would keep whatever width it measured.
             patched.setattr(_common, "_consoles", {})
+            patched.delenv("COLUMNS", raising=False)
             if cwd is not None:
                 patched.chdir(cwd)
             for name, value in (env or {}).items():
