@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import console_data
 import pytest
@@ -10,6 +11,7 @@ from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fixed_clock import FixedClock
+from sqlite_files import copy_database
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -18,17 +20,32 @@ from fairdebt.settings import load_settings
 from fairdebt.web.app import create_app
 
 
-@pytest.fixture(scope="module")
-def console_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, console_data.Portfolio]:
-    """Built once per module: argon2 hashing and the snapshot are not free."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
-    engine = make_engine(url)
+@pytest.fixture(scope="session")
+def _console_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, console_data.Portfolio]:
+    """Built once per session (per xdist worker): the migrations, the portfolio, the personas
+    and the snapshot are not free."""
+    path = tmp_path_factory.mktemp("console-template") / "console.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with engine.begin() as conn:
         portfolio = console_data.build(conn)
     console_data.add_personas(engine)
     engine.dispose()
-    return url, portfolio
+    return path, portfolio
+
+
+@pytest.fixture(scope="module")
+def console_db(
+    _console_template: tuple[Path, console_data.Portfolio],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, console_data.Portfolio]:
+    """A copy of the template per module: what one module's tests write stays in that module."""
+    source, portfolio = _console_template
+    target = tmp_path_factory.mktemp("console") / "console.db"
+    copy_database(source, target)
+    return f"sqlite:///{target}", portfolio
 
 
 @pytest.fixture

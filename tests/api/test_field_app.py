@@ -16,7 +16,6 @@ from pathlib import Path
 import console_data
 import field_world
 import pytest
-from cli_run import fairdebt
 from csrf_forms import carry_token, csrf_token_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -270,7 +269,7 @@ def test_a_photo_inside_a_home_needs_consent(open_as, world) -> None:
 # --- at the door, then check-out --------------------------------------------------------------
 
 
-def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path) -> None:
+def test_a_whole_visit_ends_with_the_signed_report(open_as, world, tmp_path, fairdebt) -> None:
     browser = open_as("fieldagent")
     checked_in(browser, world)
     for seq in range(3):
@@ -392,7 +391,7 @@ def pdf_text(pdf: bytes) -> str:
         doc.close()
 
 
-def test_the_report_is_kept_in_both_languages(open_as, world, tmp_path) -> None:
+def test_the_report_is_kept_in_both_languages(open_as, world, tmp_path, fairdebt) -> None:
     browser = open_as("fieldagent")  # the page in English
     body = checked_out(browser, world)
     (signed,) = events(world, "visit_report_signed")
@@ -421,7 +420,7 @@ def test_the_report_is_kept_in_both_languages(open_as, world, tmp_path) -> None:
     assert unknown.returncode == 2 and "fr" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
-def test_an_altered_report_is_refused_not_written(open_as, world, tmp_path) -> None:
+def test_an_altered_report_is_refused_not_written(open_as, world, tmp_path, fairdebt) -> None:
     checked_out(open_as("fieldagent"), world)
     (signed,) = events(world, "visit_report_signed")
     stored = FileEvidenceStore(tmp_path / "evidence").path_of(signed.data["reports"]["zh-CN"])

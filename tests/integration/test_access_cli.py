@@ -3,12 +3,12 @@ one is a one-line refusal (exit 2) that writes nothing."""
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import console_data
 import pytest
-from cli_run import fairdebt as run_cli
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -28,9 +28,17 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def cases(database: str, *args: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture
+def cases(
+    database: str, fairdebt: Callable[..., CompletedProcess[str]]
+) -> Callable[..., CompletedProcess[str]]:
+    """`cases(*args)`: `fairdebt cases ARGS` on the module's database, run in-process."""
     folder = Path(database.removeprefix("sqlite:///")).parent
-    return run_cli("cases", *args, env={"FAIRDEBT_DATABASE_URL": database}, cwd=folder)
+
+    def run(*args: str) -> CompletedProcess[str]:
+        return fairdebt("cases", *args, env={"FAIRDEBT_DATABASE_URL": database}, cwd=folder)
+
+    return run
 
 
 def granted(database: str) -> list[str]:
@@ -42,9 +50,9 @@ def granted(database: str) -> list[str]:
         engine.dispose()
 
 
-def test_a_grant_from_the_command_line_is_logged_and_listed(database: str) -> None:
-    done = cases(database, "grant", "C-B0002", "--to", "li.wei", "--days", "7", "--reason", "leave")
-    listed = cases(database, "grants", "--to", "li.wei")
+def test_a_grant_from_the_command_line_is_logged_and_listed(database: str, cases) -> None:
+    done = cases("grant", "C-B0002", "--to", "li.wei", "--days", "7", "--reason", "leave")
+    listed = cases("grants", "--to", "li.wei")
 
     assert done.returncode == 0, done.stderr
     assert "C-B0002: li.wei may see it until" in done.stdout
@@ -62,10 +70,10 @@ def test_a_grant_from_the_command_line_is_logged_and_listed(database: str) -> No
         ("C-NONE", "--to", "li.wei", "--days", "3", "--reason", "r"),
     ],
 )
-def test_a_bad_grant_is_a_one_line_refusal(database: str, args: tuple[str, ...]) -> None:
+def test_a_bad_grant_is_a_one_line_refusal(database: str, args: tuple[str, ...], cases) -> None:
     before = granted(database)
 
-    refused = cases(database, "grant", *args)
+    refused = cases("grant", *args)
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "Traceback" not in refused.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli_run import fairdebt
 from sqlalchemy import text
 
 from fairdebt.adapters.db.uow import SqlUnitOfWork
@@ -37,16 +36,16 @@ def _logged_with_evidence(engine, store: FileEvidenceStore) -> list[str]:
     return refs
 
 
-def _verify(database_url: str, evidence: Path):  # type: ignore[no-untyped-def]
+def _verify(fairdebt, database_url: str, evidence: Path):  # type: ignore[no-untyped-def]
     env = {"FAIRDEBT_DATABASE_URL": database_url, "FAIRDEBT_EVIDENCE_URL": f"file://{evidence}"}
     return fairdebt("audit", "verify", env=env)
 
 
-def test_intact_evidence_passes(engine, database_url: str, tmp_path: Path) -> None:
+def test_intact_evidence_passes(engine, database_url: str, tmp_path: Path, fairdebt) -> None:
     store = FileEvidenceStore(tmp_path / "evidence")
     _logged_with_evidence(engine, store)
 
-    result = _verify(database_url, store.root)
+    result = _verify(fairdebt, database_url, store.root)
 
     assert result.returncode == 0, result.stderr
     assert "4 events in 1 cases, every chain intact" in result.stdout
@@ -55,7 +54,7 @@ def test_intact_evidence_passes(engine, database_url: str, tmp_path: Path) -> No
 
 
 def test_a_deleted_and_an_altered_object_fail_with_case_and_event(
-    engine, database_url: str, tmp_path: Path
+    engine, database_url: str, tmp_path: Path, fairdebt
 ) -> None:
     store = FileEvidenceStore(tmp_path / "evidence")
     refs = _logged_with_evidence(engine, store)
@@ -64,7 +63,7 @@ def test_a_deleted_and_an_altered_object_fail_with_case_and_event(
     altered.chmod(0o644)
     altered.write_bytes(SMS[2].replace("月底".encode(), "明天".encode()))
 
-    result = _verify(database_url, store.root)
+    result = _verify(fairdebt, database_url, store.root)
 
     assert result.returncode == 1
     assert "every chain intact" in result.stdout  # the log itself is untouched
@@ -74,7 +73,9 @@ def test_a_deleted_and_an_altered_object_fail_with_case_and_event(
     assert "2 evidence reference(s) fail" in result.stderr
 
 
-def test_a_log_without_evidence_opens_no_store(engine, database_url: str, tmp_path: Path) -> None:
+def test_a_log_without_evidence_opens_no_store(
+    engine, database_url: str, tmp_path: Path, fairdebt
+) -> None:
     with SqlUnitOfWork(engine) as uow:
         engine_conn = uow.conn
         engine_conn.execute(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -72,26 +69,16 @@ def test_an_edit_behind_the_applications_back_is_caught_by_audit(engine) -> None
     assert [(b.case, b.seq) for b in report.broken] == [("C-B1", 3)]
 
 
-def test_audit_verify_on_the_command_line_names_the_broken_link(engine, database_url) -> None:
+def test_audit_verify_on_the_command_line_names_the_broken_link(
+    engine, database_url, fairdebt
+) -> None:
     _case_with_events(engine)
-    env = {**os.environ, "FAIRDEBT_DATABASE_URL": database_url}
-    ok = subprocess.run(
-        [sys.executable, "-m", "fairdebt", "audit", "verify", "-q"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    env = {"FAIRDEBT_DATABASE_URL": database_url}
+    ok = fairdebt("audit", "verify", "-q", env=env)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM case_events WHERE seq = 2"))
 
-    broken = subprocess.run(
-        [sys.executable, "-m", "fairdebt", "audit", "verify", "-q"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    broken = fairdebt("audit", "verify", "-q", env=env)
 
     assert ok.returncode == 0 and "4 events in 1 cases" in ok.stdout
     assert broken.returncode == 1

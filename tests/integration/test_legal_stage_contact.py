@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from cli_run import fairdebt
 from portfolio_files import write_portfolio
 
 from fairdebt.adapters.db.uow import SqlUnitOfWork
@@ -51,7 +50,7 @@ def test_a_lawyers_letter_sms_goes_to_review_until_the_stage_is_set(engine, case
     assert suit.decision is Verdict.REVIEW  # a lawsuit is not yet planned
 
 
-def test_the_stage_on_the_command_line(engine, database_url: str, case) -> None:
+def test_the_stage_on_the_command_line(engine, database_url: str, case, fairdebt) -> None:
     env = {"FAIRDEBT_DATABASE_URL": database_url}
 
     shown = fairdebt("cases", "stage", case, env=env)

@@ -12,7 +12,6 @@ from pathlib import Path
 import console_data
 import pypdfium2 as pdfium
 import pytest
-from cli_run import fairdebt as run_cli
 from sqlalchemy import insert, update
 
 from fairdebt.adapters.channels.console import ConsoleChannel
@@ -312,20 +311,20 @@ def test_a_us_validation_task_is_sent_with_its_itemization_not_sent_to_review(
 
 
 def test_the_cli_renders_one_letter_and_says_where_and_how_many_pages(
-    engine, portfolio, tmp_path: Path
+    engine, portfolio, tmp_path: Path, fairdebt
 ) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the command line is checked once, on SQLite")
     env = {"FAIRDEBT_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     out = tmp_path / "notice.pdf"
 
-    done = run_cli("letters", "render", CASE, "--kind", "collection_notice", "--out", str(out),
+    done = fairdebt("letters", "render", CASE, "--kind", "collection_notice", "--out", str(out),
                    env=env, cwd=tmp_path)  # fmt: skip
-    unknown_case = run_cli("letters", "render", "C-NOPE", "--kind", "sealed_cover",
+    unknown_case = fairdebt("letters", "render", "C-NOPE", "--kind", "sealed_cover",
                            "--out", str(out), env=env, cwd=tmp_path)  # fmt: skip
-    unknown_kind = run_cli("letters", "render", CASE, "--kind", "demand", "--out", str(out),
+    unknown_kind = fairdebt("letters", "render", CASE, "--kind", "demand", "--out", str(out),
                            env=env, cwd=tmp_path)  # fmt: skip
-    unwritable = run_cli("letters", "render", CASE, "--kind", "sealed_cover",
+    unwritable = fairdebt("letters", "render", CASE, "--kind", "sealed_cover",
                          "--out", str(tmp_path / "no" / "such" / "dir.pdf"),
                          env=env, cwd=tmp_path)  # fmt: skip
 

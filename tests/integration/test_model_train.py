@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from cli_run import fairdebt
 
 from fairdebt.errors import FairdebtError
 from fairdebt.strategy.backend import connect
@@ -141,7 +140,7 @@ def test_duckdb_and_spark_give_the_same_model_scores(portfolio: Path, model_stra
 
 
 def test_cli_trains_then_runs_and_explains_with_the_model(
-    portfolio: Path, model_strategy: Path, tmp_path: Path
+    portfolio: Path, model_strategy: Path, tmp_path: Path, fairdebt
 ) -> None:
     trained = fairdebt(
         "model", "train", "--portfolio", str(portfolio), "--as-of", "2026-11-24",
@@ -167,7 +166,7 @@ def test_cli_trains_then_runs_and_explains_with_the_model(
     assert "from the model" in explained.stdout and "model.txt" in explained.stdout
 
 
-def test_missing_portfolio_is_one_clean_error(tmp_path: Path) -> None:
+def test_missing_portfolio_is_one_clean_error(tmp_path: Path, fairdebt) -> None:
     done = fairdebt(
         "model", "train", "--portfolio", str(tmp_path / "nowhere"), "--as-of", "2026-11-24",
         "--out", str(tmp_path / "m"),
@@ -179,7 +178,9 @@ def test_missing_portfolio_is_one_clean_error(tmp_path: Path) -> None:
     assert not (tmp_path / "m").exists()
 
 
-def test_strategy_check_points_at_the_line_of_a_missing_or_mixed_model(tmp_path: Path) -> None:
+def test_strategy_check_points_at_the_line_of_a_missing_or_mixed_model(
+    tmp_path: Path, fairdebt
+) -> None:
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     start, end = text.index("scorecard:"), text.index("segments:")
     missing = tmp_path / "missing.yaml"
@@ -231,6 +232,7 @@ def test_bad_training_options_are_clean_errors(
 
 def test_strategy_check_warns_when_model_bands_pass_the_per_mille_scale(
     model_strategy: Path,
+    fairdebt,
 ) -> None:
     text = model_strategy.read_text(encoding="utf-8")
     wide = model_strategy.with_name("wide.yaml")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import strategy_portfolio
-from cli_run import fairdebt
 
 from fairdebt.strategy.config import DEFAULT_PATH
 
@@ -18,7 +17,7 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return strategy_portfolio.write(tmp_path_factory.mktemp("pf"), 500, date(2026, 11, 24))
 
 
-def test_run_shows_stage_timings_then_already_run_then_replace(portfolio) -> None:
+def test_run_shows_stage_timings_then_already_run_then_replace(portfolio, fairdebt) -> None:
     first = fairdebt("strategy", "run", "--as-of", "2026-11-24", "--portfolio", str(portfolio))
     again = fairdebt("strategy", "run", "--as-of", "2026-11-24", "--portfolio", str(portfolio))
     replaced = fairdebt(
@@ -33,7 +32,7 @@ def test_run_shows_stage_timings_then_already_run_then_replace(portfolio) -> Non
     assert replaced.returncode == 0 and "superseded run" in replaced.stderr
 
 
-def test_report_after_two_runs_has_rolls_cure_rate_and_arms(portfolio) -> None:
+def test_report_after_two_runs_has_rolls_cure_rate_and_arms(portfolio, fairdebt) -> None:
     for as_of in ("2026-10-24", "2026-11-24"):
         done = fairdebt("strategy", "run", "--as-of", as_of, "--portfolio", str(portfolio), "-q")
         assert done.returncode == 0, done.stderr
@@ -49,7 +48,7 @@ def test_report_after_two_runs_has_rolls_cure_rate_and_arms(portfolio) -> None:
     assert "M1" in data["rolls"]
 
 
-def test_explain_names_the_matching_segment_score_and_arm(portfolio) -> None:
+def test_explain_names_the_matching_segment_score_and_arm(portfolio, fairdebt) -> None:
     shown = fairdebt(
         "strategy",
         "run",
@@ -66,7 +65,7 @@ def test_explain_names_the_matching_segment_score_and_arm(portfolio) -> None:
     assert "contact gate" in shown.stdout
 
 
-def test_explaining_an_unknown_account_is_a_clean_error(portfolio) -> None:
+def test_explaining_an_unknown_account_is_a_clean_error(portfolio, fairdebt) -> None:
     shown = fairdebt(
         "strategy",
         "run",
@@ -81,7 +80,7 @@ def test_explaining_an_unknown_account_is_a_clean_error(portfolio) -> None:
     assert shown.returncode == 2 and "not in the portfolio" in shown.stderr
 
 
-def test_check_lists_errors_with_lines_and_fails(tmp_path) -> None:
+def test_check_lists_errors_with_lines_and_fails(tmp_path, fairdebt) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         DEFAULT_PATH.read_text(encoding="utf-8").replace(
@@ -98,7 +97,7 @@ def test_check_lists_errors_with_lines_and_fails(tmp_path) -> None:
     assert "unknown treatment 'cals'" in broken.stdout
 
 
-def test_a_bad_date_or_backend_is_a_clean_error(portfolio) -> None:
+def test_a_bad_date_or_backend_is_a_clean_error(portfolio, fairdebt) -> None:
     bad_date = fairdebt("strategy", "run", "--as-of", "24/11/2026", "--portfolio", str(portfolio))
     bad_backend = fairdebt(
         "strategy",
@@ -115,7 +114,7 @@ def test_a_bad_date_or_backend_is_a_clean_error(portfolio) -> None:
     assert bad_backend.returncode == 2 and "duckdb or pyspark" in bad_backend.stderr
 
 
-def test_run_on_the_app_database_reads_what_was_imported(tmp_path) -> None:
+def test_run_on_the_app_database_reads_what_was_imported(tmp_path, fairdebt) -> None:
     from portfolio_files import write_portfolio
 
     folder = write_portfolio(tmp_path / "csv")
@@ -131,7 +130,7 @@ def test_run_on_the_app_database_reads_what_was_imported(tmp_path) -> None:
     assert {b["bucket"] for b in data["buckets"]} != {"M0"}  # the sample has late instalments
 
 
-def test_check_prints_line_numbers_as_numbers(tmp_path) -> None:
+def test_check_prints_line_numbers_as_numbers(tmp_path, fairdebt) -> None:
     # Rich would turn "file:100:" into an emoji code; line 100 here holds the bad template.
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     text = text.replace("template: call_opening, day: 1,", "template: call_script, day: 1,")

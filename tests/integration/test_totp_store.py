@@ -116,10 +116,8 @@ def test_a_step_far_in_the_future_is_stored_whole(engine):
     assert stored is not None and stored.last_step == far
 
 
-def test_the_cli_lists_and_resets_second_factors(database_url):
+def test_the_cli_lists_and_resets_second_factors(database_url, fairdebt):
     import json
-
-    from cli_run import fairdebt
 
     from fairdebt.adapters.db.engine import make_engine
     from fairdebt.services.sessions import Lifetimes, open_session, resolve

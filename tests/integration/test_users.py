@@ -85,39 +85,27 @@ def test_a_user_name_is_taken_once(engine):
         create_user(uow, "zhao", "collector", "long-enough", "赵")
 
 
-def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
+def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url, fairdebt):
+    """The first run is the real process, its standard input a real pipe; the refusals after it
+    run in-process (the CLI's errors are the same code: fairdebt.cli.main)."""
     env = {**os.environ, "FAIRDEBT_DATABASE_URL": database_url}
+    east = ("east1", "--role", "agency", "--agency", "AG-EAST", "--password-stdin")
 
-    def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fairdebt", "users", "create", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=60,
-        )
-
-    made = run(
-        "east1",
-        "--role",
-        "agency",
-        "--agency",
-        "AG-EAST",
-        "--password-stdin",
-        stdin="pw-east-123\n",
+    made = subprocess.run(
+        [sys.executable, "-m", "fairdebt", "users", "create", *east],
+        input="pw-east-123\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
     )
-    again = run(
-        "east1",
-        "--role",
-        "agency",
-        "--agency",
-        "AG-EAST",
-        "--password-stdin",
-        stdin="pw-east-123\n",
-    )
-    bad = run("x1", "--role", "boss", "--password-stdin", stdin="pw-east-123\n")
+    where = {"FAIRDEBT_DATABASE_URL": database_url}
+    again = fairdebt("users", "create", *east, stdin="pw-east-123\n", env=where)
+    bad = fairdebt(
+        "users", "create", "x1", "--role", "boss", "--password-stdin", stdin="pw-east-123\n",
+        env=where,
+    )  # fmt: skip
 
     assert made.returncode == 0, made.stderr
     assert "created agency east1" in made.stdout
@@ -126,9 +114,7 @@ def test_the_cli_creates_a_user_with_the_password_from_stdin(database_url):
     assert "Traceback" not in again.stderr + bad.stderr
 
 
-def test_the_cli_lists_disables_and_resets_users(database_url):
-    from cli_run import fairdebt
-
+def test_the_cli_lists_disables_and_resets_users(database_url, fairdebt):
     env = {"FAIRDEBT_DATABASE_URL": database_url}
     made = fairdebt(
         "users", "create", "wang.li", "--role", "collector", "--name", "王丽", "--password-stdin",
@@ -161,10 +147,8 @@ def test_the_cli_lists_disables_and_resets_users(database_url):
     assert user is not None and user.disabled_at is not None
 
 
-def test_the_cli_reset_and_disable_end_the_users_sessions(database_url):
+def test_the_cli_reset_and_disable_end_the_users_sessions(database_url, fairdebt):
     from datetime import UTC, datetime
-
-    from cli_run import fairdebt
 
     from fairdebt.services.sessions import Lifetimes, open_session, resolve
     from fairdebt.services.users import create_user

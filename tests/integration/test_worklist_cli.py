@@ -4,12 +4,12 @@ console portfolio, a real strategy run of the shipped ladder, then the worklist 
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import console_data
 import pytest
-from cli_run import fairdebt as run_cli
 
 from fairdebt.adapters.db.engine import make_engine
 from fairdebt.adapters.db.migrate import upgrade
@@ -29,18 +29,26 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def fairdebt(database: str, *args: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture
+def tasks(
+    database: str, fairdebt: Callable[..., CompletedProcess[str]]
+) -> Callable[..., CompletedProcess[str]]:
+    """`tasks(*args)`: `fairdebt tasks ARGS` on the module's database, run in-process."""
     folder = Path(database.removeprefix("sqlite:///")).parent
-    return run_cli("tasks", *args, env={"FAIRDEBT_DATABASE_URL": database}, cwd=folder)
+
+    def run(*args: str) -> CompletedProcess[str]:
+        return fairdebt("tasks", *args, env={"FAIRDEBT_DATABASE_URL": database}, cwd=folder)
+
+    return run
 
 
-def test_the_worklist_commands_dispatch_list_run_and_place(database) -> None:
-    first = fairdebt(database, "dispatch", "--as-of", "2026-06-30")
-    again = fairdebt(database, "dispatch")
-    listed = fairdebt(database, "list", "--kind", "sms", "--json", "--limit", "500")
-    late = fairdebt(database, "run", "--kind", "sms", "--now", "2026-06-30T23:00:00+08:00", "-q")
-    morning = fairdebt(database, "run", "--kind", "sms", "--now", "2026-07-01T10:00:00+08:00")
-    placed = fairdebt(database, "place", "--agency", "AG-EAST", "--agency", "AG-WEST")
+def test_the_worklist_commands_dispatch_list_run_and_place(database, tasks) -> None:
+    first = tasks("dispatch", "--as-of", "2026-06-30")
+    again = tasks("dispatch")
+    listed = tasks("list", "--kind", "sms", "--json", "--limit", "500")
+    late = tasks("run", "--kind", "sms", "--now", "2026-06-30T23:00:00+08:00", "-q")
+    morning = tasks("run", "--kind", "sms", "--now", "2026-07-01T10:00:00+08:00")
+    placed = tasks("place", "--agency", "AG-EAST", "--agency", "AG-WEST")
 
     assert first.returncode == 0, first.stderr
     assert "agency_placement" in first.stdout and "sms" in first.stdout
@@ -70,8 +78,8 @@ def test_the_worklist_commands_dispatch_list_run_and_place(database) -> None:
         (("dispatch", "--as-of", "yesterday"), "is not a date"),
     ],
 )
-def test_bad_input_is_one_line_of_cause_and_hint(database, args, cause) -> None:
-    result = fairdebt(database, *args)
+def test_bad_input_is_one_line_of_cause_and_hint(database, args, cause, tasks) -> None:
+    result = tasks(*args)
 
     assert result.returncode == 2
     assert f"error: {cause}" in result.stderr or cause in result.stderr

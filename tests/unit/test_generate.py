@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -276,6 +274,8 @@ def test_behaviours_include_cures_after_late_payment(
 ) -> None:
     cured = 0
     for account, paid in sample[:600]:
+        if cured > 8:
+            break  # the assertion below holds already: the rest of the sample cannot change it
         if delinquency_at(account, paid, AS_OF).dpd:
             continue
         # DPD peaks on the eve of a payment: look there for a past M2+ episode
@@ -343,18 +343,8 @@ def test_the_result_counts_what_was_written(tmp_path: Path) -> None:
         assert lines == result.counts[kind] + 1, kind
 
 
-def _fairdebt(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fairdebt", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-def test_the_command_writes_the_files_and_says_how_many(tmp_path: Path) -> None:
-    result = _fairdebt("generate", "--accounts", "800", "--out", str(tmp_path), "--format", "csv")
+def test_the_command_writes_the_files_and_says_how_many(tmp_path: Path, fairdebt) -> None:
+    result = fairdebt("generate", "--accounts", "800", "--out", str(tmp_path), "--format", "csv")
 
     assert result.returncode == 0, result.stderr
     assert re.search(r"accounts\s+800 rows", result.stdout)
@@ -371,18 +361,20 @@ def test_the_command_writes_the_files_and_says_how_many(tmp_path: Path) -> None:
         (("--accounts", "5", "--format", "xlsx"), "unknown format"),
     ],
 )
-def test_bad_arguments_fail_cleanly(tmp_path: Path, args: tuple[str, ...], cause: str) -> None:
-    result = _fairdebt("generate", "--out", str(tmp_path / "out"), *args)
+def test_bad_arguments_fail_cleanly(
+    tmp_path: Path, args: tuple[str, ...], cause: str, fairdebt
+) -> None:
+    result = fairdebt("generate", "--out", str(tmp_path / "out"), *args)
 
     assert result.returncode == 2
     assert cause in result.stderr and "hint:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_an_unwritable_directory_fails_cleanly(tmp_path: Path) -> None:
+def test_an_unwritable_directory_fails_cleanly(tmp_path: Path, fairdebt) -> None:
     (tmp_path / "file").write_text("x")
 
-    result = _fairdebt("generate", "--accounts", "5", "--out", str(tmp_path / "file" / "out"))
+    result = fairdebt("generate", "--accounts", "5", "--out", str(tmp_path / "file" / "out"))
 
     assert result.returncode == 2
     assert "cannot write in" in result.stderr and "hint:" in result.stderr

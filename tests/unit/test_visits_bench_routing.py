@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_run import fairdebt
 from typer.testing import CliRunner
 
 from fairdebt.bench.routing import find_best_known, nearest_neighbour, read_instance
@@ -117,7 +116,7 @@ def test_a_file_that_is_no_instance_is_refused(tmp_path: Path) -> None:
         read_instance(tmp_path / "missing.vrp")
 
 
-def test_an_unknown_instance_file_exits_2_with_cause_and_hint(tmp_path: Path) -> None:
+def test_an_unknown_instance_file_exits_2_with_cause_and_hint(tmp_path: Path, fairdebt) -> None:
     result = fairdebt("bench", "routing", "--instance", str(tmp_path / "missing.vrp"), "--json")
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "hint" in result.stderr
