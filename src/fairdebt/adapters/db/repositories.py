@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import false, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.tables import case_events, cases
@@ -104,11 +104,34 @@ TIPS_AT_ONCE = 500  # cases whose chain tips one query reads (bound parameters s
 
 
 class SqlEventLog:
-    """Appends to a case's chain. Two writers racing on one case collide on the (case, seq) key,
-    so the loser's transaction fails instead of forking the chain."""
+    """Appends to a case's chain. A writer first holds the cases it appends to (_hold), so two
+    writers on one case take turns instead of reading the same tip; the (case, seq) key stays
+    as the last guard: a writer that skipped the hold fails instead of forking the chain."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def _hold(self, case_ids: Iterable[str]) -> None:
+        """Hold these cases' logs until the transaction ends, before their tips are read.
+
+        PostgreSQL: the cases' rows locked FOR UPDATE in id order (a fixed order, so two
+        writers of overlapping batches cannot deadlock); a second writer waits here, and its
+        tip query, a new statement under READ COMMITTED, then sees the first one's events.
+        SQLite: one write lock for the whole database, taken by a write that changes nothing
+        (the driver starts the transaction only at its first write, so a tip read before it
+        could be stale by the time of the insert)."""
+        if self.conn.dialect.name == "sqlite":
+            self.conn.execute(update(cases).where(false()).values(id=cases.c.id))
+            return
+        wanted = sorted(set(case_ids))
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            self.conn.execute(
+                select(cases.c.id)
+                .where(cases.c.id.in_(chunk))
+                .order_by(cases.c.id)
+                .with_for_update()
+            )
 
     def _tip(self, case_id: str) -> tuple[int, str]:
         row = self.conn.execute(
@@ -120,6 +143,7 @@ class SqlEventLog:
         return (row.seq, row.hash) if row else (0, GENESIS)
 
     def append(self, case_id: str, event: NewEvent, at: datetime) -> CaseEvent:
+        self._hold([case_id])
         seq, prev = self._tip(case_id)
         sealed = chain(case_id, seq + 1, prev, at, event)
         self.conn.execute(insert(case_events), [event_row(sealed)])
@@ -147,6 +171,7 @@ class SqlEventLog:
         items = list(items)
         if not items:
             return 0
+        self._hold(case_id for case_id, _new in items)
         tips = self._tips(case_id for case_id, _new in items) if len(items) > 1 else {}
         rows = []
         for case_id, new in items:
