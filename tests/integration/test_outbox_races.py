@@ -135,3 +135,21 @@ def test_outbox_workers_whose_batches_share_cases_all_finish_without_a_race_erro
     assert statuses == dict.fromkeys(keys, "sent")
     handed = [m.key for m in channel.outbox]
     assert sorted(handed) == sorted(keys)
+
+
+def test_a_claim_takes_at_most_its_limit_however_many_rows_are_due(engine: Engine) -> None:
+    """PostgreSQL ran the locking subquery of a claim again for every row it updated (a nested
+    loop, the table's statistics being new), each run skipping the rows locked before: one
+    worker claimed every due row instead of a batch, and held them all for one lease."""
+    _queue_two_per_case(engine)
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        due = len(uow.outbox.listing("queued", 1000))
+        first = uow.outbox.claim_due(SOON, "w1", SOON + timedelta(minutes=2), 5)
+        uow.commit()
+    with uow:
+        second = uow.outbox.claim_due(SOON, "w2", SOON + timedelta(minutes=2), 5)
+        uow.commit()
+    assert due > 10
+    assert (len(first), len(second)) == (5, 5)
+    assert not {r.id for r in first} & {r.id for r in second}

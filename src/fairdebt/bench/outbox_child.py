@@ -103,7 +103,9 @@ def _serve(config: ChildConfig, name: str) -> None:
     if config.profile_to:
         import cProfile
 
-        profiler = cProfile.Profile()
+        # CPU time, not wall time: on a shared machine waiting for the database or for a core
+        # would swamp what the worker itself spends.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     while not stopping:
         if worker.deliver_due(clock.now(), config.batch).handled == 0:
