@@ -32,7 +32,11 @@ CPU time, less noisy than wall time on a shared machine: `cpu_seconds_workers` s
 worker's user and system time (read from /proc just before it is killed or stopped),
 `cpu_seconds_bench_process` is this process's (the gateway's threads, and the benchmark's own
 polling); `cpu_ms_per_message` is both over N. The database server's CPU is not in it (a
-PostgreSQL server is shared with whatever else uses it).
+PostgreSQL server is shared with whatever else uses it); on PostgreSQL, when the server runs on
+this machine, `cpu_seconds_database_server` sums the CPU time of the server processes serving
+the benchmark's own database (their pids from pg_stat_activity at each poll, their time from
+/proc: a backend that ends between two polls loses at most a poll's worth), and
+`cpu_ms_per_message_with_server` adds it. Both are null when it cannot be read.
 
 Baselines, in the same run: the same N through ONE worker without kills (a fresh database),
 and the provider alone — one loop handing the same texts to a fresh gateway through
@@ -328,6 +332,7 @@ def _kill_and_restart(
     started = time.perf_counter()
     workers = {slot: start(slot) for slot in range(options.workers)}
     next_kill = started + _interval(options.kill_every, rng)
+    server = _ServerCpu(engine)
     left = _unfinished(engine)
     try:
         while left and time.perf_counter() - started < deadline_seconds:
@@ -349,12 +354,14 @@ def _kill_and_restart(
                 next_kill = time.perf_counter() + _interval(options.kill_every, rng)
             time.sleep(POLL)
             now_left = _unfinished(engine)
+            server.sample()
             if now_left < left:
                 idle_crashes = 0  # a row ended: the workers work, whatever killed one
             left = now_left
         seconds = time.perf_counter() - started
         bench_cpu = time.process_time() - cpu_started
         worker_cpu += sum(_cpu_seconds(p.pid) for p in workers.values())
+        server.sample()
     finally:
         _stop(workers.values())
     return {
@@ -364,6 +371,7 @@ def _kill_and_restart(
         "cpu_seconds_workers": round(worker_cpu, 2),
         "cpu_seconds_bench_process": round(bench_cpu, 2),
         "cpu_ms_per_message": round((worker_cpu + bench_cpu) * 1000 / options.messages, 3),
+        **server.figures(worker_cpu + bench_cpu, options.messages),
     }
 
 
@@ -385,6 +393,44 @@ def _crash_line(data_dir: str, name: str) -> str:
         return crash_file(data_dir, name).read_text(encoding="utf-8").strip() or "(no message)"
     except OSError:
         return "(it left no message: killed by a signal, or it died before it could write one)"
+
+
+class _ServerCpu:
+    """CPU time the PostgreSQL server spent on the benchmark's database while it ran (module
+    docstring); nothing on SQLite or when the server's processes are not visible here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.seen: dict[int, float] = {}
+        self.before = {pid: _cpu_seconds(pid) for pid in self._pids()}  # e.g. the queueing's
+
+    def _pids(self) -> list[int]:
+        if not self.postgresql:
+            return []
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            return [int(pid) for pid in conn.execute(text(query)).scalars()]
+
+    def sample(self) -> None:
+        for pid in self._pids():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), _cpu_seconds(pid))
+
+    def seconds(self) -> float | None:
+        if not self.postgresql or not any(self.seen.values()):
+            return None
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+    def figures(self, ours: float, messages: int) -> dict[str, float | None]:
+        server = self.seconds()
+        if server is None:
+            return {"cpu_seconds_database_server": None, "cpu_ms_per_message_with_server": None}
+        return {
+            "cpu_seconds_database_server": round(server, 2),
+            "cpu_ms_per_message_with_server": round((ours + server) * 1000 / messages, 3),
+        }
 
 
 def _cpu_seconds(pid: int | None) -> float:
