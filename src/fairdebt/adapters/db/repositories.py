@@ -140,9 +140,10 @@ class SqlEventLog:
     def _hold(self, case_ids: Iterable[str]) -> None:
         """Hold these cases' logs until the transaction ends, before their tips are read.
 
-        PostgreSQL: the cases' rows locked FOR UPDATE in id order (a fixed order, so two
-        writers of overlapping batches cannot deadlock); a second writer waits here, and its
-        tip query, a new statement under READ COMMITTED, then sees the first one's events.
+        PostgreSQL: the cases' rows locked FOR NO KEY UPDATE in id order (a fixed order, so
+        two writers of overlapping batches cannot deadlock); a second writer waits here, and its
+        tip query, a new statement under READ COMMITTED, then sees the first one's events. (Not
+        FOR UPDATE: that would also stall every insert whose foreign key names the case.)
         SQLite: one write lock for the whole database, taken by a write that changes nothing
         (the driver starts the transaction only at its first write, so a tip read before it
         could be stale by the time of the insert)."""
@@ -156,7 +157,7 @@ class SqlEventLog:
                 select(cases.c.id)
                 .where(cases.c.id.in_(chunk))
                 .order_by(cases.c.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
 
     def _tip(self, case_id: str) -> tuple[int, str]:
