@@ -14,7 +14,7 @@ AT = datetime(2026, 6, 30, 2, 0, 0, 123456, tzinfo=UTC)
 
 def test_a_sealed_row_is_the_row_of_the_chained_event() -> None:
     data = {
-        "z": "退订 \u2028 \"quoted\" \\ \x00",
+        "z": '退订 \u2028 "quoted" \\ \x00',
         "amount": Decimal("12.30"),
         "at": AT,
         "nested": {"b": [1, 2.5, None, True], "a": "é"},
