@@ -32,7 +32,11 @@ CPU time, less noisy than wall time on a shared machine: `cpu_seconds_workers` s
 worker's user and system time (read from /proc just before it is killed or stopped),
 `cpu_seconds_bench_process` is this process's (the gateway's threads, and the benchmark's own
 polling); `cpu_ms_per_message` is both over N. The database server's CPU is not in it (a
-PostgreSQL server is shared with whatever else uses it).
+PostgreSQL server is shared with whatever else uses it); on PostgreSQL, when the server runs on
+this machine, `cpu_seconds_database_server` sums the CPU time of the server processes serving
+the benchmark's own database (their pids from pg_stat_activity every SERVER_EVERY polls, their
+time from /proc: a backend that ends between two readings loses at most 0.2 s of its time), and
+`cpu_ms_per_message_with_server` adds it. Both are null when it cannot be read.
 
 Baselines, in the same run: the same N through ONE worker without kills (a fresh database),
 and the provider alone — one loop handing the same texts to a fresh gateway through
@@ -73,6 +77,8 @@ LEASE_SECONDS = 2.0  # a killed worker's rows are taken over after this
 BATCH = 50  # rows a worker claims at a time (`fairdebt worker --limit`): a batch fits a lease
 TARGETS = {"sqlite": 500, "postgresql": 2_000}  # messages/s with 4 workers on 2 cores
 POLL = 0.05  # how often the benchmark looks whether every row is final
+SERVER_EVERY = 4  # polls between two readings of the database server's CPU (PostgreSQL)
+CRASHES_WITHOUT_PROGRESS = 20  # workers dying this often while no row ends: give up, say why
 KEY_ID = "bench"
 
 
@@ -274,12 +280,14 @@ def _drive(
         generation[slot] += 1
         profile = config.profile_to if slot == 0 and generation[slot] == 1 else None
         name = f"bench-{slot}.{generation[slot]}"
-        process = context.Process(target=serve, args=(replace(config, profile_to=profile), name))
+        process = context.Process(
+            target=serve, args=(replace(config, profile_to=profile), name), name=name
+        )
         process.start()
         return process
 
     with _main_not_rerun():
-        return _kill_and_restart(engine, options, rng, context, start)
+        return _kill_and_restart(engine, options, rng, context, start, config.data_dir)
 
 
 @contextlib.contextmanager
@@ -315,21 +323,28 @@ def _kill_and_restart(
     rng: random.Random,
     context: ForkServerContext,
     start: Callable[[int], BaseProcess],
+    data_dir: str,
 ) -> dict[str, Any]:
     _warm(context)
     deadline_seconds = 120.0 + options.messages / 20  # a stuck run fails instead of hanging
-    kills = crashes = 0
+    kills = crashes = idle_crashes = 0
     worker_cpu = 0.0
     cpu_started = time.process_time()
     started = time.perf_counter()
     workers = {slot: start(slot) for slot in range(options.workers)}
     next_kill = started + _interval(options.kill_every, rng)
+    server = _ServerCpu(engine)
+    polls = 0
+    left = _unfinished(engine)
     try:
-        while _unfinished(engine) and time.perf_counter() - started < deadline_seconds:
+        while left and time.perf_counter() - started < deadline_seconds:
             for slot, process in list(workers.items()):
                 if not process.is_alive():  # it died by itself: that is a finding, restart it
                     process.join()
                     crashes += 1
+                    idle_crashes += 1
+                    if idle_crashes >= CRASHES_WITHOUT_PROGRESS:
+                        raise _dying(idle_crashes, _crash_line(data_dir, process.name))
                     workers[slot] = start(slot)
             if time.perf_counter() >= next_kill:
                 slot = rng.randrange(options.workers)
@@ -340,9 +355,17 @@ def _kill_and_restart(
                 workers[slot] = start(slot)
                 next_kill = time.perf_counter() + _interval(options.kill_every, rng)
             time.sleep(POLL)
+            now_left = _unfinished(engine)
+            polls += 1
+            if polls % SERVER_EVERY == 0:
+                server.sample()
+            if now_left < left:
+                idle_crashes = 0  # a row ended: the workers work, whatever killed one
+            left = now_left
         seconds = time.perf_counter() - started
         bench_cpu = time.process_time() - cpu_started
         worker_cpu += sum(_cpu_seconds(p.pid) for p in workers.values())
+        server.sample()
     finally:
         _stop(workers.values())
     return {
@@ -352,7 +375,66 @@ def _kill_and_restart(
         "cpu_seconds_workers": round(worker_cpu, 2),
         "cpu_seconds_bench_process": round(bench_cpu, 2),
         "cpu_ms_per_message": round((worker_cpu + bench_cpu) * 1000 / options.messages, 3),
+        **server.figures(worker_cpu + bench_cpu, options.messages),
     }
+
+
+def _dying(crashes: int, last: str) -> Exception:
+    from fairdebt.errors import FairdebtError
+
+    return FairdebtError(
+        f"the outbox workers keep dying: {crashes} crashes and no row ended; the last one "
+        f"said: {last}",
+        "fix what it says (a setting, the database, the gateway), then run the benchmark again",
+    )
+
+
+def _crash_line(data_dir: str, name: str) -> str:
+    """The error the worker `name` died of (outbox_child.serve wrote it), or why it is unknown."""
+    from fairdebt.bench.outbox_child import crash_file
+
+    try:
+        return crash_file(data_dir, name).read_text(encoding="utf-8").strip() or "(no message)"
+    except OSError:
+        return "(it left no message: killed by a signal, or it died before it could write one)"
+
+
+class _ServerCpu:
+    """CPU time the PostgreSQL server spent on the benchmark's database while it ran (module
+    docstring); nothing on SQLite or when the server's processes are not visible here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgresql = engine.dialect.name == "postgresql"
+        self.seen: dict[int, float] = {}
+        self.before = {pid: _cpu_seconds(pid) for pid in self._pids()}  # e.g. the queueing's
+
+    def _pids(self) -> list[int]:
+        if not self.postgresql:
+            return []
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            return [int(pid) for pid in conn.execute(text(query)).scalars()]
+
+    def sample(self) -> None:
+        for pid in self._pids():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), _cpu_seconds(pid))
+
+    def seconds(self) -> float | None:
+        if not self.postgresql or not any(self.seen.values()):
+            return None
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+    def figures(self, ours: float, messages: int) -> dict[str, float | None]:
+        server = self.seconds()
+        if server is None:
+            return {"cpu_seconds_database_server": None, "cpu_ms_per_message_with_server": None}
+        return {
+            "cpu_seconds_database_server": round(server, 2),
+            "cpu_ms_per_message_with_server": round((ours + server) * 1000 / messages, 3),
+        }
 
 
 def _cpu_seconds(pid: int | None) -> float:
@@ -375,7 +457,7 @@ def _interval(mean: float, rng: random.Random) -> float:
     return rng.expovariate(1 / mean) if mean > 0 else float("inf")
 
 
-def _unfinished(engine: Engine) -> bool:
+def _unfinished(engine: Engine) -> int:
     from sqlalchemy import func, select
 
     from fairdebt.adapters.db.outbox_tables import outbox
@@ -385,7 +467,7 @@ def _unfinished(engine: Engine) -> bool:
         left = conn.execute(
             select(func.count()).select_from(outbox).where(outbox.c.status.not_in(FINAL))
         ).scalar_one()
-    return bool(left)
+    return int(left)
 
 
 def _stop(processes: Any) -> None:

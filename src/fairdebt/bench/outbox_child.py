@@ -65,7 +65,24 @@ class ShiftedClock:
 
 
 def serve(config: ChildConfig, name: str) -> None:
-    """Deliver until SIGTERM (the benchmark is done) or SIGKILL (the benchmark's killer)."""
+    """Deliver until SIGTERM (the benchmark is done) or SIGKILL (the benchmark's killer); a
+    worker that dies of an error leaves its line in crash_file, for the benchmark to show."""
+    try:
+        _serve(config, name)
+    except Exception as exc:
+        path = crash_file(config.data_dir, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = (str(exc).strip().splitlines() or [""])[0]
+        path.write_text(f"{type(exc).__name__}: {line}"[:500], encoding="utf-8")
+        raise
+
+
+def crash_file(data_dir: str, name: str) -> Path:
+    """Where the worker `name` writes the error it died of."""
+    return Path(data_dir) / "crashes" / f"{name}.txt"
+
+
+def _serve(config: ChildConfig, name: str) -> None:
     from fairdebt.bootstrap import Services
     from fairdebt.settings import load_settings
 
@@ -86,7 +103,9 @@ def serve(config: ChildConfig, name: str) -> None:
     if config.profile_to:
         import cProfile
 
-        profiler = cProfile.Profile()
+        # CPU time, not wall time: on a shared machine waiting for the database or for a core
+        # would swamp what the worker itself spends.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     while not stopping:
         if worker.deliver_due(clock.now(), config.batch).handled == 0:

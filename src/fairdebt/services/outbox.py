@@ -87,7 +87,7 @@ BACKOFF = (
 )
 
 TAKEN_OVER = "taken over"  # its claim ran out and another worker holds the row: nothing recorded
-RACES = 4  # a step that lost a race on a case's log is run again up to this many times in all
+RACES = 4  # a step the database refused is run again up to this many times in all
 T = TypeVar("T")
 
 
@@ -249,9 +249,10 @@ class Worker:
     # -- the steps -------------------------------------------------------------------------
 
     def _step(self, step: Callable[[], T]) -> T:
-        """Run one transactional step, again if it lost a race: two workers appending to one
-        case's log at once collide on its sequence number (the chain keeps itself whole), and
-        the loser's transaction is rolled back whole, so running it again is safe."""
+        """Run one transactional step, again if the database refused it (a deadlock or a lock
+        timeout on a busy server): its transaction was rolled back whole, so running it again
+        is safe. Two workers appending to one case's log no longer collide: the log holds the
+        case before it reads the tip (adapters/db SqlEventLog), so the second one waits."""
         for attempt in range(RACES):
             try:
                 return step()

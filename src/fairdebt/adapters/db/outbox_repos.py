@@ -1,9 +1,9 @@
 """The outbox repository on SQLAlchemy Core.
 
 Claiming is one statement: an UPDATE of the due rows picked by a subquery, with the claim
-condition repeated in the outer WHERE. On PostgreSQL the subquery locks with FOR UPDATE SKIP
-LOCKED, so workers never wait on each other's rows; on SQLite the statement runs under the
-database's single write lock, which makes it a compare-and-set.
+condition repeated in the outer WHERE. On PostgreSQL the pick is a materialized CTE (run once)
+locking with FOR UPDATE SKIP LOCKED, so workers never wait on each other's rows; on SQLite the
+statement runs under the database's single write lock, which makes it a compare-and-set.
 """
 
 from __future__ import annotations
@@ -73,7 +73,19 @@ class SqlOutboxRepository:
         )
         pick = select(o.id).where(due).order_by(o.due_at, o.id).limit(limit)
         if self.conn.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
+            # Run once, in a materialized CTE: as a subquery PostgreSQL may run it again for
+            # every row the UPDATE visits (a nested loop), each run skipping the rows the runs
+            # before it locked, and so claim every due row instead of `limit`.
+            pick = (
+                select(o.id)
+                .where(due)
+                .order_by(o.due_at, o.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .cte("pick")
+                .prefix_with("MATERIALIZED")
+                .select()
+            )
         statement = (
             update(outbox)
             .where(o.id.in_(pick.scalar_subquery()), due)

@@ -10,12 +10,20 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import false, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.tables import case_events, cases
 from fairdebt.domain.case import Assignee, AssigneeKind, Case, CaseStatus, Hold
-from fairdebt.domain.events import GENESIS, CaseEvent, NewEvent, chain, format_instant
+from fairdebt.domain.events import (
+    GENESIS,
+    CaseEvent,
+    NewEvent,
+    canonical_json,
+    chain,
+    format_instant,
+    seal,
+)
 
 
 def _case_from_row(row: Row[Any]) -> Case:
@@ -100,15 +108,57 @@ def event_row(event: CaseEvent) -> dict[str, Any]:
     }
 
 
+def _sealed_row(case_id: str, seq: int, prev: str, when: str, new: NewEvent) -> dict[str, Any]:
+    """The row of `new` sealed as event `seq` of `case_id`: what `event_row(chain(...))` gives,
+    its data serialised once (that canonical text is both what is hashed and what is stored)
+    instead of three times (chain's dump and reload, then event_row's dump)."""
+    data_json = canonical_json(new.data)
+    digest = seal(case_id, seq, prev, when, new.type, new.actor, data_json)
+    return {
+        "case_id": case_id,
+        "seq": seq,
+        "at": when,
+        "type": new.type,
+        "actor": new.actor,
+        "prev": prev,
+        "hash": digest,
+        "data": data_json,
+    }
+
+
 TIPS_AT_ONCE = 500  # cases whose chain tips one query reads (bound parameters stay few)
 
 
 class SqlEventLog:
-    """Appends to a case's chain. Two writers racing on one case collide on the (case, seq) key,
-    so the loser's transaction fails instead of forking the chain."""
+    """Appends to a case's chain. A writer first holds the cases it appends to (_hold), so two
+    writers on one case take turns instead of reading the same tip; the (case, seq) key stays
+    as the last guard: a writer that skipped the hold fails instead of forking the chain."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def _hold(self, case_ids: Iterable[str]) -> None:
+        """Hold these cases' logs until the transaction ends, before their tips are read.
+
+        PostgreSQL: the cases' rows locked FOR NO KEY UPDATE in id order (a fixed order, so
+        two writers of overlapping batches cannot deadlock); a second writer waits here, and its
+        tip query, a new statement under READ COMMITTED, then sees the first one's events. (Not
+        FOR UPDATE: that would also stall every insert whose foreign key names the case.)
+        SQLite: one write lock for the whole database, taken by a write that changes nothing
+        (the driver starts the transaction only at its first write, so a tip read before it
+        could be stale by the time of the insert)."""
+        if self.conn.dialect.name == "sqlite":
+            self.conn.execute(update(cases).where(false()).values(id=cases.c.id))
+            return
+        wanted = sorted(set(case_ids))
+        for start in range(0, len(wanted), TIPS_AT_ONCE):
+            chunk = wanted[start : start + TIPS_AT_ONCE]
+            self.conn.execute(
+                select(cases.c.id)
+                .where(cases.c.id.in_(chunk))
+                .order_by(cases.c.id)
+                .with_for_update(key_share=True)
+            )
 
     def _tip(self, case_id: str) -> tuple[int, str]:
         row = self.conn.execute(
@@ -120,6 +170,7 @@ class SqlEventLog:
         return (row.seq, row.hash) if row else (0, GENESIS)
 
     def append(self, case_id: str, event: NewEvent, at: datetime) -> CaseEvent:
+        self._hold([case_id])
         seq, prev = self._tip(case_id)
         sealed = chain(case_id, seq + 1, prev, at, event)
         self.conn.execute(insert(case_events), [event_row(sealed)])
@@ -147,13 +198,15 @@ class SqlEventLog:
         items = list(items)
         if not items:
             return 0
+        self._hold(case_id for case_id, _new in items)
         tips = self._tips(case_id for case_id, _new in items) if len(items) > 1 else {}
+        when = format_instant(at)
         rows = []
         for case_id, new in items:
             seq, prev = tips[case_id] if case_id in tips else self._tip(case_id)
-            sealed = chain(case_id, seq + 1, prev, at, new)
-            tips[case_id] = (sealed.seq, sealed.hash)
-            rows.append(event_row(sealed))
+            row = _sealed_row(case_id, seq + 1, prev, when, new)
+            tips[case_id] = (seq + 1, row["hash"])
+            rows.append(row)
         if rows:
             self.conn.execute(insert(case_events), rows)
         return len(rows)

@@ -294,11 +294,12 @@ class SqlAttemptRepository:
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(contact_attempts)
-            .values(rows)
             .on_conflict_do_nothing()
             .returning(contact_attempts.c.decision_id)
         )
-        return len(self.conn.execute(statement).all()) == len(rows)
+        # An executemany (SQLAlchemy's "insertmanyvalues": a few multi-row INSERTs with
+        # RETURNING) compiles once and is cached; `.values(rows)` compiled anew for every batch.
+        return len(self.conn.execute(statement, rows).all()) == len(rows)
 
     def complete_many(self, done: Sequence[tuple[str, str, str]], at: datetime) -> None:
         if not done:
