@@ -220,7 +220,9 @@ def test_plain_errors(world, tmp_path: Path, fairdebt) -> None:
 
     assert no_key.returncode == 2
     assert f"error: no signing key at {tmp_path / 'nope.pem'}" in no_key.stderr
-    assert "hint: create one with `fairdebt audit key --generate --out PATH`" in no_key.stderr
+    # the hint is the exact command for the path the settings name
+    wanted = f"hint: create it with `fairdebt audit key --generate --out {tmp_path / 'nope.pem'}`"
+    assert wanted in no_key.stderr.replace("\n", " ")
     assert no_key_verify.returncode == 2
     assert "checkpoints need a key" in no_key_verify.stderr
     assert again.returncode == 2 and "is never overwritten" in again.stderr
