@@ -280,3 +280,35 @@ def test_pages_answer_while_large_gate_requests_are_being_decided(
     assert login.status_code == 200 and health.status_code == 200
     assert still_held
     assert answers == [200, 200, 200, 200]
+
+
+def test_a_small_request_is_decided_on_the_loop_and_a_large_one_in_a_thread(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hop to a thread costs more than deciding a usual request (~15 KB): those are
+    decided on the event loop; a large one still goes to a decider thread (above)."""
+    import asyncio
+
+    from fairdebt.web.api import gate as gate_api
+
+    real = gate_api.decide_json
+    on_loop: list[tuple[int, bool]] = []
+
+    def where(body: bytes, packs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append((len(body), True))
+        except RuntimeError:  # a worker thread runs no event loop
+            on_loop.append((len(body), False))
+        return real(body, packs)
+
+    monkeypatch.setattr(gate_api, "decide_json", where)
+    small = json.dumps(LATE_CALL).encode()
+    large = large_body(gate_api.MAX_BODY_BYTES)
+    assert len(small) <= gate_api.INLINE_BYTES < len(large)
+    headers = bearer_for(app.state.services) | {"content-type": "application/json"}
+    with TestClient(GateFastPath(app)) as client:
+        answers = [client.post(GATE, content=b, headers=headers) for b in (small, large)]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert on_loop == [(len(small), True), (len(large), False)]

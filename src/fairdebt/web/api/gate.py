@@ -11,9 +11,10 @@ contact and could drift. The packs are the composition root's (`app.state.servic
 
 Callers authenticate with an API token carrying the scope `gate:check` (`Authorization: Bearer
 fd_…`; web/api_auth.py), checked before the body is read. Decoding and deciding are CPU work
-(a megabyte of history takes tens of milliseconds): they run in a worker thread, at most
-`DECIDERS` at a time, so a burst of large requests queues for those threads while the event
-loop keeps answering every other request (bench/results.md, "The gate off the event loop").
+(a megabyte of history takes tens of milliseconds): a body over INLINE_BYTES runs in a worker
+thread, at most `DECIDERS` at a time, so a burst of large requests queues for those threads
+while the event loop keeps answering every other request (bench/results.md, "The gate off the
+event loop"); a usual request is decided on the loop, where it costs less than the hop.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ SCOPE = "gate:check"
 # the loop, which reads the bodies, was starved and the gate answered 2-6 large requests/s
 # against 13 with two (bench/results.md). Parallelism comes from the server's processes.
 DECIDERS = os.cpu_count() or 1
+# A request of a few dozen events (~15 KB) is decided in a fraction of a millisecond: on the
+# loop itself, where the hop to a thread and back would cost more than the decision.
+INLINE_BYTES = 32 * 1024
 
 
 def _openapi_schema(name: str) -> dict[str, Any]:
@@ -203,7 +207,11 @@ def _limiter() -> anyio.CapacityLimiter:
 
 
 async def decide_off_loop(body: bytes, packs: Packs) -> bytes | JSONResponse:
-    """`decide_json` in a worker thread, at most DECIDERS at once (module docstring)."""
+    """`decide_json` in a worker thread, at most DECIDERS at once (module docstring); a body
+    of at most INLINE_BYTES is decided on the loop: it takes well under a millisecond, less
+    than handing it to a thread and back costs the loop."""
+    if len(body) <= INLINE_BYTES:
+        return decide_json(body, packs)
     return await anyio.to_thread.run_sync(decide_json, body, packs, limiter=_limiter())
 
 
