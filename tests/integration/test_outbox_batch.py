@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import console_data
 import pytest
+from outbox_texts import queue_text
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -22,9 +23,8 @@ from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.repositories import SqlEventLog
 from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
-from fairdebt.services.contact import ContactRequest, ask
-from fairdebt.services.outbox import LEASE, Worker, enqueue, new_key
-from fairdebt.services.ports.outbox import Change, NewMessage
+from fairdebt.services.outbox import LEASE, Worker
+from fairdebt.services.ports.outbox import Change
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
@@ -81,18 +81,10 @@ def queued(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
         phone = portfolio.phones[case]
         for k in range(PER_CASE):
             at = MORNING + timedelta(seconds=10 * n + k)
-            request = ContactRequest(case, "sms", "debtor", "remind", phone, "in-house", "t", BODY)
-            with uow:
-                decision = ask(uow, request, at, PACKS, "cn").decision
-                if decision.decision.value != "allow":
-                    break
-                message = NewMessage(
-                    new_key(), case, None, "sms", "debtor", "remind", "in-house", "t", "cn",
-                    phone, "", BODY, "zh-CN", "", decision.id, at, at,
-                )  # fmt: skip
-                enqueue(uow, message)
-                uow.commit()
-            keys.setdefault(case, []).append(message.key)
+            key = queue_text(uow, case, phone, BODY, at, PACKS)
+            if key is None:
+                break
+            keys.setdefault(case, []).append(key)
     assert len(keys) >= 3, "the portfolio must give a few cases the gate allows texts for"
     return keys
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import console_data
 import pytest
+from outbox_texts import queue_text
 from sqlalchemy.engine import Engine
 
 from fairdebt.adapters.channels.console import ConsoleChannel
@@ -22,9 +23,7 @@ from fairdebt.adapters.db.uow import SqlUnitOfWork
 from fairdebt.compliance.pack import builtin_packs
 from fairdebt.domain.events import NewEvent, verify_chain
 from fairdebt.services import outbox
-from fairdebt.services.contact import ContactRequest, ask
-from fairdebt.services.outbox import Worker, enqueue, new_key
-from fairdebt.services.ports.outbox import NewMessage
+from fairdebt.services.outbox import Worker
 
 AT = datetime(2026, 6, 30, 2, 0, tzinfo=UTC)
 MORNING = datetime(2026, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -97,19 +96,10 @@ def _queue_two_per_case(engine: Engine) -> list[str]:
     for n, case in enumerate(portfolio.case_ids):
         for k in range(2):
             at = MORNING + timedelta(seconds=100 * k + n)
-            phone = portfolio.phones[case]
-            request = ContactRequest(case, "sms", "debtor", "remind", phone, "in-house", "t", BODY)
-            with uow:
-                decision = ask(uow, request, at, PACKS, "cn").decision
-                if decision.decision.value != "allow":
-                    break
-                message = NewMessage(
-                    new_key(), case, None, "sms", "debtor", "remind", "in-house", "t", "cn",
-                    phone, "", BODY, "zh-CN", "", decision.id, at, at,
-                )  # fmt: skip
-                enqueue(uow, message)
-                uow.commit()
-            keys.append(message.key)
+            key = queue_text(uow, case, portfolio.phones[case], BODY, at, PACKS)
+            if key is None:
+                break
+            keys.append(key)
     assert len(keys) >= 6, "the portfolio must give a few cases the gate allows texts for"
     return keys
 

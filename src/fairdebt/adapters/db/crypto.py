@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
+from fairdebt.adapters.files import fsync_directory
 from fairdebt.errors import FairdebtError, SettingsError
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ def write_key_file(path: Path, ring: Keyring, *, new: bool = False) -> None:
                 raise KeyExists(f"{path} exists; a key file is never overwritten") from None
         else:
             os.replace(tmp, path)
-        _sync_folder(path.parent)
+        fsync_directory(path.parent)
     except OSError as exc:
         raise KeyringError(
             f"cannot write the key file {path}: {exc.strerror}",
@@ -232,20 +233,6 @@ class KeyExists(KeyringError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, hint=KEY_HINT)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the file's new name durable (its folder's entry), where the system allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_keyring(settings: Settings) -> Keyring:
