@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from fairdebt.compliance.pack import Packs
+    from fairdebt.compliance.types import Decision
+    from fairdebt.services.ports import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The benchmark's clock starts here (a weekday morning in the borrowers' zone) and runs at the
@@ -94,9 +96,6 @@ def queue(
     number queued (every one is allowed: FairdebtError otherwise)."""
     from fairdebt.adapters.db.uow import SqlUnitOfWork
     from fairdebt.errors import FairdebtError
-    from fairdebt.services.contact import ContactRequest, ask
-    from fairdebt.services.outbox import enqueue, new_key
-    from fairdebt.services.ports.outbox import NewMessage
 
     cases = portfolio.case_ids
     uow = SqlUnitOfWork(engine)
@@ -105,23 +104,37 @@ def queue(
             for n in range(start, min(start + CHUNK, messages)):
                 case = cases[n % len(cases)]  # round robin: each case's texts far apart
                 phone, body = portfolio.phones[case], BODY.format(name=portfolio.names[case])
-                request = ContactRequest(case, "sms", "debtor", "remind", phone, "in-house",
-                                         "bench", body)  # fmt: skip
-                now = clock()
-                decision = ask(uow, request, now, packs, "cn").decision
-                if decision.decision.value != "allow":
+                decision, key = queue_text(uow, case, phone, body, clock(), packs, "bench")
+                if key is None:
                     rules = ", ".join(r.id for r in decision.rules)
                     raise FairdebtError(
                         f"the gate did not allow a benchmark text for {case}: {rules}",
                         "the synthetic portfolio no longer fits the cn pack: fix bench/outbox_data",
                     )
-                message = NewMessage(
-                    new_key(), case, None, "sms", "debtor", "remind", "in-house", "bench", "cn",
-                    phone, "", body, "zh-CN", "", decision.id, now, now,
-                )  # fmt: skip
-                enqueue(uow, message)
             uow.commit()
     return messages
+
+
+def queue_text(
+    uow: UnitOfWork, case: str, phone: str, body: str, now: datetime, packs: Packs, actor: str
+) -> tuple[Decision, str | None]:
+    """A reminder text to the case's debtor as the running system queues one, inside the
+    caller's transaction: the gate asked (its decision logged), the message put in the outbox
+    if allowed. The decision, and the message's outbox key (None when not allowed)."""
+    from fairdebt.services.contact import ContactRequest, ask
+    from fairdebt.services.outbox import enqueue, new_key
+    from fairdebt.services.ports.outbox import NewMessage
+
+    request = ContactRequest(case, "sms", "debtor", "remind", phone, "in-house", actor, body)
+    decision = ask(uow, request, now, packs, "cn").decision
+    if decision.decision.value != "allow":
+        return decision, None
+    message = NewMessage(
+        new_key(), case, None, "sms", "debtor", "remind", "in-house", actor, "cn",
+        phone, "", body, "zh-CN", "", decision.id, now, now,
+    )  # fmt: skip
+    enqueue(uow, message)
+    return decision, message.key
 
 
 def _case(i: int) -> str:
