@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 
 from fairdebt.domain.case import Case
@@ -45,8 +45,10 @@ class FakeEventLog:
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self.chains.get(case_id, ()))
 
-    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
-        return {c: self.events(c) for c in case_ids}
+    def events_of(
+        self, case_ids: Iterable[str], without: Collection[str] = ()
+    ) -> dict[str, list[CaseEvent]]:
+        return {c: [e for e in self.events(c) if e.type not in without] for c in case_ids}
 
     def of_type(self, event_type: str, since: datetime) -> list[CaseEvent]:
         floor = format_instant(since)

@@ -299,3 +299,32 @@ def test_a_written_amount_is_read_back_to_the_cent(cents: int, yuan_sign: bool) 
     text = f"请还款¥{amount:,.2f}。" if yuan_sign else f"请还款{amount:.2f}元。"
 
     assert [d.amount for d in demanded_amounts(text)] == [amount]
+
+
+def test_the_gate_decides_the_same_without_reading_its_own_earlier_decisions(
+    engine, case, monkeypatch
+) -> None:
+    from fairdebt.services import contact
+
+    dialer = FakeDialer()
+    guard = ContactGuard(SqlUnitOfWork(engine), {"call": dialer})
+    for hour in (9, 11, 14):
+        asked = _ask(engine, case, MORNING.replace(hour=hour), channel="call")
+        guard.send(_message(case, asked, channel="call"), MORNING.replace(hour=hour), "u1")
+    request = ContactRequest(case, "call", "debtor", "remind", PHONE, "lender-1", "collector:u1")
+    later = MORNING.replace(hour=16)
+
+    def decided() -> dict[str, object]:
+        with SqlUnitOfWork(engine) as uow:
+            [(decision, _logged)] = contact.decide_many(uow, [(request, "cn")], later, PACKS)
+        return decision.to_dict()
+
+    lean = decided()
+    monkeypatch.setattr(contact, "NOT_READ_BY_THE_GATE", frozenset())
+    whole = decided()
+
+    with engine.connect() as conn:
+        types = {e.type for e in SqlEventLog(conn).events(case)}
+    assert "gate_decision" in types  # the log has decisions to leave out
+    assert lean == whole
+    assert lean["decision"] == "deny"  # the three recorded calls were counted either way

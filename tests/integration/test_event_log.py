@@ -83,3 +83,26 @@ def test_audit_verify_on_the_command_line_names_the_broken_link(
     assert ok.returncode == 0 and "4 events in 1 cases" in ok.stdout
     assert broken.returncode == 1
     assert "case C-B1 at event 2" in broken.stdout
+
+
+def test_events_of_reads_many_cases_less_the_types_left_out(engine) -> None:
+    _case_with_events(engine, n=2)
+    with SqlUnitOfWork(engine) as uow:
+        uow.events.append("C-B1", NewEvent("gate_decision", "gate", {"big": 10**30}), AT)
+        uow.events.append("C-B1", NewEvent("note_added", "u", {"x": float("nan")}), AT)
+        uow.commit()
+
+    with engine.connect() as conn:
+        log = SqlEventLog(conn)
+        every = log.events_of(["C-B1", "C-NONE"])
+        lean = log.events_of(["C-B1"], without={"gate_decision"})
+
+    assert [e.seq for e in every["C-B1"]] == [1, 2, 3, 4]
+    assert every["C-NONE"] == []
+    assert every["C-B1"][2].data == {"big": 10**30}  # beyond 64 bits: read exactly
+    assert every["C-B1"][3].data["x"] != every["C-B1"][3].data["x"]  # NaN, as json reads it
+    assert [(e.seq, e.type) for e in lean["C-B1"]] == [
+        (1, "note_added"),
+        (2, "note_added"),
+        (4, "note_added"),
+    ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
+from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
 
@@ -120,7 +121,9 @@ class SqlOutboxRepository:
         for start in range(0, len(ids), _AT_ONCE):
             touch = (
                 update(outbox)
-                .where(o.id.in_(ids[start : start + _AT_ONCE]), o.claimed_by == worker)
+                .where(
+                    any_of(self.conn, o.id, ids[start : start + _AT_ONCE]), o.claimed_by == worker
+                )
                 .values(claimed_by=worker)
                 .returning(o.id)
             )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
+from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.repayment_tables import (
     payment_reversals,
     promises,
@@ -113,7 +114,7 @@ class SqlAccountRepository:
             rows = self.conn.execute(
                 select(a.borrower_id, a.id, a.currency, a.product, i.due_on)
                 .join(instalments, i.account_id == a.id, isouter=True)
-                .where(a.borrower_id.in_(wanted[start : start + CHUNK]))
+                .where(any_of(self.conn, a.borrower_id, wanted[start : start + CHUNK]))
                 .order_by(a.id, i.seq)
             )
             for r in rows:

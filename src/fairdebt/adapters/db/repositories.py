@@ -6,13 +6,15 @@ The event log has `append` and reads; no update or delete path exists, on purpos
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import false, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
+from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.tables import case_events, cases
 from fairdebt.domain.case import Assignee, AssigneeKind, Case, CaseStatus, Hold
 from fairdebt.domain.events import (
@@ -64,7 +66,7 @@ class SqlCaseRepository:
         found: dict[str, Case] = {}
         for start in range(0, len(wanted), TIPS_AT_ONCE):
             chunk = wanted[start : start + TIPS_AT_ONCE]
-            rows = self.conn.execute(select(cases).where(cases.c.id.in_(chunk)))
+            rows = self.conn.execute(select(cases).where(any_of(self.conn, cases.c.id, chunk)))
             found.update({r.id: _case_from_row(r) for r in rows})
         return found
 
@@ -89,10 +91,21 @@ def event_from_row(row: Row[Any]) -> CaseEvent:
         at=row.at,
         type=row.type,
         actor=row.actor,
-        data=json.loads(row.data),
+        data=_data(row.data),
         prev=row.prev,
         hash=row.hash,
     )
+
+
+def _data(text: str) -> Any:
+    """An event's data as json.loads reads it. msgspec reads it ~3x faster, integers of any size
+    included; where the two could differ — NaN, Infinity or a number beyond a double, which
+    msgspec refuses — the standard reader takes over, so the value is the same either way.
+    (orjson was tried: it reads an integer beyond 64 bits as an inexact float.)"""
+    try:
+        return msgspec.json.decode(text)
+    except msgspec.MsgspecError:
+        return json.loads(text)
 
 
 def event_row(event: CaseEvent) -> dict[str, Any]:
@@ -155,7 +168,7 @@ class SqlEventLog:
             chunk = wanted[start : start + TIPS_AT_ONCE]
             self.conn.execute(
                 select(cases.c.id)
-                .where(cases.c.id.in_(chunk))
+                .where(any_of(self.conn, cases.c.id, chunk))
                 .order_by(cases.c.id)
                 .with_for_update(key_share=True)
             )
@@ -184,7 +197,9 @@ class SqlEventLog:
         for start in range(0, len(wanted), TIPS_AT_ONCE):
             chunk = wanted[start : start + TIPS_AT_ONCE]
             newest = (
-                select(e.case_id, func.max(e.seq)).where(e.case_id.in_(chunk)).group_by(e.case_id)
+                select(e.case_id, func.max(e.seq))
+                .where(any_of(self.conn, e.case_id, chunk))
+                .group_by(e.case_id)
             )
             rows = self.conn.execute(
                 select(e.case_id, e.seq, e.hash).where(tuple_(e.case_id, e.seq).in_(newest))
@@ -217,15 +232,18 @@ class SqlEventLog:
         )
         return [event_from_row(r) for r in rows]
 
-    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
+    def events_of(
+        self, case_ids: Iterable[str], without: Collection[str] = ()
+    ) -> dict[str, list[CaseEvent]]:
         wanted = sorted(set(case_ids))
         found: dict[str, list[CaseEvent]] = {c: [] for c in wanted}
         e = case_events.c
         for start in range(0, len(wanted), TIPS_AT_ONCE):
             chunk = wanted[start : start + TIPS_AT_ONCE]
-            rows = self.conn.execute(
-                select(case_events).where(e.case_id.in_(chunk)).order_by(e.case_id, e.seq)
-            )
+            query = select(case_events).where(any_of(self.conn, e.case_id, chunk))
+            if without:
+                query = query.where(e.type.not_in(sorted(without)))
+            rows = self.conn.execute(query.order_by(e.case_id, e.seq))
             for r in rows:
                 found[r.case_id].append(event_from_row(r))
         return found

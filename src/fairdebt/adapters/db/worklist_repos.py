@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from fairdebt.adapters.db import tables as t
+from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.case_scope import scope_condition
 from fairdebt.adapters.db.outbox_tables import outbox
 from fairdebt.adapters.db.strategy_tables import strategy_plans, strategy_runs
@@ -378,7 +379,7 @@ class SqlCaseDirectory:
         for start in range(0, len(wanted), _AT_ONCE):
             rows = self.conn.execute(
                 select(b.id, b.timezone, b.address, b.city, b.national_id, b.name).where(
-                    b.id.in_(wanted[start : start + _AT_ONCE])
+                    any_of(self.conn, b.id, wanted[start : start + _AT_ONCE])
                 )
             )
             found.update(
@@ -397,7 +398,7 @@ class SqlCaseDirectory:
             rows = self.conn.execute(
                 select(a.borrower_id, a.id, a.currency, s.dpd, s.outstanding_cents)
                 .join(t.account_status, s.account_id == a.id, isouter=True)
-                .where(a.borrower_id.in_(wanted[start : start + _AT_ONCE]))
+                .where(any_of(self.conn, a.borrower_id, wanted[start : start + _AT_ONCE]))
                 .order_by(a.id)
             )
             for r in rows:

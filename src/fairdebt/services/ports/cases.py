@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -33,8 +33,12 @@ class EventLog(Protocol):
 
     def events(self, case_id: str) -> list[CaseEvent]: ...
 
-    def events_of(self, case_ids: Iterable[str]) -> dict[str, list[CaseEvent]]:
-        """`events` of each case, in one read (a case with no events maps to [])."""
+    def events_of(
+        self, case_ids: Iterable[str], without: Collection[str] = ()
+    ) -> dict[str, list[CaseEvent]]:
+        """`events` of each case, in one read (a case with no events maps to []), less the
+        events of the types in `without` (a reader that never looks at them need not pay for
+        reading them)."""
         ...
 
     def all_events(self) -> Iterator[CaseEvent]: ...
