@@ -34,7 +34,7 @@ def test_rotate_retire_and_reindex_from_the_command_line(data_dir, tmp_path, mon
 
     rotated = fairdebt("keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
-    assert "2/2 borrowers" in rotated.stderr + rotated.stdout
+    assert "2/2 rows" in rotated.stderr + rotated.stdout
     assert "enc1:k1:" not in _stored(data_dir) and "enc1:k2:" in _stored(data_dir)
 
     listed = fairdebt("keys", "list")

@@ -1,14 +1,17 @@
 """`fairdebt keys ...`: the keys that encrypt personal data at rest (docs/security.md).
 
 - `list`: each key id, its role (active, reads older values, index) and how many stored values
-  it encrypted;
-- `rotate`: a new active data key (key file), then every value re-encrypted with it, in batches
-  with a progress line; with FAIRDEBT_DATA_KEYS, re-encrypts with the first key listed there;
+  it encrypted, by table (the borrowers' contact details and the outbox's messages);
+- `rotate`: a new active data key (key file), then every value of both tables re-encrypted with
+  it, in batches with a progress line; with FAIRDEBT_DATA_KEYS, re-encrypts with the first key
+  listed there;
 - `rotate --retire KID`: drop an old key once no value uses it any more;
 - `reindex`: a new index key (key file) and every phone/e-mail digest recomputed.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import typer
 
@@ -22,27 +25,44 @@ def register(app: typer.Typer) -> None:
 def _progress(done: int, total: int) -> None:
     from fairdebt.cli._common import console
 
+    console.print(f"  {done:,}/{total:,} rows (borrowers, outbox)", highlight=False)
+
+
+def _indexed(done: int, total: int) -> None:
+    from fairdebt.cli._common import console
+
     console.print(f"  {done:,}/{total:,} borrowers", highlight=False)
+
+
+def _where(by_table: dict[str, Counter[str]], kid: str) -> str:
+    """ "borrowers 6, outbox 3": where a key's values are (the tables using it)."""
+    return ", ".join(f"{name} {used[kid]:,}" for name, used in by_table.items() if used[kid])
 
 
 @keys_app.command("list")
 def list_keys() -> None:
     """Key ids, roles and how many stored values each encrypted."""
     from fairdebt.adapters.db.crypto import keyring
-    from fairdebt.adapters.db.key_rotation import usage
+    from fairdebt.adapters.db.key_rotation import usage_by_table
     from fairdebt.cli._common import out, services
 
     wired = services()
     engine = wired.engine
     ring = keyring()
-    used = usage(engine, ring)
+    by_table = usage_by_table(engine, ring)
+    used: Counter[str] = sum(by_table.values(), Counter())
     out.print(f"keys from {ring.source}", highlight=False)
     for kid, _key in ring.data:
         role = "active" if kid == ring.active else "reads older values"
-        out.print(f"data   {kid:<12} {role:<20} {used.get(kid, 0):,} values", highlight=False)
+        where = f" ({_where(by_table, kid)})" if used[kid] else ""
+        out.print(f"data   {kid:<12} {role:<20} {used[kid]:,} values{where}", highlight=False)
     out.print(f"index  {ring.index[0]:<12} {'blind index':<20}", highlight=False)
-    if used.get(""):
-        out.print(f"not encrypted: {used['']:,} values (run `fairdebt db upgrade`)")
+    if used[""]:
+        out.print(
+            f"not encrypted: {used['']:,} values ({_where(by_table, '')}; "
+            "run `fairdebt db upgrade`)",
+            highlight=False,
+        )
 
 
 @keys_app.command()
@@ -100,5 +120,5 @@ def reindex() -> None:
     if ring.source != "FAIRDEBT_DATA_KEYS":
         ring = kr.new_index_key(ring)
         write_key_file(Path(ring.source), ring)
-    count = kr.reindex(engine, ring, _progress)
+    count = kr.reindex(engine, ring, _indexed)
     out.print(f"{count:,} digests under index key {ring.index[0]}", highlight=False)

@@ -330,17 +330,22 @@ def reload_keyring() -> Keyring:
 
 
 def check_keyring(engine: Engine) -> None:
-    """Open one stored value of each encrypted column: a KeyringError now if the keyring cannot
-    read the database (a lost key file replaced by a new one, a wrong FAIRDEBT_DATA_KEYS)."""
-    from sqlalchemy import select
+    """Open the stored values of one row of each table with sealed columns: a KeyringError now
+    if the keyring cannot read the database (a lost key file replaced by a new one, a wrong
+    FAIRDEBT_DATA_KEYS)."""
+    from sqlalchemy import or_, select
 
-    from fairdebt.adapters.db import tables as t
+    from fairdebt.adapters.db.schema import metadata
+    from fairdebt.adapters.db.sealed_columns import SEALED_TABLES
 
-    b = t.borrowers.c
     try:
         with engine.connect() as conn:
-            for column in (b.national_id, b.phones, b.email, b.address):
-                conn.execute(select(column).where(column != "").limit(1)).first()
+            for table in SEALED_TABLES:
+                # The first row holding any value: one query per table, which stops at once
+                # (a column that is empty in every row, an SMS outbox's subjects, would make a
+                # query of its own read the whole table at every start).
+                cols = [metadata.tables[table.name].c[n] for n in table.columns]
+                conn.execute(select(*cols).where(or_(*(c != "" for c in cols))).limit(1)).first()
     except KeyringError as exc:
         made = keyring().file
         if made is None or made not in _MADE_HERE:

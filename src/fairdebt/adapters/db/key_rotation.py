@@ -1,10 +1,12 @@
 """Rotating the personal-data keys: re-encrypt every sealed value, re-index, retire a key.
 
 A rotation first makes the new key the active one (written to the key file before any row
-changes, so a crash leaves every value readable), then re-encrypts the rows in batches, each
+changes, so a crash leaves every value readable), then re-encrypts the rows of every table with
+sealed columns (sealed_columns.SEALED_TABLES: the borrowers and the outbox) in batches, each
 batch its own transaction: an interrupted rotation is resumed by running it again, and the old
-key keeps reading what is not done yet. A key is retired only when no value uses it any more.
-Rotating the index key is a re-index: every digest in borrower_lookup recomputed.
+key keeps reading what is not done yet. A key is retired only when no value in any of those
+tables uses it any more. Rotating the index key is a re-index: every digest in borrower_lookup
+recomputed.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -28,66 +31,106 @@ from fairdebt.adapters.db.crypto import (
     write_key_file,
 )
 from fairdebt.adapters.db.lookup_repos import reindex_all
+from fairdebt.adapters.db.sealed_columns import SEALED_TABLES, SealedTable
 
 BATCH = 2_000
-SEALED = ("national_id", "phones", "email", "address")
-Progress = Callable[[int, int], None]
-
-# The stored bytes, not the decrypted values: rotation reads and writes sealed text as is.
-_raw = sa.table("borrowers", sa.column("id", sa.String()), *(sa.column(n) for n in SEALED))
+RETRIES = 10  # re-reads of one batch whose rows keep changing under the rotation
+Progress = Callable[[int, int], None]  # (rows done, rows in every sealed table)
+Row = sa.Row[Any]
 
 
-def _batches(engine: Engine) -> Iterator[list[sa.Row[tuple[str, ...]]]]:
-    after = ""
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(_raw).where(_raw.c.id > after).order_by(_raw.c.id).limit(BATCH)
-            ).all()
-        if not rows:
-            return
-        yield list(rows)
-        after = rows[-1].id
+def _read(engine: Engine, table: SealedTable, after: object | None) -> list[Row]:
+    """The next batch of `table`'s stored (sealed) values, by id, after id `after`."""
+    raw = table.raw
+    ident = raw.c[table.id]
+    query = sa.select(raw).order_by(ident).limit(BATCH)
+    if after is not None:
+        query = query.where(ident > after)
+    with engine.connect() as conn:
+        return list(conn.execute(query).all())
+
+
+def _batches(engine: Engine, table: SealedTable) -> Iterator[list[Row]]:
+    after = None
+    while rows := _read(engine, table, after):
+        yield rows
+        after = rows[-1]._mapping[table.id]
+
+
+def usage_by_table(engine: Engine, ring: Keyring) -> dict[str, Counter[str]]:
+    """Per table, how many stored values each key id sealed ("" for values not encrypted)."""
+    found: dict[str, Counter[str]] = {}
+    for table in SEALED_TABLES:
+        used = found.setdefault(table.name, Counter())
+        for rows in _batches(engine, table):
+            for row in rows:
+                for name in table.columns:
+                    kid = ring.key_of(row._mapping[name])
+                    if kid is not None:
+                        used[kid] += 1
+    return found
 
 
 def usage(engine: Engine, ring: Keyring) -> Counter[str]:
-    """How many stored values each key id sealed ("" for values not encrypted at all)."""
-    used: Counter[str] = Counter()
-    for rows in _batches(engine):
-        for row in rows:
-            for name in SEALED:
-                kid = ring.key_of(getattr(row, name))
-                if kid is not None:
-                    used[kid] += 1
-    return used
+    """How many stored values each key id sealed, in every sealed table together."""
+    return sum(usage_by_table(engine, ring).values(), Counter())
 
 
 def reencrypt(engine: Engine, ring: Keyring, progress: Progress | None = None) -> int:
-    """Seal every value not sealed with the active key again with it. -> values rewritten"""
+    """Seal every value not sealed with the active key again with it. -> rows rewritten
+
+    `progress(done, total)` after each batch, counting the rows of every sealed table."""
     with engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(_raw)).scalar_one()
+        total = sum(
+            conn.execute(sa.select(sa.func.count()).select_from(t.raw)).scalar_one()
+            for t in SEALED_TABLES
+        )
     done = rewritten = 0
-    for rows in _batches(engine):
-        updates = []
-        for row in rows:
-            values = {n: _resealed(ring, n, getattr(row, n)) for n in SEALED}
-            if any(values[n] != getattr(row, n) for n in SEALED):
-                updates.append({"key": row.id, **values})
-        if updates:
-            with engine.begin() as conn:
-                conn.execute(_raw.update().where(_raw.c.id == sa.bindparam("key")), updates)
-            rewritten += len(updates)
-        done += len(rows)
-        if progress is not None:
-            progress(done, total)
+    for table in SEALED_TABLES:
+        after, tries = None, 0
+        while rows := _read(engine, table, after):
+            written, whole = _reseal(engine, table, ring, rows)
+            rewritten += written
+            tries += 1
+            if not whole and tries < RETRIES:
+                continue  # a row changed since it was read: read this batch again
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+            after, tries = rows[-1]._mapping[table.id], 0
     return rewritten
 
 
-def _resealed(ring: Keyring, name: str, stored: str | None) -> str | None:
+def _reseal(
+    engine: Engine, table: SealedTable, ring: Keyring, rows: Sequence[Row]
+) -> tuple[int, bool]:
+    """Write `rows`' values sealed again with the active key, each row only if it still holds
+    what was read (a compare-and-set on the stored text): a value written meanwhile (an import
+    changing a phone) is newer and already under the active key, and must not be put back to
+    the one read. -> (rows written, whether every row needing it was written)"""
+    updates = []
+    for row in rows:
+        stored = row._mapping
+        values = {n: _resealed(ring, table.where(n), stored[n]) for n in table.columns}
+        if any(values[n] != stored[n] for n in table.columns):
+            was = {f"was_{n}": stored[n] for n in table.columns}
+            updates.append({"row_id": stored[table.id], **was, **values})
+    if not updates:
+        return 0, True
+    raw = table.raw
+    unchanged = [raw.c[n].is_not_distinct_from(sa.bindparam(f"was_{n}")) for n in table.columns]
+    statement = raw.update().where(raw.c[table.id] == sa.bindparam("row_id"), *unchanged)
+    with engine.begin() as conn:
+        result = conn.execute(statement, updates)
+        if not conn.dialect.supports_sane_multi_rowcount:
+            return len(updates), True
+    return result.rowcount, result.rowcount == len(updates)
+
+
+def _resealed(ring: Keyring, where: str, stored: str | None) -> str | None:
     kid = ring.key_of(stored)
     if stored is None or kid is None or kid == ring.active:
         return stored
-    where = f"borrowers.{name}"
     plain = ring.open(stored, where) if kid else stored  # "" : a value never encrypted
     return ring.seal(plain or "", where)
 
@@ -138,10 +181,11 @@ def rotate_file(engine: Engine, path_ring: Keyring, progress: Progress | None = 
 def retire(engine: Engine, ring: Keyring, kid: str) -> Keyring:
     """`ring` without `kid`, refused while any stored value still uses it."""
     smaller = without_key(ring, kid)
-    left = usage(engine, ring)[kid]
+    left = {name: used[kid] for name, used in usage_by_table(engine, ring).items() if used[kid]}
     if left:
+        where = ", ".join(f"{n:,} in {name}" for name, n in left.items())
         raise KeyringError(
-            f"{left} stored values are still encrypted with key {kid!r}",
+            f"{sum(left.values()):,} stored values are still encrypted with key {kid!r} ({where})",
             hint="run `fairdebt keys rotate` to completion first (it re-encrypts them)",
         )
     return smaller

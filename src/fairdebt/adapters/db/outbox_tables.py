@@ -1,10 +1,15 @@
 """The outbox table (services.ports.outbox): one row per message the gate allowed, written in
-the transaction that logged the decision, delivered by `fairdebt worker`."""
+the transaction that logged the decision, delivered by `fairdebt worker`.
+
+The recipient (a phone, an e-mail or a postal address), the subject and the text are personal
+data: they are stored sealed (crypto.Sealed, docs/security.md "Encryption at rest"), so no SQL
+may compare or filter on them; the worker finds its rows by status, due time, key and id."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
+from fairdebt.adapters.db.crypto import Sealed
 from fairdebt.adapters.db.tables import metadata
 
 outbox = Table(
@@ -21,9 +26,9 @@ outbox = Table(
     Column("collector", String(96), nullable=False),
     Column("actor", String(96), nullable=False),
     Column("pack", String(32), nullable=False),
-    Column("recipient", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("recipient", Sealed("outbox.recipient"), nullable=False),
+    Column("subject", Sealed("outbox.subject"), nullable=False),
+    Column("body", Sealed("outbox.body"), nullable=False),
     Column("language", String(8), nullable=False),
     Column("document", String(48), nullable=False),  # a letter's kind; "" otherwise
     Column("status", String(16), nullable=False),
