@@ -195,8 +195,8 @@ def _views(uow: UnitOfWork, case_ids: Sequence[str], now: datetime) -> dict[str,
 
 # Event types no part of a case view reads (history_of, opt_outs_of, inconvenient_of,
 # limitations, apply_approval read contacts, opt-outs, named times, contract events and
-# approvals): the gate's own earlier decisions, the largest events of a log and about two in
-# five of its events where the outbox sends, are left unread when many cases are read at once.
+# approvals): the gate's own earlier decisions, about two in five of a log's events where the
+# outbox sends, are left unread when many cases are read at once.
 NOT_READ_BY_THE_GATE = frozenset({"gate_decision"})
 
 

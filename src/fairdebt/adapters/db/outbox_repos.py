@@ -105,29 +105,30 @@ class SqlOutboxRepository:
         return self.conn.execute(statement).rowcount == 1
 
     def change_many(self, worker: str, changes: Sequence[tuple[int, Change]]) -> set[int]:
-        """The rows still held are found by an UPDATE that touches them (RETURNING their
-        ids), then each group of changes setting the same columns is one executemany UPDATE.
+        """The rows still held are found first, and stay held until the commit; then each
+        group of changes setting the same columns is one executemany UPDATE.
 
-        The first statement writes so that the answer holds until the commit: on SQLite it
-        takes the database's write lock (a SELECT would run before the transaction begins,
-        so another worker could take a row over between it and the changes, and a change that
-        then matched nothing would still be counted as held: its outcome recorded twice); on
-        PostgreSQL it locks the rows."""
+        The first statement makes the answer hold until the commit: on SQLite it is an UPDATE
+        that changes nothing, to take the database's write lock (a SELECT would run before the
+        transaction begins, so another worker could take a row over between it and the
+        changes, and a change that then matched nothing would still be counted as held: its
+        outcome recorded twice); on PostgreSQL a SELECT … FOR NO KEY UPDATE locks the rows in
+        id order (a row taken over meanwhile is re-read and left out), without writing a new
+        version of each as that UPDATE would."""
         if len(changes) < 2:
             return {i for i, change in changes if self.change(i, worker, change)}
         o = outbox.c
         held: set[int] = set()
         ids = [i for i, _change in changes]
+        postgresql = self.conn.dialect.name == "postgresql"
         for start in range(0, len(ids), _AT_ONCE):
-            touch = (
-                update(outbox)
-                .where(
-                    any_of(self.conn, o.id, ids[start : start + _AT_ONCE]), o.claimed_by == worker
-                )
-                .values(claimed_by=worker)
-                .returning(o.id)
-            )
-            held.update(self.conn.scalars(touch))
+            ours = (any_of(self.conn, o.id, ids[start : start + _AT_ONCE]), o.claimed_by == worker)
+            if postgresql:  # the rows locked, no new row version written
+                lock = select(o.id).where(*ours).order_by(o.id).with_for_update(key_share=True)
+                held.update(self.conn.scalars(lock))
+            else:
+                touch = update(outbox).where(*ours).values(claimed_by=worker).returning(o.id)
+                held.update(self.conn.scalars(touch))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for i, change in changes:
             if i in held:
