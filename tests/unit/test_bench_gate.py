@@ -55,11 +55,28 @@ def test_both_http_phases_report_throughput_and_latency(result: dict[str, Any]) 
 
 def test_each_in_process_depth_has_wall_and_cpu_figures(result: dict[str, Any]) -> None:
     local = result["in_process"]
-    for depth in ("typed", "json_object", "json_text", "baseline_jsonschema"):
+    for depth in ("typed", "json_object", "json_text", "json_text_floor", "baseline_jsonschema"):
         figures = local[depth]
         assert figures["rate"] > 0 and figures["cpu_rate"] > 0
     assert result["rate"] == local["typed"]["rate"]
     assert local["typed"]["cpu_rate"] > local["json_text"]["cpu_rate"]  # less work per decision
+    # the floor is a part of the JSON-text path's work: decoding and digest, nothing decided
+    assert result["text_floor_rate"] == local["json_text_floor"]["cpu_rate"]
+    assert local["json_text_floor"]["cpu_rate"] > local["json_text"]["cpu_rate"]
+
+
+def test_the_floor_is_the_reading_the_gate_does_itself() -> None:
+    import json
+
+    from fairdebt.bench.gate_load import requests
+    from fairdebt.compliance.request import decoded, read_body
+
+    for request in requests(20, 7, 5):
+        body = json.dumps(request, ensure_ascii=False).encode()
+        wire, digest = decoded(body)
+        typed = read_body(body)
+        assert digest == typed.digest  # the same digest the decision carries
+        assert wire.pack == typed.pack
 
 
 def test_the_server_and_client_cpu_per_request_are_measured(result: dict[str, Any]) -> None:
