@@ -23,6 +23,8 @@ from fairdebt.adapters.db.crypto import (
 )
 from fairdebt.domain.evidence import matches
 
+__all__ = ["key_of", "matches", "seal", "unseal", "where_of"]
+
 
 def where_of(ref: str) -> bytes:
     """The associated data binding an object to its reference."""
