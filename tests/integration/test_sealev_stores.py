@@ -169,3 +169,33 @@ def test_rotation_leaves_an_altered_object_as_it_is(
     assert _at_rest(store, bad) == forged
     crypto.use_keyring(rotated)
     assert store.check(good) == "ok" and store.check(bad) == "mismatch"
+
+
+def test_a_bundle_from_a_sealed_store_carries_the_plain_bytes(tmp_path: Path) -> None:
+    """Bundles are for a regulator, verified offline without the keys: the plaintext."""
+    import base64
+    import json
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from fakes import FakeUnitOfWork
+
+    from fairdebt import audit_verifier
+    from fairdebt.adapters.signing import SigningKey
+    from fairdebt.domain.events import NewEvent
+    from fairdebt.services.anchor import make_checkpoint
+    from fairdebt.services.bundle import make_bundle
+
+    at, key = datetime(2026, 12, 1, 9, 0, tzinfo=UTC), SigningKey(Ed25519PrivateKey.generate())
+    store, uow = FileEvidenceStore(tmp_path / "evidence"), FakeUnitOfWork()
+    ref = store.put(SMS, "text/plain")
+    with uow:
+        uow.events.append("C-1", NewEvent("contact_attempted", "u1", {"evidence": ref}), at)
+        uow.commit()
+    make_checkpoint(uow, key, at)
+
+    raw, _ = make_bundle(uow, "C-1", store)
+
+    assert base64.b64decode(json.loads(raw)["evidence"][ref]) == SMS
+    checked = audit_verifier.verify(raw, key.public)
+    assert checked.problems == [] and any("1 object(s) match" in p for p in checked.passed)
