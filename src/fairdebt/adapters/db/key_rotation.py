@@ -67,8 +67,6 @@ def usage_by_table(
     """Per table, how many stored values each key id sealed ("" for values not encrypted);
     with `evidence`, its objects too, under EVIDENCE."""
     found: dict[str, Counter[str]] = {}
-    if evidence is not None:
-        found[EVIDENCE] = evidence_usage(evidence)
     for table in SEALED_TABLES:
         used = found.setdefault(table.name, Counter())
         for rows in _batches(engine, table):
@@ -77,6 +75,8 @@ def usage_by_table(
                     kid = ring.key_of(row._mapping[name])
                     if kid is not None:
                         used[kid] += 1
+    if evidence is not None:
+        found[EVIDENCE] = evidence_usage(evidence)
     return found
 
 
