@@ -3,7 +3,8 @@
 An object is written once and atomically — a temporary file in the object's own directory,
 flushed to disk, made read-only, renamed over the final name, and the directory flushed too —
 so a reader (or a crash, or a full disk) never sees half an object. Two writers of the same
-bytes race harmlessly: both rename identical content onto one name. Putting bytes that are
+bytes race harmlessly: each renames a whole sealing of those bytes onto one name (the nonces
+differ; either opens to the same bytes). Putting bytes that are
 already there writes nothing. The media type is not kept: the bytes are the evidence (a
 letter's PDF, an e-mail's MIME text say what they are).
 
