@@ -199,3 +199,14 @@ def test_a_bundle_from_a_sealed_store_carries_the_plain_bytes(tmp_path: Path) ->
     assert base64.b64decode(json.loads(raw)["evidence"][ref]) == SMS
     checked = audit_verifier.verify(raw, key.public)
     assert checked.problems == [] and any("1 object(s) match" in p for p in checked.passed)
+
+
+def test_every_object_is_listed_across_pages(
+    store: EvidenceBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fairdebt.adapters.evidence import s3
+
+    monkeypatch.setattr(s3, "LIST_PAGE", 2)  # five objects: three listing requests on S3
+    refs = {store.put(f"短信 {i}".encode(), "text/plain") for i in range(5)}
+
+    assert sorted(store.refs()) == sorted(refs)

@@ -31,6 +31,7 @@ from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.evidence import Check
 
 _ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
+LIST_PAGE = 1_000  # keys per listing request (S3's largest page)
 
 
 class S3EvidenceStore:
@@ -97,8 +98,10 @@ class S3EvidenceStore:
     def refs(self) -> Iterator[str]:
         start = f"{self.prefix}/sha256/" if self.prefix else "sha256/"
         token: dict[str, str] = {}
-        while True:  # a page of at most 1,000 keys per request
-            page = self._call("list_objects_v2", Bucket=self.bucket, Prefix=start, **token)
+        while True:  # one page of keys per request, streamed: a store of millions is not held
+            page = self._call(
+                "list_objects_v2", Bucket=self.bucket, Prefix=start, MaxKeys=LIST_PAGE, **token
+            )
             for item in page.get("Contents", ()):
                 ref = PREFIX + str(item["Key"])[len(start) :].replace("/", "", 1)
                 if is_ref(ref):
