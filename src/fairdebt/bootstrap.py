@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fairdebt.domain.loan import Component
     from fairdebt.services.outbox import Worker
     from fairdebt.services.ports import Clock, UnitOfWork
-    from fairdebt.services.ports.evidence import EvidenceStore
+    from fairdebt.services.ports.evidence import EvidenceBackend
     from fairdebt.services.ports.outbox import NewMessage
     from fairdebt.services.worklist_execute import Sender
     from fairdebt.settings import Settings
@@ -88,7 +88,7 @@ class Services:
         return build_channels(self.settings)
 
     @cached_property
-    def evidence(self) -> EvidenceStore:
+    def evidence(self) -> EvidenceBackend:
         """Where the bytes of every message sent are kept (settings: evidence_url)."""
         from fairdebt.adapters.evidence import open_evidence_store
 

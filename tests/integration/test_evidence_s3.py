@@ -66,7 +66,7 @@ def test_put_get_and_check_through_the_server(endpoint: str) -> None:
     assert store.get(ref) == LETTER and store.check(ref) == "ok"
     head = _raw(endpoint).head_object(Bucket=BUCKET, Key=f"cases/sha256/{digest[:2]}/{digest[2:]}")
     assert head["ContentType"] == "application/pdf"
-    assert head["ContentLength"] == len(LETTER)
+    assert head["ContentLength"] == len(LETTER) + 8 + 12 + 16  # header (key t1), nonce, tag
 
 
 def test_putting_stored_bytes_again_sends_nothing(endpoint: str) -> None:

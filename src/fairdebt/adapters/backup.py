@@ -4,7 +4,8 @@
 The archive is a gzip-compressed tar:
 
     database/fairdebt.db | database/fairdebt.pgdump   a consistent copy (adapters/db/dump.py)
-    evidence/sha256/<2 hex>/<62 hex>                   every object of a filesystem store
+    evidence/sha256/<2 hex>/<62 hex>                   every object of a filesystem store,
+                                                       as stored (sealed: evidence/sealing.py)
     evidence.txt                                       every reference the events name (S3)
     secrets/data/<path>                                every *.pem / *.key file of the data dir, and
                                                        the personal-data key file (data-keys)
@@ -22,7 +23,10 @@ A restore reads the whole archive into a staging folder and checks every member 
 manifest before it writes anything: a cut archive, a flipped byte, a missing or an extra member
 is refused with what is wrong. Then it refuses a schema newer than this program's, another
 database kind, a database that is not empty and a key file that differs from the one in place
-(both unless forced); only then are the database, the evidence and the keys put in place.
+(both unless forced), and an evidence object that does not open under the archive's key file
+(or FAIRDEBT_DATA_KEYS) to the bytes its name hashes; only then are the database, the evidence
+and the keys put in place. Objects go back as they were stored, sealed or not: a restore seals
+nothing (the keys in place may not be the archive's until the very end).
 """
 
 from __future__ import annotations
@@ -42,12 +46,13 @@ from typing import IO, Any, TypeVar
 
 from fairdebt import __version__
 from fairdebt.adapters.db import dump as db_dump
-from fairdebt.adapters.evidence.refs import matches
+from fairdebt.adapters.db.crypto import Keyring, KeyringError, read_key_file, settings_keyring
+from fairdebt.adapters.evidence import sealing
 from fairdebt.domain.events import format_instant
 from fairdebt.errors import FairdebtError
 from fairdebt.services.audit import evidence_refs
 from fairdebt.services.ports import UnitOfWork
-from fairdebt.services.ports.evidence import EvidenceStore
+from fairdebt.services.ports.evidence import EvidenceBackend, EvidenceStore
 
 FORMAT = "fairdebt-backup/1"
 MANIFEST = "manifest.json"
@@ -290,7 +295,7 @@ class Target:
 
     database_url: str
     data_dir: Path
-    evidence: EvidenceStore
+    evidence: EvidenceBackend
     signing_dir: Path  # where secrets/signing/<name> go back (the signing key's folder)
 
 
@@ -320,6 +325,7 @@ def restore(
         staged = Path(scratch)
         manifest = unpack(archive, staged, on_progress)
         _refusals(manifest, staged, target, known_revision=known_revision, force=force)
+        _check_evidence(manifest, staged)
         return _put_in_place(manifest, staged, target, on_progress)
 
 
@@ -476,6 +482,50 @@ def _refusals(
             )
 
 
+def _evidence_members(manifest: Manifest) -> list[str]:
+    return sorted(n for n in manifest.members if n.startswith("evidence/"))
+
+
+def _ref_of_member(name: str) -> str:
+    return "sha256:" + "".join(PurePosixPath(name).parts[-2:])
+
+
+def _check_evidence(manifest: Manifest, staged: Path) -> None:
+    """Every evidence object opens to the bytes its name hashes, under the archive's key file
+    or the keys of the settings (FAIRDEBT_DATA_KEYS); refused before anything is written."""
+    rings: list[Keyring] | None = None
+    for name in _evidence_members(manifest):
+        stored, ref = (staged / name).read_bytes(), _ref_of_member(name)
+        kid = sealing.key_of(stored)
+        if rings is None and kid:
+            rings = _archive_rings(manifest, staged)
+        ring = next((r for r in rings or () if kid in dict(r.data)), None)
+        if sealing.matches(ref, stored):  # kept in the clear (written before sealing)
+            continue
+        if kid and ring is None:
+            raise ArchiveRefused(
+                f"{name} is sealed with key {kid!r}, which neither the archive's key file nor "
+                "FAIRDEBT_DATA_KEYS holds; nothing was restored",
+                hint="set FAIRDEBT_DATA_KEYS to the keys the backed-up deployment used",
+            )
+        if ring is None or sealing.unseal(ref, stored, ring) is None:
+            raise ArchiveRefused(
+                f"{name} does not hash to its name; nothing was restored", hint="use another copy"
+            )
+
+
+def _archive_rings(manifest: Manifest, staged: Path) -> list[Keyring]:
+    """The personal-data keyrings the archive's secrets hold (its key file), then the settings'."""
+    rings = []
+    for name in manifest.secrets:
+        try:
+            rings.append(read_key_file(staged / name))
+        except (KeyringError, ValueError):
+            continue  # a signing key or another secret, not a personal-data key file
+    from_settings = settings_keyring()
+    return rings + ([from_settings] if from_settings is not None else [])
+
+
 def _keep_hint(place: Path) -> str:
     """What the key in the way is still good for: a signing key verifies the checkpoints it
     signed; the personal-data key file (`fairdebt init` makes one on a new machine) alone
@@ -503,13 +553,11 @@ def _put_in_place(
     on_progress("restoring the database", 0, 1)
     db_dump.restore(target.database_url, staged / database)
     on_progress("restoring the database", 1, 1)
-    objects = sorted(n for n in manifest.members if n.startswith("evidence/"))
+    objects = _evidence_members(manifest)
     for done, name in enumerate(objects, start=1):
-        data = (staged / name).read_bytes()
-        ref = "sha256:" + "".join(PurePosixPath(name).parts[-2:])
-        if not matches(ref, data):
-            raise ArchiveRefused(f"{name} does not hash to its name", "use another copy")
-        target.evidence.put(data, "application/octet-stream")
+        ref = _ref_of_member(name)
+        if target.evidence.stored(ref) is None:  # one already there is the same evidence
+            target.evidence.replace(ref, (staged / name).read_bytes())
         on_progress("restoring evidence objects", done, len(objects))
     restored.evidence_objects = len(objects)
     for name in manifest.secrets:

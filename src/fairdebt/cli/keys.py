@@ -1,11 +1,13 @@
 """`fairdebt keys ...`: the keys that encrypt personal data at rest (docs/security.md).
 
 - `list`: each key id, its role (active, reads older values, index) and how many stored values
-  it encrypted, by table (the borrowers' contact details and the outbox's messages);
+  it encrypted, by table (the borrowers' contact details and the outbox's messages) and in the
+  evidence store (the objects of every message sent);
 - `rotate`: a new active data key (key file), then every value of both tables re-encrypted with
-  it, in batches with a progress line; with FAIRDEBT_DATA_KEYS, re-encrypts with the first key
+  it, in batches with a progress line, then every evidence object sealed again with it (and
+  those kept in the clear sealed); with FAIRDEBT_DATA_KEYS, re-encrypts with the first key
   listed there;
-- `rotate --retire KID`: drop an old key once no value uses it any more;
+- `rotate --retire KID`: drop an old key once no value and no evidence object uses it;
 - `reindex`: a new index key (key file) and every phone/e-mail digest recomputed.
 """
 
@@ -34,6 +36,12 @@ def _indexed(done: int, total: int) -> None:
     console.print(f"  {done:,}/{total:,} borrowers", highlight=False)
 
 
+def _objects(done: int) -> None:
+    from fairdebt.cli._common import console
+
+    console.print(f"  {done:,} evidence objects", highlight=False)
+
+
 def _where(by_table: dict[str, Counter[str]], kid: str) -> str:
     """ "borrowers 6, outbox 3": where a key's values are (the tables using it)."""
     return ", ".join(f"{name} {used[kid]:,}" for name, used in by_table.items() if used[kid])
@@ -43,13 +51,14 @@ def _where(by_table: dict[str, Counter[str]], kid: str) -> str:
 def list_keys() -> None:
     """Key ids, roles and how many stored values each encrypted."""
     from fairdebt.adapters.db.crypto import keyring
-    from fairdebt.adapters.db.key_rotation import usage_by_table
+    from fairdebt.adapters.db.key_rotation import EVIDENCE, usage_by_table
     from fairdebt.cli._common import out, services
 
     wired = services()
     engine = wired.engine
     ring = keyring()
-    by_table = usage_by_table(engine, ring)
+    by_table = usage_by_table(engine, ring, wired.evidence)
+    clear = by_table[EVIDENCE].pop("", 0)  # objects written before evidence was sealed
     used: Counter[str] = sum(by_table.values(), Counter())
     out.print(f"keys from {ring.source}", highlight=False)
     for kid, _key in ring.data:
@@ -61,6 +70,11 @@ def list_keys() -> None:
         out.print(
             f"not encrypted: {used['']:,} values ({_where(by_table, '')}; "
             "run `fairdebt db upgrade`)",
+            highlight=False,
+        )
+    if clear:
+        out.print(
+            f"not encrypted: {clear:,} evidence objects (run `fairdebt keys rotate`)",
             highlight=False,
         )
 
@@ -82,7 +96,7 @@ def rotate(
     ring = keyring()
     from_file = ring.source != "FAIRDEBT_DATA_KEYS"
     if retire is not None:
-        smaller = kr.retire(engine, ring, retire)
+        smaller = kr.retire(engine, ring, retire, wired.evidence)
         if not from_file:
             raise FairdebtError(
                 f"no value uses key {retire!r} any more",
@@ -98,6 +112,15 @@ def rotate(
     else:
         console.print(f"re-encrypting with {ring.active}, the first key of FAIRDEBT_DATA_KEYS")
         kr.reencrypt(engine, ring, _progress)
+    resealed, unreadable = kr.reseal_evidence(wired.evidence, ring, _objects)
+    console.print(f"  {resealed:,} evidence objects sealed again", highlight=False)
+    if unreadable:
+        raise FairdebtError(
+            f"{len(unreadable):,} evidence objects do not open and were left as they are "
+            f"(first: {unreadable[0]}); every other value is encrypted with key {ring.active}",
+            hint="run `fairdebt audit verify` to list them; restore them from a backup, then "
+            "run `fairdebt keys rotate` again",
+        )
     out.print(
         f"every value now encrypted with key {ring.active}; keep the old key until you "
         f"retire it with `fairdebt keys rotate --retire KID`",

@@ -8,6 +8,11 @@ SMS or a portal sign-in, an e-mail for an unsubscribe) use `digest`: HMAC-SHA256
 separate index key, truncated, stored in `borrower_lookup` — the table is never decrypted to
 find a borrower.
 
+Evidence objects (the exact bytes of every message sent) are sealed with the same data keys as
+bytes (`seal_bytes`): a header `OBJECT_MAGIC | version | len(kid) | kid`, a random 96-bit
+nonce, then ciphertext and tag; the header and the object's reference are the associated data
+(adapters/evidence/sealing.py), so an object moved under another reference does not open.
+
 The keys come from the settings (FAIRDEBT_DATA_KEYS and FAIRDEBT_INDEX_KEY) or, when those are
 unset, from a key file in the data directory made on first use with mode 0600 (development
 and the demo need no setting). docs/security.md "Encryption at rest" says how to back it up
@@ -53,6 +58,32 @@ KEY_HINT = (
 
 class KeyringError(FairdebtError):
     """A personal-data key is missing, malformed, or does not open a stored value."""
+
+
+class UnknownKey(KeyringError):
+    """A stored value names a key id this keyring does not have (a key made since, or lost)."""
+
+
+OBJECT_MAGIC = b"\x89FDE"  # not text, not a PDF, a JPEG or a MIME header: nothing sent begins so
+OBJECT_VERSION = 1
+
+
+def object_header(kid: str) -> bytes:
+    """The fixed header of an object sealed with key `kid` (also part of its associated data)."""
+    name = kid.encode("ascii")
+    return OBJECT_MAGIC + bytes((OBJECT_VERSION, len(name))) + name
+
+
+def object_key(stored: bytes) -> str | None:
+    """The key id in a sealed object's header; None when `stored` has no such header (an
+    object written in the clear before objects were sealed, or one cut inside its header)."""
+    if not stored.startswith(OBJECT_MAGIC) or len(stored) < 6 or stored[4] != OBJECT_VERSION:
+        return None
+    name = stored[6 : 6 + stored[5]]
+    if len(name) != stored[5] or not name.isascii():
+        return None
+    kid = name.decode("ascii")
+    return kid if _good_kid(kid) else None
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,37 @@ class Keyring:
                 hint=KEY_HINT,
             ) from None
         return plain.decode("utf-8")
+
+    def seal_bytes(self, plain: bytes, where: bytes) -> bytes:
+        """`plain` sealed under the active key as an object (module docstring); `where` is
+        associated data naming what the object is (its reference)."""
+        header = object_header(self.active)
+        nonce = os.urandom(NONCE)
+        return header + nonce + self._ciphers[self.active].encrypt(nonce, plain, header + where)
+
+    def open_bytes(self, stored: bytes, where: bytes) -> bytes:
+        """The plain bytes of an object sealed by `seal_bytes` for `where`. UnknownKey when its
+        key is not in the keyring; KeyringError when it is not a sealed object, or it does
+        not open (altered, cut short, or sealed for another `where`)."""
+        kid = object_key(stored)
+        if kid is None:
+            raise KeyringError("not a sealed object", hint="it has no object header")
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise UnknownKey(
+                f"an evidence object was sealed with key {kid!r}, which is not in the keyring",
+                hint=KEY_HINT,
+            )
+        size = len(OBJECT_MAGIC) + 2 + len(kid)
+        nonce, sealed = stored[size : size + NONCE], stored[size + NONCE :]
+        try:
+            return cipher.decrypt(nonce, sealed, stored[:size] + where)
+        except (InvalidTag, ValueError):
+            raise KeyringError(
+                f"a sealed object does not open with key {kid!r}: altered, cut short, or "
+                "moved from another reference",
+                hint="run `fairdebt audit verify`; restore the object from a backup",
+            ) from None
 
     def key_of(self, stored: str | None) -> str | None:
         """The key id a stored value was sealed with (None for an empty value)."""
@@ -327,6 +389,27 @@ def reload_keyring() -> Keyring:
     _RING[:] = [fresh]
     _FILE_STATE["stamp"] = stamp
     return fresh
+
+
+def open_object(stored: bytes, where: bytes) -> bytes:
+    """`Keyring.open_bytes` with the process's keyring, read again from its file once when the
+    object names a key this process does not have yet (a rotation running meanwhile)."""
+    ring = keyring()
+    try:
+        return ring.open_bytes(stored, where)
+    except UnknownKey:
+        fresh = reload_keyring()
+        if fresh is ring:
+            raise
+        return fresh.open_bytes(stored, where)
+
+
+def settings_keyring() -> Keyring | None:
+    """The keyring FAIRDEBT_DATA_KEYS names, if set; None otherwise (never makes a key file)."""
+    from fairdebt.settings import load_settings
+
+    settings = load_settings()
+    return load_keyring(settings) if settings.data_keys is not None else None
 
 
 def check_keyring(engine: Engine) -> None:

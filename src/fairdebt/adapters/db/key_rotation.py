@@ -32,10 +32,14 @@ from fairdebt.adapters.db.crypto import (
 )
 from fairdebt.adapters.db.lookup_repos import reindex_all
 from fairdebt.adapters.db.sealed_columns import SEALED_TABLES, SealedTable
+from fairdebt.adapters.evidence import sealing
+from fairdebt.services.ports.evidence import EvidenceObjects
 
 BATCH = 2_000
 RETRIES = 10  # re-reads of one batch whose rows keep changing under the rotation
 Progress = Callable[[int, int], None]  # (rows done, rows in every sealed table)
+Counting = Callable[[int], None]  # evidence objects looked at so far (a store is not counted first)
+EVIDENCE = "evidence"  # the evidence store's name among the tables in usage_by_table
 Row = sa.Row[Any]
 
 
@@ -57,8 +61,11 @@ def _batches(engine: Engine, table: SealedTable) -> Iterator[list[Row]]:
         after = rows[-1]._mapping[table.id]
 
 
-def usage_by_table(engine: Engine, ring: Keyring) -> dict[str, Counter[str]]:
-    """Per table, how many stored values each key id sealed ("" for values not encrypted)."""
+def usage_by_table(
+    engine: Engine, ring: Keyring, evidence: EvidenceObjects | None = None
+) -> dict[str, Counter[str]]:
+    """Per table, how many stored values each key id sealed ("" for values not encrypted);
+    with `evidence`, its objects too, under EVIDENCE."""
     found: dict[str, Counter[str]] = {}
     for table in SEALED_TABLES:
         used = found.setdefault(table.name, Counter())
@@ -68,7 +75,44 @@ def usage_by_table(engine: Engine, ring: Keyring) -> dict[str, Counter[str]]:
                     kid = ring.key_of(row._mapping[name])
                     if kid is not None:
                         used[kid] += 1
+    if evidence is not None:
+        found[EVIDENCE] = evidence_usage(evidence)
     return found
+
+
+def evidence_usage(store: EvidenceObjects) -> Counter[str]:
+    """How many evidence objects each key id sealed ("" for objects kept in the clear)."""
+    used: Counter[str] = Counter()
+    for ref in store.refs():
+        stored = store.stored(ref)
+        if stored is not None:
+            used[sealing.key_of(stored)] += 1
+    return used
+
+
+def reseal_evidence(
+    store: EvidenceObjects, ring: Keyring, progress: Counting | None = None
+) -> tuple[int, list[str]]:
+    """Seal with `ring`'s active key every object under another key or in the clear.
+    -> (objects rewritten, references of objects that do not open: altered, left as they are
+    for `fairdebt audit verify` to report; a rotation never writes over evidence it cannot
+    read)."""
+    rewritten, unreadable = 0, []
+    for done, ref in enumerate(store.refs(), start=1):
+        stored = store.stored(ref)
+        if stored is not None and sealing.key_of(stored) != ring.active:
+            try:
+                plain = sealing.unseal(ref, stored, ring)
+            except KeyringError:  # a key id not in the keyring: nothing here can open it
+                plain = None
+            if plain is None:
+                unreadable.append(ref)
+            else:
+                store.replace(ref, sealing.seal(ref, plain, ring))
+                rewritten += 1
+        if progress is not None and done % 1_000 == 0:
+            progress(done)
+    return rewritten, unreadable
 
 
 def usage(engine: Engine, ring: Keyring) -> Counter[str]:
@@ -178,10 +222,13 @@ def rotate_file(engine: Engine, path_ring: Keyring, progress: Progress | None = 
     return ring
 
 
-def retire(engine: Engine, ring: Keyring, kid: str) -> Keyring:
-    """`ring` without `kid`, refused while any stored value still uses it."""
+def retire(
+    engine: Engine, ring: Keyring, kid: str, evidence: EvidenceObjects | None = None
+) -> Keyring:
+    """`ring` without `kid`, refused while any stored value (or evidence object) uses it."""
     smaller = without_key(ring, kid)
-    left = {name: used[kid] for name, used in usage_by_table(engine, ring).items() if used[kid]}
+    by_table = usage_by_table(engine, ring, evidence)
+    left = {name: used[kid] for name, used in by_table.items() if used[kid]}
     if left:
         where = ", ".join(f"{n:,} in {name}" for name, n in left.items())
         raise KeyringError(

@@ -6,6 +6,7 @@
 - `s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=eu-west-1`: a bucket on S3 or an
   S3-compatible server (s3.S3EvidenceStore; boto3, the extra `s3`). `endpoint` is for servers
   other than AWS; credentials come from the standard AWS environment variables.
+Either keeps its objects sealed under the personal-data keys (sealing.py).
 Only the store asked for is imported: a file store never loads boto3.
 """
 
@@ -18,13 +19,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from fairdebt.errors import FairdebtError
 
 if TYPE_CHECKING:
-    from fairdebt.services.ports.evidence import EvidenceStore
+    from fairdebt.services.ports.evidence import EvidenceBackend
 
 S3_OPTIONS = frozenset({"endpoint", "region"})
 _HINT = "use file:///absolute/path, a plain path, or s3://bucket/prefix?endpoint=URL&region=NAME"
 
 
-def open_evidence_store(url: str, data_dir: Path) -> EvidenceStore:
+def open_evidence_store(url: str, data_dir: Path) -> EvidenceBackend:
     """The store `url` names (module docstring)."""
     url = url.strip()
     if not url:
@@ -42,13 +43,13 @@ def open_evidence_store(url: str, data_dir: Path) -> EvidenceStore:
     return _file_store(Path(url).expanduser())
 
 
-def _file_store(root: Path) -> EvidenceStore:
+def _file_store(root: Path) -> EvidenceBackend:
     from fairdebt.adapters.evidence.fs import FileEvidenceStore
 
     return FileEvidenceStore(root)
 
 
-def _s3_store(url: str) -> EvidenceStore:
+def _s3_store(url: str) -> EvidenceBackend:
     from fairdebt.adapters.evidence.s3 import S3EvidenceStore
 
     parts = urlsplit(url)

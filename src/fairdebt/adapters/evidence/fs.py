@@ -3,19 +3,28 @@
 An object is written once and atomically — a temporary file in the object's own directory,
 flushed to disk, made read-only, renamed over the final name, and the directory flushed too —
 so a reader (or a crash, or a full disk) never sees half an object. Two writers of the same
-bytes race harmlessly: both rename identical content onto one name. Putting bytes that are
+bytes race harmlessly: each renames a whole sealing of those bytes onto one name (the nonces
+differ; either opens to the same bytes). Putting bytes that are
 already there writes nothing. The media type is not kept: the bytes are the evidence (a
 letter's PDF, an e-mail's MIME text say what they are).
+
+Each object is stored sealed under the active personal-data key (sealing.py): the file holds
+no phone, address or text in the clear, while the reference is the SHA-256 of the plain bytes.
+`refs`, `stored` and `replace` are for key rotation and backups (ports/evidence.py
+EvidenceObjects): a re-sealed object replaces the old one the same atomic way.
 """
 
 from __future__ import annotations
 
 import errno
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
-from fairdebt.adapters.evidence.refs import digest_of, matches, ref_of
+from fairdebt.adapters.evidence import sealing
+from fairdebt.adapters.evidence.refs import digest_of, ref_of
 from fairdebt.adapters.files import fsync_directory, write_atomically
+from fairdebt.domain.evidence import PREFIX, is_ref
 from fairdebt.errors import FairdebtError, StorageFull
 from fairdebt.services.ports.evidence import Check
 
@@ -41,7 +50,7 @@ class FileEvidenceStore:
             return ref
         try:
             _ensure_dir(target.parent)
-            write_atomically(target, data, mode=READ_ONLY)
+            write_atomically(target, sealing.seal(ref, data), mode=READ_ONLY)
         except OSError as exc:
             if exc.errno in FULL:
                 raise StorageFull(
@@ -57,15 +66,14 @@ class FileEvidenceStore:
         return ref
 
     def get(self, ref: str) -> bytes:
-        path = self.path_of(ref)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        stored = self.stored(ref)
+        if stored is None:
             raise FairdebtError(
                 f"no evidence object {ref} in {self.root}",
                 hint="run `fairdebt audit verify` to list every missing object",
-            ) from None
-        if not matches(ref, data):
+            )
+        data = sealing.unseal(ref, stored)
+        if data is None:
             raise FairdebtError(
                 f"evidence object {ref} does not match its hash (altered or truncated)",
                 hint="run `fairdebt audit verify`; restore the object from a backup",
@@ -73,12 +81,33 @@ class FileEvidenceStore:
         return data
 
     def check(self, ref: str) -> Check:
-        path = self.path_of(ref)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        stored = self.stored(ref)
+        if stored is None:
             return "missing"
-        return "ok" if matches(ref, data) else "mismatch"
+        return "ok" if sealing.unseal(ref, stored) is not None else "mismatch"
+
+    def refs(self) -> Iterator[str]:
+        for path in self.root.glob("sha256/??/*"):
+            ref = f"{PREFIX}{path.parent.name}{path.name}"
+            if is_ref(ref) and path.is_file():  # not a writer's temporary `.name.part`
+                yield ref
+
+    def stored(self, ref: str) -> bytes | None:
+        try:
+            return self.path_of(ref).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def replace(self, ref: str, stored: bytes) -> None:
+        target = self.path_of(ref)
+        try:
+            _ensure_dir(target.parent)
+            write_atomically(target, stored, mode=READ_ONLY)
+        except OSError as exc:
+            raise FairdebtError(
+                f"cannot rewrite evidence object {ref} in {self.root}: {exc.strerror or exc}",
+                hint="check that the directory is writable and has room; the object is unchanged",
+            ) from None
 
 
 def _ensure_dir(directory: Path) -> None:

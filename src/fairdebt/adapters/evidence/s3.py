@@ -4,7 +4,12 @@ Objects are keyed like the file store: `<prefix>/sha256/<first 2 hex>/<other 62 
 sends the SHA-256 along (`ChecksumSHA256`), so the server itself refuses bytes damaged on the
 way; bytes already stored are not sent again. `check` downloads the object and hashes it: a
 checksum the server reports could be stale after a copy, the bytes cannot. Make the bucket
-write-once (S3 Object Lock, or a policy without DeleteObject) for evidence nobody can remove.
+write-once (S3 Object Lock, or a policy without DeleteObject) for evidence nobody can remove
+(but then `fairdebt keys rotate` cannot re-seal the objects: keep the old key instead).
+
+Each object is stored sealed under the active personal-data key (sealing.py): the bucket holds
+no phone, address or text in the clear; the checksum sent is the sealed bytes', the reference
+the plain bytes'. `refs`, `stored` and `replace` serve key rotation (ports/evidence.py).
 
 boto3 is the optional extra `s3` (`pip install 'fairdebt[s3]'`), imported only when a store is
 made. Credentials come from boto3's usual places (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -14,14 +19,19 @@ AWS_SESSION_TOKEN, AWS_PROFILE, the instance role).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
-from fairdebt.adapters.evidence.refs import digest_of, matches, ref_of
+from fairdebt.adapters.evidence import sealing
+from fairdebt.adapters.evidence.refs import digest_of, ref_of
+from fairdebt.domain.evidence import PREFIX, is_ref
 from fairdebt.errors import FairdebtError
 from fairdebt.services.ports.evidence import Check
 
 _ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
+LIST_PAGE = 1_000  # keys per listing request (S3's largest page)
 
 
 class S3EvidenceStore:
@@ -61,25 +71,18 @@ class S3EvidenceStore:
         key = self.key_of(ref)
         if self._exists(key):
             return ref
-        checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-        self._call(
-            "put_object",
-            Bucket=self.bucket,
-            Key=key,
-            Body=data,
-            ContentType=media_type or "application/octet-stream",
-            ChecksumSHA256=checksum,
-        )
+        self._upload(key, sealing.seal(ref, data), media_type)
         return ref
 
     def get(self, ref: str) -> bytes:
-        data = self._download(self.key_of(ref))
-        if data is None:
+        stored = self.stored(ref)
+        if stored is None:
             raise FairdebtError(
                 f"no evidence object {ref} in s3://{self.bucket}/{self.prefix}",
                 hint="run `fairdebt audit verify` to list every missing object",
             )
-        if not matches(ref, data):
+        data = sealing.unseal(ref, stored)
+        if data is None:
             raise FairdebtError(
                 f"evidence object {ref} does not match its hash (altered or truncated)",
                 hint="run `fairdebt audit verify`; restore the object from a version or backup",
@@ -87,10 +90,47 @@ class S3EvidenceStore:
         return data
 
     def check(self, ref: str) -> Check:
-        data = self._download(self.key_of(ref))
-        if data is None:
+        stored = self.stored(ref)
+        if stored is None:
             return "missing"
-        return "ok" if matches(ref, data) else "mismatch"
+        return "ok" if sealing.unseal(ref, stored) is not None else "mismatch"
+
+    def refs(self) -> Iterator[str]:
+        start = f"{self.prefix}/sha256/" if self.prefix else "sha256/"
+        token: dict[str, str] = {}
+        while True:  # one page of keys per request, streamed: a store of millions is not held
+            page = self._call(
+                "list_objects_v2", Bucket=self.bucket, Prefix=start, MaxKeys=LIST_PAGE, **token
+            )
+            for item in page.get("Contents", ()):
+                ref = PREFIX + str(item["Key"])[len(start) :].replace("/", "", 1)
+                if is_ref(ref):
+                    yield ref
+            if not page.get("IsTruncated"):
+                return
+            token = {"ContinuationToken": str(page["NextContinuationToken"])}
+
+    def stored(self, ref: str) -> bytes | None:
+        return self._download(self.key_of(ref))
+
+    def replace(self, ref: str, stored: bytes) -> None:
+        """One PUT over the key: S3 replaces an object whole (a reader sees old or new)."""
+        key = self.key_of(ref)
+        media_type = "application/octet-stream"
+        with contextlib.suppress(_Absent, KeyError):  # keep the type the object was put with
+            media_type = str(self._call("head_object", Bucket=self.bucket, Key=key)["ContentType"])
+        self._upload(key, stored, media_type)
+
+    def _upload(self, key: str, stored: bytes, media_type: str) -> None:
+        checksum = base64.b64encode(hashlib.sha256(stored).digest()).decode("ascii")
+        self._call(
+            "put_object",
+            Bucket=self.bucket,
+            Key=key,
+            Body=stored,
+            ContentType=media_type or "application/octet-stream",
+            ChecksumSHA256=checksum,
+        )
 
     def _exists(self, key: str) -> bool:
         try:
