@@ -44,5 +44,9 @@ class FakeEvidenceStore:
     def stored(self, ref: str) -> bytes | None:
         return self.objects.get(ref)
 
+    def head(self, ref: str, size: int) -> bytes | None:
+        stored = self.objects.get(ref)
+        return None if stored is None else stored[:size]
+
     def replace(self, ref: str, stored: bytes) -> None:
         self.objects[ref] = stored

@@ -210,3 +210,30 @@ def test_every_object_is_listed_across_pages(
     refs = {store.put(f"短信 {i}".encode(), "text/plain") for i in range(5)}
 
     assert sorted(store.refs()) == sorted(refs)
+
+
+def test_counting_keys_reads_each_object_s_header_not_the_object(
+    store: EvidenceBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = SMS + bytes(200_000)  # a letter-sized object
+    sealed_ref = store.put(big, "application/pdf")
+    ref = "sha256:" + hashlib.sha256(b"").hexdigest()  # an empty object from an older release
+    if isinstance(store, FileEvidenceStore):
+        path = store.path_of(ref)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    else:
+        assert isinstance(store, S3EvidenceStore)
+        _raw(store.endpoint_url).put_object(Bucket=BUCKET, Key=store.key_of(ref), Body=b"")
+
+    header = store.head(sealed_ref, sealing.HEADER_BYTES)
+    assert header is not None and len(header) == sealing.HEADER_BYTES
+    assert _at_rest(store, sealed_ref).startswith(header)
+    assert store.head(ref, sealing.HEADER_BYTES) == b""
+    assert store.head("sha256:" + "0" * 64, 10) is None
+
+    def whole(_ref: str) -> bytes:
+        raise AssertionError("counting keys read a whole object")
+
+    monkeypatch.setattr(store, "stored", whole)
+    assert evidence_usage(store) == {crypto.keyring().active: 1, "": 1}

@@ -98,6 +98,13 @@ class FileEvidenceStore:
         except FileNotFoundError:
             return None
 
+    def head(self, ref: str, size: int) -> bytes | None:
+        try:
+            with self.path_of(ref).open("rb") as file:
+                return file.read(size)
+        except FileNotFoundError:
+            return None
+
     def replace(self, ref: str, stored: bytes) -> None:
         target = self.path_of(ref)
         try:

@@ -113,6 +113,14 @@ class S3EvidenceStore:
     def stored(self, ref: str) -> bytes | None:
         return self._download(self.key_of(ref))
 
+    def head(self, ref: str, size: int) -> bytes | None:
+        key = self.key_of(ref)
+        try:  # a ranged GET: the header, not the whole object
+            found = self._download(key, Range=f"bytes=0-{max(size, 1) - 1}")
+        except FairdebtError:  # an empty object (written in the clear) has no such range
+            found = self._download(key)
+        return None if found is None else found[:size]
+
     def replace(self, ref: str, stored: bytes) -> None:
         """One PUT over the key: S3 replaces an object whole (a reader sees old or new)."""
         key = self.key_of(ref)
@@ -139,9 +147,9 @@ class S3EvidenceStore:
             return False
         return True
 
-    def _download(self, key: str) -> bytes | None:
+    def _download(self, key: str, **options: str) -> bytes | None:
         try:
-            answer = self._call("get_object", Bucket=self.bucket, Key=key)
+            answer = self._call("get_object", Bucket=self.bucket, Key=key, **options)
         except _Absent:
             return None
         body = answer["Body"]

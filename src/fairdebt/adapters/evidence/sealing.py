@@ -23,7 +23,12 @@ from fairdebt.adapters.db.crypto import (
 )
 from fairdebt.domain.evidence import matches
 
-__all__ = ["key_of", "matches", "seal", "unseal", "where_of"]
+__all__ = ["HEADER_BYTES", "key_of", "matches", "seal", "unseal", "where_of"]
+
+
+# A header is the magic (4 bytes), the format version, the key id's length and the key id
+# (at most 255 bytes): these many first bytes always hold a whole one.
+HEADER_BYTES = 6 + 255
 
 
 def where_of(ref: str) -> bytes:

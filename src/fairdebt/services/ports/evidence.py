@@ -42,6 +42,11 @@ class EvidenceObjects(Protocol):
         """The bytes kept under `ref` exactly as stored (None when there is no object)."""
         ...
 
+    def head(self, ref: str, size: int) -> bytes | None:
+        """The first `size` bytes kept under `ref` (all of them when fewer; None when there is
+        no object): enough to read a sealed object's key id without fetching the object."""
+        ...
+
     def replace(self, ref: str, stored: bytes) -> None:
         """Keep `stored` under `ref` in place of what is there, whole or not at all (a crash
         leaves the old bytes or the new). The caller vouches that they open to `ref`."""
