@@ -39,6 +39,27 @@ def test_help_loads_no_heavy_library_and_lists_every_command():
         assert f"  {command} " in done.stdout
 
 
+def test_a_command_builds_only_its_own_group_and_the_full_list_stays_whole():
+    code = (
+        "import sys, json\n"
+        "from fairdebt.cli import main\n"
+        "try:\n    main(['gate', '--help'])\nexcept SystemExit as e:\n    assert not e.code\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('fairdebt.cli.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert "fairdebt.cli.gate" in loaded
+    assert "fairdebt.cli.visits" not in loaded and "fairdebt.cli.users" not in loaded
+
+    from fairdebt.cli import COMMAND_MODULES, app, command_line
+
+    assert app is command_line()  # every group, built once
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    names |= {g.name or "" for g in app.registered_groups}
+    assert {"gate", "users", "visits", "keys"} <= names
+    assert all(name in names for name in COMMAND_MODULES if name not in ("portfolio", "repayment"))
+
+
 @pytest.mark.slow
 def test_the_startup_benchmark_reports_its_figures_and_checks():
     from fairdebt.bench.startup import run
