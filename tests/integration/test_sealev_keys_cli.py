@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from key_cli_steps import old_key_active, retire_refused_then_done
 
 from fairdebt.adapters.db import crypto
 from fairdebt.adapters.evidence import sealing
@@ -57,21 +58,10 @@ def test_keys_list_rotate_and_retire_cover_the_evidence(fairdebt, data_dir, monk
     assert oct(store.path_of(clear).stat().st_mode & 0o777) == oct(0o444)
 
     # A process still sealing with k1 stores one more message.
-    now = crypto.read_key_file(data_dir / "data-keys")
-    assert [kid for kid, _ in now.data] == ["k2", "k1"]
-    crypto.use_keyring(replace(now, data=now.data[::-1], file=None, _ciphers={}))
+    old_key_active(data_dir)
     late = store.put(LATE, "text/plain")
     assert _kid(store, late) == "k1"
-    refused = fairdebt("keys", "rotate", "--retire", "k1")
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "still encrypted with key 'k1' (1 in evidence)" in refused.stderr
-    assert "data k1 " in (data_dir / "data-keys").read_text(encoding="utf-8")
-
-    again = fairdebt("keys", "rotate")
-    assert again.returncode == 0, again.stderr
-    retired = fairdebt("keys", "rotate", "--retire", "k1")
-    assert retired.returncode == 0, retired.stderr
-    crypto.use_keyring(None)
+    retire_refused_then_done(fairdebt, data_dir, "1 in evidence")
     assert {_kid(store, r) for r in (sealed, clear, late)} == {"k3"}
     verified = fairdebt("keys", "list")
     assert "3 values (evidence 3)" in verified.stdout and "not encrypted" not in verified.stdout

@@ -4,12 +4,12 @@ while one message still uses the old key."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import console_data
+from key_cli_steps import old_key_active, retire_refused_then_done
 from outbox_texts import queue_text
 from sqlalchemy import MetaData, Table, create_engine, select
 
@@ -67,19 +67,8 @@ def test_keys_list_rotate_and_retire_cover_the_outbox(fairdebt, data_dir, monkey
     assert "enc1:k1:" not in _stored_outbox(data_dir) and "enc1:k2:" in _stored_outbox(data_dir)
 
     # A process still sealing with k1 (it reads k2's values) queues one more text.
-    now = crypto.read_key_file(data_dir / "data-keys")
-    assert [kid for kid, _ in now.data] == ["k2", "k1"]
-    crypto.use_keyring(replace(now, data=now.data[::-1], file=None, _ciphers={}))
+    old_key_active(data_dir)
     _queue(data_dir, 1, phone)
-    refused = fairdebt("keys", "rotate", "--retire", "k1")
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "still encrypted with key 'k1' (2 in outbox)" in refused.stderr
-    assert "data k1 " in (data_dir / "data-keys").read_text(encoding="utf-8")
-
-    again = fairdebt("keys", "rotate")
-    assert again.returncode == 0, again.stderr
-    retired = fairdebt("keys", "rotate", "--retire", "k1")
-    assert retired.returncode == 0, retired.stderr
-    crypto.use_keyring(None)
+    retire_refused_then_done(fairdebt, data_dir, "2 in outbox")
     worked = fairdebt("outbox", "list")
     assert worked.returncode == 0, worked.stderr  # every message still opens without k1
