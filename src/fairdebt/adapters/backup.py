@@ -49,6 +49,7 @@ from fairdebt.adapters.db import dump as db_dump
 from fairdebt.adapters.db.crypto import Keyring, KeyringError, read_key_file, settings_keyring
 from fairdebt.adapters.evidence import sealing
 from fairdebt.domain.events import format_instant
+from fairdebt.domain.evidence import PREFIX
 from fairdebt.errors import FairdebtError
 from fairdebt.services.audit import evidence_refs
 from fairdebt.services.ports import UnitOfWork
@@ -487,7 +488,7 @@ def _evidence_members(manifest: Manifest) -> list[str]:
 
 
 def _ref_of_member(name: str) -> str:
-    return "sha256:" + "".join(PurePosixPath(name).parts[-2:])
+    return PREFIX + "".join(PurePosixPath(name).parts[-2:])
 
 
 def _check_evidence(manifest: Manifest, staged: Path) -> None:
@@ -496,12 +497,12 @@ def _check_evidence(manifest: Manifest, staged: Path) -> None:
     rings: list[Keyring] | None = None
     for name in _evidence_members(manifest):
         stored, ref = (staged / name).read_bytes(), _ref_of_member(name)
+        if sealing.matches(ref, stored):  # kept in the clear (written before sealing)
+            continue
         kid = sealing.key_of(stored)
         if rings is None and kid:
             rings = _archive_rings(manifest, staged)
         ring = next((r for r in rings or () if kid in dict(r.data)), None)
-        if sealing.matches(ref, stored):  # kept in the clear (written before sealing)
-            continue
         if kid and ring is None:
             raise ArchiveRefused(
                 f"{name} is sealed with key {kid!r}, which neither the archive's key file nor "

@@ -99,22 +99,23 @@ def reseal_evidence(
     read)."""
     rewritten, unreadable = 0, []
     for done, ref in enumerate(store.refs(), start=1):
-        header = store.head(ref, sealing.HEADER_BYTES)  # a resumed rotation skips done ones
-        stored = None
-        if header is not None and sealing.key_of(header) != ring.active:
-            stored = store.stored(ref)
-        if stored is not None and sealing.key_of(stored) != ring.active:
-            try:
-                plain = sealing.unseal(ref, stored, ring)
-            except KeyringError:  # a key id not in the keyring: nothing here can open it
-                plain = None
-            if plain is None:
-                unreadable.append(ref)
-            else:
-                store.replace(ref, sealing.seal(ref, plain, ring))
-                rewritten += 1
         if progress is not None and done % 1_000 == 0:
             progress(done)
+        header = store.head(ref, sealing.HEADER_BYTES)  # a resumed rotation skips done ones
+        stored = (
+            None if header is None or sealing.key_of(header) == ring.active else store.stored(ref)
+        )
+        if stored is None:
+            continue
+        try:
+            plain = sealing.unseal(ref, stored, ring)
+        except KeyringError:  # a key id not in the keyring: nothing here can open it
+            plain = None
+        if plain is None:
+            unreadable.append(ref)
+        else:
+            store.replace(ref, sealing.seal(ref, plain, ring))
+            rewritten += 1
     return rewritten, unreadable
 
 
