@@ -418,11 +418,12 @@ def check_keyring(engine: Engine) -> None:
     FAIRDEBT_DATA_KEYS)."""
     from sqlalchemy import or_, select
 
+    from fairdebt.adapters.db.engine import connect
     from fairdebt.adapters.db.schema import metadata
     from fairdebt.adapters.db.sealed_columns import SEALED_TABLES
 
     try:
-        with engine.connect() as conn:
+        with connect(engine) as conn:  # a driver fault (the server lost) is a DatabaseError
             for table in SEALED_TABLES:
                 # The first row holding any value: one query per table, which stops at once
                 # (a column that is empty in every row, an SMS outbox's subjects, would make a
