@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 
 from fairdebt.adapters.db.any_of import any_of
-from fairdebt.adapters.db.outbox_tables import outbox
+from fairdebt.adapters.db.outbox_tables import OPEN_STATUSES, outbox
 from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
 
 if TYPE_CHECKING:
@@ -64,13 +64,16 @@ class SqlOutboxRepository:
     ) -> list[QueuedMessage]:
         o = outbox.c
         at = _iso(now)
-        due = or_(
-            and_(
-                o.status == "queued",
-                o.due_at <= at,
-                or_(o.claimed_by.is_(None), o.claim_expires < at),
+        due = and_(
+            text(f"outbox.{OPEN_STATUSES}"),  # literal: the partial index ix_outbox_open_due
+            or_(
+                and_(
+                    o.status == "queued",
+                    o.due_at <= at,
+                    or_(o.claimed_by.is_(None), o.claim_expires < at),
+                ),
+                and_(o.status == "sending", o.claim_expires < at),
             ),
-            and_(o.status == "sending", o.claim_expires < at),
         )
         pick = select(o.id).where(due).order_by(o.due_at, o.id).limit(limit)
         if self.conn.dialect.name == "postgresql":

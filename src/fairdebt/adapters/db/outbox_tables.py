@@ -7,10 +7,11 @@ may compare or filter on them; the worker finds its rows by status, due time, ke
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, text
 
 from fairdebt.adapters.db.crypto import Sealed
 from fairdebt.adapters.db.tables import metadata
+from fairdebt.services.ports.outbox import OPEN
 
 outbox = Table(
     "outbox",
@@ -45,6 +46,17 @@ outbox = Table(
     Column("created_at", String(40), nullable=False),
     Column("finished_at", String(40)),
 )
-# The worker's question: what is due now, oldest first.
+# The console's question: the rows of one status.
 Index("ix_outbox_status_due", outbox.c.status, outbox.c.due_at)
+# The worker's question: what is due now, oldest first. Only rows not yet final are in it, so a
+# claim reads the head of the queue in order, however many sent rows the table has kept; the
+# query names the same statuses literally (OPEN_STATUSES), or neither database would use it.
+OPEN_STATUSES = "status IN (" + ", ".join(f"'{s}'" for s in OPEN) + ")"
+Index(
+    "ix_outbox_open_due",
+    outbox.c.due_at,
+    outbox.c.id,
+    postgresql_where=text(OPEN_STATUSES),
+    sqlite_where=text(OPEN_STATUSES),
+)
 Index("ix_outbox_case_id", outbox.c.case_id)

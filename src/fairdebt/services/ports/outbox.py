@@ -17,6 +17,7 @@ from typing import Protocol
 
 STATUSES = ("queued", "sending", "sent", "cancelled", "review", "failed", "unconfirmed")
 FINAL = ("sent", "cancelled", "review", "failed", "unconfirmed")
+OPEN = tuple(s for s in STATUSES if s not in FINAL)  # a worker may still claim these
 
 
 @dataclass(frozen=True, slots=True)
