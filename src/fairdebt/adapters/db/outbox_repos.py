@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.outbox_tables import OPEN_STATUSES, outbox
@@ -27,6 +27,24 @@ _AT_ONCE = 500  # rows one query names
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
+
+
+def _due(plus: str = "") -> str:
+    """What a worker may claim at `:at`: an open row due and not held (or held by a claim that
+    ran out), or one left `sending` by a worker whose claim ran out. The open statuses are named
+    literally: only so do the databases know the partial index ix_outbox_open_due holds the
+    rows. `plus` "+" keeps SQLite from reading any index for the terms (SQLite's unary plus)."""
+    o = f"{plus}outbox."
+    return (
+        f"{o}{OPEN_STATUSES} AND ("
+        f"({o}status = 'queued' AND {o}due_at <= :at"
+        f" AND ({o}claimed_by IS NULL OR {o}claim_expires < :at))"
+        f" OR ({o}status = 'sending' AND {o}claim_expires < :at))"
+    )
+
+
+DUE = _due()
+DUE_AGAIN = _due("+")  # SQLite's check of the rows picked: found by id, not by these terms
 
 
 class SqlOutboxRepository:
@@ -64,25 +82,15 @@ class SqlOutboxRepository:
     ) -> list[QueuedMessage]:
         o = outbox.c
         at = _iso(now)
-        due = and_(
-            text(f"outbox.{OPEN_STATUSES}"),  # literal: the partial index ix_outbox_open_due
-            or_(
-                and_(
-                    o.status == "queued",
-                    o.due_at <= at,
-                    or_(o.claimed_by.is_(None), o.claim_expires < at),
-                ),
-                and_(o.status == "sending", o.claim_expires < at),
-            ),
-        )
-        pick = select(o.id).where(due).order_by(o.due_at, o.id).limit(limit)
-        if self.conn.dialect.name == "postgresql":
+        pick: Any
+        postgresql = self.conn.dialect.name == "postgresql"
+        if postgresql:
             # Run once, in a materialized CTE: as a subquery PostgreSQL may run it again for
             # every row the UPDATE visits (a nested loop), each run skipping the rows the runs
             # before it locked, and so claim every due row instead of `limit`.
             pick = (
                 select(o.id)
-                .where(due)
+                .where(text(DUE).bindparams(at=at))
                 .order_by(o.due_at, o.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -90,9 +98,22 @@ class SqlOutboxRepository:
                 .prefix_with("MATERIALIZED")
                 .select()
             )
+        else:
+            # SQLite keeps no statistics unless told to, and without them it takes
+            # ix_outbox_status_due for the statuses, then sorts every due row: 36 ms a claim
+            # with 50,000 due, against 1.4 ms reading the partial index in order. It is named.
+            pick = (
+                text(
+                    f"SELECT outbox.id FROM outbox INDEXED BY ix_outbox_open_due WHERE {DUE} "
+                    "ORDER BY outbox.due_at, outbox.id LIMIT :limit"
+                )
+                .bindparams(at=at, limit=limit)
+                .columns(o.id)
+            )
         statement = (
             update(outbox)
-            .where(o.id.in_(pick.scalar_subquery()), due)
+            .where(o.id.in_(pick.scalar_subquery()))
+            .where(text(DUE if postgresql else DUE_AGAIN).bindparams(at=at))
             .values(claimed_by=worker, claim_expires=_iso(until))
             .returning(*outbox.c)
         )
