@@ -106,3 +106,43 @@ def test_events_of_reads_many_cases_less_the_types_left_out(engine) -> None:
         (2, "note_added"),
         (4, "note_added"),
     ]
+
+
+def test_appending_to_many_cases_at_once_continues_each_chain_from_its_tip(engine) -> None:
+    """append_many reads every case's tip in one query: a case with events goes on from its
+    newest (not from an older one, nor from the start), a case with none starts its chain, and
+    several events of one case in one call follow each other."""
+    _case_with_events(engine, n=3)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO borrowers (id, name, phones, timezone) "
+                "VALUES ('B2', '李娜', '', 'Asia/Shanghai')"
+            )
+        )
+    with SqlUnitOfWork(engine) as uow:
+        uow.cases.add(Case("C-B2", "B2", (), AT.date()))
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        written = uow.events.append_many(
+            [
+                ("C-B2", NewEvent("note_added", "u", {"n": 1})),
+                ("C-B1", NewEvent("note_added", "u", {"n": 2})),
+                ("C-B2", NewEvent("note_added", "u", {"n": 3})),
+                ("C-B1", NewEvent("note_added", "u", {"n": 4})),
+            ],
+            AT,
+        )
+        uow.commit()
+
+    assert written == 4
+    with engine.connect() as conn:
+        logs = SqlEventLog(conn).events_of(["C-B1", "C-B2"])
+    assert [(e.seq, e.data.get("n")) for e in logs["C-B1"]] == [
+        (1, None), (2, None), (3, None), (4, 2), (5, 4),
+    ]  # fmt: skip
+    assert [(e.seq, e.data["n"]) for e in logs["C-B2"]] == [(1, 1), (2, 3)]
+    for log in logs.values():
+        assert all(b.prev == a.hash for a, b in pairwise(log))
+    report = verify_all(SqlUnitOfWork(engine))
+    assert report.ok and report.events == 7

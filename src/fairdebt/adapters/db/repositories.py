@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import false, func, insert, select, tuple_, update
+from sqlalchemy import false, func, insert, select, true, update
 from sqlalchemy.engine import Connection, Row
 
 from fairdebt.adapters.db.any_of import any_of
@@ -190,20 +190,38 @@ class SqlEventLog:
         return sealed
 
     def _tips(self, case_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
-        """The tip of each case's chain, in one query ((0, GENESIS) for an empty log)."""
+        """The tip of each case's chain, in one query ((0, GENESIS) for an empty log): each
+        case's newest event, read backwards on the primary key (case_id, seq), one row per case.
+
+        PostgreSQL: a LATERAL subquery per case. (Grouping by case for max(seq), then joining
+        back, had PostgreSQL scan the whole event log twice for every append: 6.5 ms at 11,000
+        events, and more with every event ever logged.) SQLite: its bare-column max, which
+        takes `hash` from the row holding max(seq), reading each case's rows on the key."""
         wanted = sorted(set(case_ids))
         tips = dict.fromkeys(wanted, (0, GENESIS))
         e = case_events.c
         for start in range(0, len(wanted), TIPS_AT_ONCE):
             chunk = wanted[start : start + TIPS_AT_ONCE]
-            newest = (
-                select(e.case_id, func.max(e.seq))
-                .where(any_of(self.conn, e.case_id, chunk))
-                .group_by(e.case_id)
-            )
-            rows = self.conn.execute(
-                select(e.case_id, e.seq, e.hash).where(tuple_(e.case_id, e.seq).in_(newest))
-            )
+            if self.conn.dialect.name == "postgresql":
+                newest = (
+                    select(e.seq, e.hash)
+                    .where(e.case_id == cases.c.id)
+                    .order_by(e.seq.desc())
+                    .limit(1)
+                    .lateral("newest")
+                )
+                statement = (
+                    select(cases.c.id.label("case_id"), newest.c.seq, newest.c.hash)
+                    .select_from(cases.join(newest, true()))
+                    .where(any_of(self.conn, cases.c.id, chunk))
+                )
+            else:
+                statement = (
+                    select(e.case_id, func.max(e.seq).label("seq"), e.hash)
+                    .where(e.case_id.in_(chunk))
+                    .group_by(e.case_id)
+                )
+            rows = self.conn.execute(statement)
             tips.update({r.case_id: (r.seq, r.hash) for r in rows})
         return tips
 
