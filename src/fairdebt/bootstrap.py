@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from fairdebt.adapters.channels.base import Channel
     from fairdebt.adapters.channels.calls import Dialer
+    from fairdebt.adapters.db.presence import SqlPresence
     from fairdebt.compliance.pack import Packs
     from fairdebt.domain.loan import Component
     from fairdebt.services.outbox import Worker
@@ -53,6 +54,7 @@ class Services:
         self._channels = channels
         self._engine = engine
         self._migrate = migrate
+        self._presences: list[SqlPresence] = []  # the workers' locks, freed by close()
 
     @cached_property
     def settings(self) -> Settings:
@@ -117,9 +119,13 @@ class Services:
 
     def outbox_worker(self, name: str | None = None, lease: timedelta | None = None) -> Worker:
         """A worker delivering the outbox through this deployment's channels (services.outbox);
-        `lease`: how long its claims last (default services.outbox.LEASE)."""
+        `lease`: how long its claims last (default services.outbox.LEASE). On PostgreSQL its
+        claims are taken over as soon as its process is gone (adapters/db/presence)."""
+        from fairdebt.adapters.db.presence import SqlPresence
         from fairdebt.services.outbox import LEASE, Worker
 
+        presence = SqlPresence(self.engine)
+        self._presences.append(presence)
         return Worker(
             self.uow(),
             self.channels,
@@ -130,6 +136,7 @@ class Services:
             name=name,
             lease=lease or LEASE,
             clock=self.clock.now,
+            presence=presence,
         )
 
     def _letter_pdf(self, uow: UnitOfWork, message: NewMessage, now: datetime) -> bytes:
@@ -145,7 +152,11 @@ class Services:
         return SqlUnitOfWork(self.engine)
 
     def close(self) -> None:
-        """Release the engine's connections (only if this object made the engine)."""
+        """Free the workers' locks, and release the engine's connections (only if this object
+        made the engine)."""
+        for presence in self._presences:
+            presence.close()
+        self._presences.clear()
         if self._engine is None and "engine" in self.__dict__:
             self.engine.dispose()
             del self.__dict__["engine"]

@@ -25,7 +25,12 @@ class FakeOutboxRepository:
         return new_id
 
     def claim_due(
-        self, now: datetime, worker: str, until: datetime, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        until: datetime,
+        limit: int,
+        presence: int | None = None,  # no sessions in memory: claims expire with time
     ) -> list[QueuedMessage]:
         def free(r: QueuedMessage) -> bool:
             expired = r.claimed_by is None or self.expires[r.id] < now

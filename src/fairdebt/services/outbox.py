@@ -72,7 +72,7 @@ from fairdebt.services.contact import (
 from fairdebt.services.payments import Order
 from fairdebt.services.ports import UnitOfWork
 from fairdebt.services.ports.evidence import EvidenceStore
-from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
+from fairdebt.services.ports.outbox import Change, NewMessage, Presence, QueuedMessage
 from fairdebt.services.ports.worklist import Attempt, TaskOutcome
 
 OUTBOX_KINDS = ("sms", "email", "letter", "voicemail")  # a call is made by a person, not queued
@@ -185,6 +185,7 @@ class Worker:
         name: str | None = None,
         lease: timedelta = LEASE,
         clock: Callable[[], datetime] | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self.uow = uow
         self.channels = channels
@@ -195,11 +196,15 @@ class Worker:
         self.name = name or f"worker#{uuid.uuid4().hex[:12]}"
         self.lease = lease
         self.clock = clock  # renews a batch's claims as it starts them (_renewed)
+        # Claims made under this worker's presence are taken over as soon as it is gone, not
+        # when they expire (services.ports.outbox.Presence); None: they expire with time.
+        self.presence = presence
 
     def deliver_due(self, now: datetime, limit: int = 50) -> Summary:
         """Claim up to `limit` due rows and deliver them; what happened to each."""
+        alive = self.presence.key() if self.presence is not None else None
         with self.uow as uow:
-            claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit)
+            claimed = uow.outbox.claim_due(now, self.name, now + self.lease, limit, alive)
             uow.commit()
         summary = Summary()
         fresh: list[QueuedMessage] = []

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from fairdebt.adapters.db.any_of import any_of
 from fairdebt.adapters.db.outbox_tables import OPEN_STATUSES, outbox
+from fairdebt.adapters.db.presence import NAMESPACE as PRESENCE_NAMESPACE
 from fairdebt.services.ports.outbox import Change, NewMessage, QueuedMessage
 
 if TYPE_CHECKING:
@@ -29,21 +30,31 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
-def _due(plus: str = "") -> str:
+def _due(plus: str = "", gone: str = "") -> str:
     """What a worker may claim at `:at`: an open row due and not held (or held by a claim that
-    ran out), or one left `sending` by a worker whose claim ran out. The open statuses are named
-    literally: only so do the databases know the partial index ix_outbox_open_due holds the
-    rows. `plus` "+" keeps SQLite from reading any index for the terms (SQLite's unary plus)."""
+    ran out), or one left `sending` by a worker whose claim ran out; and, `gone`, a row whose
+    claimer is gone. The open statuses are named literally: only so do the databases know the
+    partial index ix_outbox_open_due holds the rows. `plus` "+" keeps SQLite from reading any
+    index for the terms (SQLite's unary plus)."""
     o = f"{plus}outbox."
     return (
         f"{o}{OPEN_STATUSES} AND ("
         f"({o}status = 'queued' AND {o}due_at <= :at"
         f" AND ({o}claimed_by IS NULL OR {o}claim_expires < :at))"
-        f" OR ({o}status = 'sending' AND {o}claim_expires < :at))"
+        f" OR ({o}status = 'sending' AND {o}claim_expires < :at){gone})"
     )
 
 
-DUE = _due()
+# PostgreSQL: a row claimed under a presence lock (adapters/db/presence) that nobody holds any
+# more, by a worker other than this one. The try takes the lock for this transaction, so the
+# worker's key cannot be reused by a new worker's presence meanwhile; a live worker's lock is
+# never taken, so its rows stay its own.
+GONE = (
+    " OR (outbox.claim_lock IS NOT NULL AND outbox.claimed_by <> :worker"
+    f" AND pg_try_advisory_xact_lock({PRESENCE_NAMESPACE}, outbox.claim_lock))"
+)
+DUE = _due(gone=GONE)
+DUE_SQLITE = _due()  # no sessions: a claim is freed by its expiry alone
 DUE_AGAIN = _due("+")  # SQLite's check of the rows picked: found by id, not by these terms
 
 
@@ -78,7 +89,12 @@ class SqlOutboxRepository:
         return int(row[0])
 
     def claim_due(
-        self, now: datetime, worker: str, until: datetime, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        until: datetime,
+        limit: int,
+        presence: int | None = None,
     ) -> list[QueuedMessage]:
         o = outbox.c
         at = _iso(now)
@@ -90,7 +106,7 @@ class SqlOutboxRepository:
             # before it locked, and so claim every due row instead of `limit`.
             pick = (
                 select(o.id)
-                .where(text(DUE).bindparams(at=at))
+                .where(text(DUE).bindparams(at=at, worker=worker))
                 .order_by(o.due_at, o.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -104,19 +120,18 @@ class SqlOutboxRepository:
             # with 50,000 due, against 1.4 ms reading the partial index in order. It is named.
             pick = (
                 text(
-                    f"SELECT outbox.id FROM outbox INDEXED BY ix_outbox_open_due WHERE {DUE} "
-                    "ORDER BY outbox.due_at, outbox.id LIMIT :limit"
+                    "SELECT outbox.id FROM outbox INDEXED BY ix_outbox_open_due "
+                    f"WHERE {DUE_SQLITE} ORDER BY outbox.due_at, outbox.id LIMIT :limit"
                 )
                 .bindparams(at=at, limit=limit)
                 .columns(o.id)
             )
-        statement = (
-            update(outbox)
-            .where(o.id.in_(pick.scalar_subquery()))
-            .where(text(DUE if postgresql else DUE_AGAIN).bindparams(at=at))
-            .values(claimed_by=worker, claim_expires=_iso(until))
-            .returning(*outbox.c)
-        )
+        statement = update(outbox).where(o.id.in_(pick.scalar_subquery()))
+        if not postgresql:  # PostgreSQL's pick holds its rows locked until the commit
+            statement = statement.where(text(DUE_AGAIN).bindparams(at=at))
+        statement = statement.values(
+            claimed_by=worker, claim_expires=_iso(until), claim_lock=presence
+        ).returning(*outbox.c)
         rows = self.conn.execute(statement).mappings().all()
         return sorted((_queued(r) for r in rows), key=lambda q: (q.message.due_at, q.id))
 
@@ -185,7 +200,7 @@ def _values(change: Change) -> dict[str, Any]:
     """The columns a change sets."""
     values: dict[str, Any] = {"status": change.status}
     if change.status != "sending":
-        values |= {"claimed_by": None, "claim_expires": None}
+        values |= {"claimed_by": None, "claim_expires": None, "claim_lock": None}
     elif change.held_until is not None:
         values["claim_expires"] = _iso(change.held_until)
     for name in ("tries", "decision_id", "evidence", "media_type", "provider_ref", "outcome"):

@@ -43,6 +43,9 @@ outbox = Table(
     Column("last_error", Text),
     Column("claimed_by", String(96)),
     Column("claim_expires", String(40)),
+    # The key of the lock its claimer holds while it lives (adapters/db/presence, PostgreSQL):
+    # the row is taken over as soon as that lock is free. None: only claim_expires frees it.
+    Column("claim_lock", Integer),
     Column("created_at", String(40), nullable=False),
     Column("finished_at", String(40)),
 )

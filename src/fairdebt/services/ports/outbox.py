@@ -74,16 +74,40 @@ class Change:
     held_until: datetime | None = None  # `sending`: the worker's claim renewed until then
 
 
+class Presence(Protocol):
+    """A worker's sign of life that outlives any one transaction (adapters/db/presence: a
+    PostgreSQL session lock); the database frees it when the worker's process is gone."""
+
+    def key(self) -> int | None:
+        """The key of the lock held now (taken again if it was lost), or None where the
+        database has none to give: claims then expire only with time."""
+        ...
+
+    def close(self) -> None:
+        """Free the lock (the worker stops)."""
+        ...
+
+
 class OutboxRepository(Protocol):
     def add(self, message: NewMessage) -> int:
         """Queue a message; its id."""
         ...
 
     def claim_due(
-        self, now: datetime, worker: str, until: datetime, limit: int
+        self,
+        now: datetime,
+        worker: str,
+        until: datetime,
+        limit: int,
+        presence: int | None = None,
     ) -> list[QueuedMessage]:
         """Claim up to `limit` rows that are queued and due, or `sending` whose claim expired
-        (a worker died), oldest due first. Each row goes to exactly one caller."""
+        (a worker died), oldest due first. Each row goes to exactly one caller.
+
+        `presence`: the key of the lock this worker holds for as long as it lives (Presence).
+        Rows are claimed under it, and rows another worker claimed under its own are taken
+        over as soon as that lock is free (the worker is gone), without waiting for the claim
+        to expire. None: the claims expire only with time."""
         ...
 
     def change(self, message_id: int, worker: str, change: Change) -> bool:
