@@ -184,6 +184,38 @@ def test_a_worker_killed_after_handing_a_batch_over_is_taken_over_and_records_ea
     assert set(_statuses(engine).values()) == {"sent"}
 
 
+def test_a_dead_workers_batch_is_recorded_where_the_provider_knows_it_and_sent_where_not(
+    engine, queued
+) -> None:
+    """The rows a killed worker left `sending` are taken over together: the cases' records read
+    once, the outcomes the provider knows recorded in one transaction, and a row the provider
+    has no trace of (it was lost before reaching it) handed over again under its own key."""
+    sms = DiesAfterHandingOver()
+    with pytest.raises(SystemExit):
+        _worker(engine, sms, name="dies").drain(lambda: SOON)
+    total = sum(len(k) for k in queued.values())
+    lost = sms.outbox.pop()  # the provider never got this one
+    del sms._by_key[lost.key]  # the console channel's own record of keys
+    after = BatchConsole.deliver_many
+    sms.deliver_many = lambda messages: after(sms, messages)  # type: ignore[method-assign]
+    transactions: list[int] = []
+
+    def count(_conn: object) -> None:
+        transactions.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        done = _worker(engine, sms).drain(lambda: SOON + LEASE * 2)
+    finally:
+        event.remove(engine, "commit", count)
+    assert done.counts == {"sent": total}
+    assert sorted(m.key for m in sms.outbox) == sorted(k for ks in queued.values() for k in ks)
+    types = _all_types(engine, queued)
+    assert types.count("contact_attempted") == types.count("contact_recorded") == total
+    # the claim, the known outcomes together, the lost row's outcome; and the empty claim
+    assert len(transactions) <= 4, transactions
+
+
 def test_a_batch_refused_in_part_by_the_provider_fails_those_and_sends_the_rest(
     engine, queued
 ) -> None:

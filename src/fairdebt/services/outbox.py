@@ -63,6 +63,7 @@ from fairdebt.domain.events import NewEvent
 from fairdebt.errors import DatabaseError, FairdebtError
 from fairdebt.services.contact import (
     DEFAULT_ORDER,
+    NOT_READ_BY_THE_GATE,
     ContactRequest,
     attempted_event,
     decide_many,
@@ -208,14 +209,20 @@ class Worker:
             uow.commit()
         summary = Summary()
         fresh: list[QueuedMessage] = []
+        left: list[tuple[QueuedMessage, Channel]] = []
         for item in claimed:
             channel = self.channels.get(item.message.channel)
             if channel is None:
                 summary.add(self._no_channel(item, now))
             elif item.status == "sending":
-                summary.add(self._resume(item, channel, now))
+                left.append((item, channel))
             else:
                 fresh.append(item)
+        if left:
+            words, again = self._resume_all(left, now)
+            for what in words:
+                summary.add(what)
+            fresh += again
         if fresh:
             for what in self._deliver_fresh(fresh, now):
                 summary.add(what)
@@ -266,9 +273,6 @@ class Worker:
                     raise
                 time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
         raise AssertionError("unreachable")
-
-    def _one(self, item: QueuedMessage, now: datetime) -> str:
-        return self._deliver_fresh([item], now)[0]
 
     def _acts(self, items: list[QueuedMessage], now: datetime) -> list[_Act]:
         """Step 1 for a batch: the gate asked again for every row (each case's record read
@@ -374,7 +378,7 @@ class Worker:
         """Step 3 for the started rows of idempotent providers: handed over (a batch at once
         to a provider that takes one), then the outcomes committed together."""
         words: list[str] = []
-        known: list[tuple[_Ready, Delivery]] = []
+        known: list[tuple[QueuedMessage, dict[str, Any], Delivery]] = []
         by_channel: dict[int, list[_Ready]] = {}
         for r in started:
             by_channel.setdefault(id(r.channel), []).append(r)
@@ -389,7 +393,7 @@ class Worker:
                 if isinstance(got, str):
                     words.append(got)
                 else:
-                    known.append((r, got))
+                    known.append((r.item, r.attempt, got))
         if known:
             words += self._step(lambda: self._record_all(known, now))
         return words
@@ -410,7 +414,7 @@ class Worker:
         return self._outcome(r, _try_deliver(r.channel, r.message), now)
 
     def _record_one(self, r: _Ready, delivery: Delivery, now: datetime) -> list[str]:
-        return self._step(lambda: self._record_all([(r, delivery)], now))
+        return self._step(lambda: self._record_all([(r.item, r.attempt, delivery)], now))
 
     def _gave_up(
         self, r: _Ready, error: ChannelError, now: datetime, delivery: Delivery | None = None
@@ -444,15 +448,18 @@ class Worker:
             uow.commit()
         return ours
 
-    def _record_all(self, done: list[tuple[_Ready, Delivery]], now: datetime) -> list[str]:
-        """Step 3's outcomes, in one transaction: each row this worker still holds `sent`,
-        the `contact_recorded` events appended together, the attempts completed."""
+    def _record_all(
+        self, done: list[tuple[QueuedMessage, dict[str, Any], Delivery]], now: datetime
+    ) -> list[str]:
+        """Step 3's outcomes (row, its attempt, the delivery), in one transaction: each row
+        this worker still holds `sent`, the `contact_recorded` events appended together, the
+        attempts completed."""
         with self.uow as uow:
-            moved = uow.outbox.change_many(self.name, [(r.item.id, _sent(d, now)) for r, d in done])
-            held = [(r, d) for r, d in done if r.item.id in moved]
-            record_outcomes(uow, [(r.item.message.case_id, r.attempt, d) for r, d in held], now)
-            for r, d in held:
-                self._settle_task(uow, r.item, "done", f"sent ({d.provider_ref})", now)
+            moved = uow.outbox.change_many(self.name, [(i.id, _sent(d, now)) for i, _a, d in done])
+            held = [(i, a, d) for i, a, d in done if i.id in moved]
+            record_outcomes(uow, [(i.message.case_id, a, d) for i, a, d in held], now)
+            for item, _attempt, delivery in held:
+                self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
             uow.commit()
         return ["sent"] * len(held) + [TAKEN_OVER] * (len(done) - len(held))
 
@@ -510,15 +517,39 @@ class Worker:
             uow.commit()
         return "failed" if final else "retrying"
 
-    def _resume(self, item: QueuedMessage, channel: Channel, now: datetime) -> str:
-        """A row left `sending` by a worker that died (module docstring)."""
+    def _resume_all(
+        self, rows: list[tuple[QueuedMessage, Channel]], now: datetime
+    ) -> tuple[list[str], list[QueuedMessage]]:
+        """Rows left `sending` by a worker that died (module docstring), a batch at once: the
+        cases' records read in one query, the outcomes the providers already know recorded in
+        one transaction. What happened to each, and the rows to deliver afresh (no attempt was
+        committed, so nothing was handed over)."""
         with self.uow as uow:
-            attempt = attempted_event(uow.events.events(item.message.case_id), item.decision_id)
-        if attempt is None:  # no attempt was committed, so nothing was handed over: start again
-            return self._one(replace(item, status="queued"), now)
-        known = channel.lookup(item.message.key)
-        if known is not None:
-            return self._step(lambda: self._record_known(item, attempt, known, now))
+            logs = uow.events.events_of(
+                {item.message.case_id for item, _channel in rows}, without=NOT_READ_BY_THE_GATE
+            )
+        words: list[str] = []
+        again: list[QueuedMessage] = []
+        known: list[tuple[QueuedMessage, dict[str, Any], Delivery]] = []
+        for item, channel in rows:
+            attempt = attempted_event(logs[item.message.case_id], item.decision_id)
+            if attempt is None:
+                again.append(replace(item, status="queued"))
+                continue
+            delivery = channel.lookup(item.message.key)
+            if delivery is not None:
+                known.append((item, attempt, delivery))
+            else:
+                words.append(self._resume(item, channel, attempt, now))
+        if known:
+            words += self._step(lambda: self._record_all(known, now))
+        return words, again
+
+    def _resume(
+        self, item: QueuedMessage, channel: Channel, attempt: dict[str, Any], now: datetime
+    ) -> str:
+        """A row its provider does not know, attempted by a worker that died: handed over
+        again under its key where the provider is idempotent, else unconfirmed."""
         if channel.idempotent:
             # The kept bytes go again, unchanged: a letter is not rendered anew (that would
             # issue it a second portal sign-in for nothing: letters.render.sign_in_for).
