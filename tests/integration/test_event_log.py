@@ -17,18 +17,20 @@ from fairdebt.services.audit import verify_all
 AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
-def _case_with_events(engine, n: int = 4) -> None:
+def _case_with_events(engine, n: int = 4, borrower: str = "B1", name: str = "张伟") -> None:
+    """Case C-<borrower> of a new borrower, with `n` notes on its record."""
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO borrowers (id, name, phones, timezone) "
-                "VALUES ('B1', '张伟', '', 'Asia/Shanghai')"
-            )
+                "VALUES (:id, :name, '', 'Asia/Shanghai')"
+            ),
+            {"id": borrower, "name": name},
         )
     with SqlUnitOfWork(engine) as uow:
-        uow.cases.add(Case("C-B1", "B1", (), AT.date()))
+        uow.cases.add(Case(f"C-{borrower}", borrower, (), AT.date()))
         for i in range(n):
-            uow.events.append("C-B1", NewEvent("note_added", "collector:u1", {"i": i}), AT)
+            uow.events.append(f"C-{borrower}", NewEvent("note_added", "collector:u1", {"i": i}), AT)
         uow.commit()
 
 
@@ -113,16 +115,7 @@ def test_appending_to_many_cases_at_once_continues_each_chain_from_its_tip(engin
     newest (not from an older one, nor from the start), a case with none starts its chain, and
     several events of one case in one call follow each other."""
     _case_with_events(engine, n=3)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO borrowers (id, name, phones, timezone) "
-                "VALUES ('B2', '李娜', '', 'Asia/Shanghai')"
-            )
-        )
-    with SqlUnitOfWork(engine) as uow:
-        uow.cases.add(Case("C-B2", "B2", (), AT.date()))
-        uow.commit()
+    _case_with_events(engine, n=0, borrower="B2", name="李娜")
     with SqlUnitOfWork(engine) as uow:
         written = uow.events.append_many(
             [

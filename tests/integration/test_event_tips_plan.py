@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import console_data
+from query_plans import plan_of
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import Engine
 
@@ -17,19 +18,6 @@ from fairdebt.domain.events import NewEvent
 
 AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 PER_CASE = 40
-
-
-def _plan_of(engine: Engine, statement: str, params: Any) -> list[str]:
-    explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(explain + statement, params)
-        lines = [str(r[0] if engine.dialect.name == "postgresql" else r[-1]) for r in cursor]
-        raw.rollback()
-    finally:
-        raw.close()
-    return lines
 
 
 def test_the_tips_of_fifty_cases_are_read_on_the_key_not_by_scanning_the_log(
@@ -76,6 +64,6 @@ def test_the_tips_of_fifty_cases_are_read_on_the_key_not_by_scanning_the_log(
         c: (last + 1, f"{c}:{PER_CASE - 1}") for c in wanted
     }  # each chain goes on from its newest event
     (statement, params), *_ = seen
-    plan = _plan_of(engine, statement, params)
+    plan = plan_of(engine, statement, params)
     assert not [line for line in plan if "Seq Scan on case_events" in line], plan
     assert not [line for line in plan if line == "SCAN case_events"], plan

@@ -12,6 +12,7 @@ from typing import Any
 
 import console_data
 import pytest
+from query_plans import plan_of
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Engine
 
@@ -68,16 +69,7 @@ def _claim_plan(engine: Engine) -> tuple[list[str], int]:
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     statement, params = seen[0]
-    explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(explain + statement, params)
-        lines = [str(r[0] if engine.dialect.name == "postgresql" else r[-1]) for r in cursor]
-        raw.rollback()
-    finally:
-        raw.close()
-    return lines, len(claimed)
+    return plan_of(engine, statement, params), len(claimed)
 
 
 def test_a_claim_does_not_read_the_sent_rows_the_outbox_keeps(engine: Engine, case: str) -> None:
