@@ -267,7 +267,13 @@ class Decision:
     @property
     def id(self) -> str:
         """A stable id for the case event log: the SHA-256 of the decision's JSON."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        return decision_id(self.to_dict())
+
+
+def decision_id(as_dict: dict[str, Any]) -> str:
+    """`Decision.id` from the decision's `to_dict()`, for a caller that has it already."""
+    text = json.dumps(as_dict, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _ADDRESS_NOISE = str.maketrans("", "", " -().\t")

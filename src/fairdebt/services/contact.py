@@ -60,6 +60,7 @@ from fairdebt.compliance.types import (
     Severity,
     Verdict,
     Visit,
+    decision_id,
     normalise_address,
 )
 from fairdebt.compliance.types import (
@@ -237,7 +238,8 @@ def _logged(
         "collector": request.collector,
     }
     limitation = {k: v.to_json() for k, v in facts.limitation.items() if v.law}
-    data = {"decision_id": decision.id, "decision": decision.to_dict(), "attempt": attempt}
+    as_dict = decision.to_dict()  # its id is the hash of this: built once, not three times
+    data = {"decision_id": decision_id(as_dict), "decision": as_dict, "attempt": attempt}
     data |= {"limitation": limitation, **approved}  # approved_by, approval_seq: a person's word
     return NewEvent("gate_decision", request.actor, data)
 

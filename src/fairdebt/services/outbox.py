@@ -297,15 +297,16 @@ class Worker:
         self, item: QueuedMessage, decision: Decision, logged: NewEvent, now: datetime
     ) -> _Act:
         rules = ", ".join(r.id for r in decision.rules)
+        decision_id = str(logged.data["decision_id"])  # decision.id, hashed once already
         if decision.decision is Verdict.REVIEW:
-            return replace(_ending(item, now, "review", rules, decision.id), decision=logged)
+            return replace(_ending(item, now, "review", rules, decision_id), decision=logged)
         if decision.decision is Verdict.DENY:
             until = decision.allowed_from
             if until is None:
-                return replace(_ending(item, now, "cancelled", rules, decision.id), decision=logged)
-            return replace(_deferral(item, until, rules, decision.id), decision=logged)
+                return replace(_ending(item, now, "cancelled", rules, decision_id), decision=logged)
+            return replace(_deferral(item, until, rules, decision_id), decision=logged)
         channel = self.channels[item.message.channel]
-        return replace(self._prepare(item, channel, decision.id, now), decision=logged)
+        return replace(self._prepare(item, channel, decision_id, now), decision=logged)
 
     def _prepare(
         self, item: QueuedMessage, channel: Channel, decision_id: str, now: datetime

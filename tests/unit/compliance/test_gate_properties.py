@@ -148,3 +148,18 @@ def test_allowed_from_is_allowed_and_one_second_earlier_is_not(req: dict[str, An
     assert at > _now(req)
     assert not [r.id for r in then.rules if r.severity == "deny"], then.to_json()
     assert just_before.decision == "deny"
+
+
+@given(requests())
+def test_a_decisions_id_is_the_hash_of_its_json_however_it_is_reached(req: dict[str, Any]) -> None:
+    """The id the log records with a decision, computed from the dict it is logged as, is the
+    decision's own id (the SHA-256 of its JSON text): were they to differ, no attempt, outbox
+    row or approval would name the decision the log holds."""
+    import hashlib
+
+    from fairdebt.compliance.types import decision_id
+
+    decision = gate(req)
+
+    by_text = hashlib.sha256(decision.to_json().encode("utf-8")).hexdigest()
+    assert decision_id(decision.to_dict()) == decision.id == by_text
