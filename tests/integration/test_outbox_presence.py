@@ -79,8 +79,8 @@ def test_a_live_workers_rows_stay_its_own_and_are_taken_at_once_when_it_is_gone(
 def test_a_claim_without_a_presence_is_freed_by_its_expiry_alone(
     engine: Engine, queued: list[str]
 ) -> None:
-    """`fairdebt tasks run` and older workers claim without one: another worker never takes
-    their rows early, however its own presence stands."""
+    """A worker built without a presence, or a row claimed by an older release, has no lock
+    key on its rows: another worker never takes them early, however its own presence stands."""
     second = SqlPresence(engine)
     try:
         assert _claim(engine, "plain", None) == set(queued)
