@@ -480,7 +480,7 @@ class Worker:
         if delivery.outcome == "failed":
             error = ChannelError(delivery.detail or "the provider said failed", permanent=True)
             return self._step(lambda: self._failed(item, attempt, error, now, delivery))
-        return self._step(lambda: self._record_known(item, attempt, delivery, now))
+        return self._step(lambda: self._record_all([(item, attempt, delivery)], now))[0]
 
     def _failed(
         self,
@@ -571,34 +571,6 @@ class Worker:
             self._settle_task(uow, item, "review", note, now)
             uow.commit()
         return "unconfirmed"
-
-    def _record_known(
-        self,
-        item: QueuedMessage,
-        attempt: dict[str, Any],
-        delivery: Delivery,
-        now: datetime,
-    ) -> str:
-        with self.uow as uow:
-            word = self._record(uow, item, attempt, delivery, now)
-            uow.commit()
-        return word
-
-    def _record(
-        self,
-        uow: UnitOfWork,
-        item: QueuedMessage,
-        attempt: dict[str, Any],
-        delivery: Delivery,
-        now: datetime,
-    ) -> str:
-        """The outcome on the record and the row `sent`, inside `uow` — or nothing, if another
-        worker holds the row now (it records the outcome itself)."""
-        if not uow.outbox.change(item.id, self.name, _sent(delivery, now)):
-            return TAKEN_OVER
-        record_outcome(uow, item.message.case_id, attempt, delivery, now)
-        self._settle_task(uow, item, "done", f"sent ({delivery.provider_ref})", now)
-        return "sent"
 
     def _payload(self, item: QueuedMessage, channel: Channel, message: OutboundMessage) -> bytes:
         """The bytes handed over before the crash: from the evidence store, else prepared anew."""
